@@ -1,0 +1,65 @@
+"""The anomaly event: one anomalous series-interval, published on the anomalies topic."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from schemas.metric_event import DimensionName, DimensionValue, MeasureName
+
+__all__ = ["AnomalyEvent", "MeasureContribution", "anomaly_id"]
+
+# Fixed namespace: anomaly ids must be identical across processes, restarts and machines.
+_ANOMALY_NAMESPACE = uuid.UUID("3f6b1d2e-8a4c-5e7f-9b0d-1c2e3f4a5b6c")
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+def anomaly_id(dataset: str, series: str, interval_start: datetime, detector_version: str) -> str:
+    """A deterministic id: the same series-interval scored by the same detector gets the same id.
+
+    Sinks send it as an idempotency key, so a replay after a crash is not a second alert.
+    """
+    start = interval_start.astimezone(UTC).isoformat()
+    return str(uuid.uuid5(_ANOMALY_NAMESPACE, f"{dataset}\x1f{series}\x1f{start}\x1f{detector_version}"))
+
+
+class MeasureContribution(BaseModel):
+    """One measure that moved, with the band the model expected it in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    measure: MeasureName
+    value: Finite
+    expected_low: Finite
+    expected_high: Finite
+    deviation: Finite = Field(description="Signed distance from the band's centre, in band widths.")
+
+
+class AnomalyEvent(BaseModel):
+    """An anomalous series-interval. Key on the topic: the series key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    anomaly_id: str = Field(description="Deterministic: see `anomaly_id()`.")
+    dataset: str = Field(min_length=1, max_length=200)
+    series: str = Field(description="The series key: dimensions sorted, `name=value` joined by `,`.")
+    dimensions: dict[DimensionName, DimensionValue]
+    interval_start: AwareDatetime
+    interval_end: AwareDatetime
+    score: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+    severity: Annotated[int, Field(ge=0, le=100)]
+    measures: list[MeasureContribution] = Field(
+        min_length=1, description="The measures that moved most, largest first."
+    )
+    detector_version: str = Field(min_length=1, max_length=100)
+    detected_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _interval_in_order(self) -> Self:
+        if self.interval_end < self.interval_start:
+            raise ValueError("interval_end is before interval_start")
+        return self

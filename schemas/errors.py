@@ -1,0 +1,44 @@
+"""The one exception root of dexwatch; every error we raise derives from `DexwatchError`.
+
+Each subclass also inherits the builtin it naturally is, so callers may catch either.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DexwatchError",
+    "KafkaSetupError",
+    "SchemaError",
+]
+
+
+class DexwatchError(Exception):
+    """Root of every error dexwatch raises on purpose."""
+
+
+class SchemaError(DexwatchError, ValueError):
+    """An event or record does not match its schema.
+
+    `kind` is a short, bounded code (safe as a metric label); `reason` is for people.
+    """
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(f"{kind}: {reason}")
+        self.kind = kind
+        self.reason = reason
+
+
+class ConfigError(DexwatchError, ValueError):
+    """A setting is missing or invalid; the message names the field."""
+
+
+class KafkaSetupError(DexwatchError, RuntimeError):
+    """The local Kafka broker could not be fetched, started or reached.
+
+    `hint` tells the user what to do about it.
+    """
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(f"{message}\n  what to do: {hint}")
+        self.hint = hint

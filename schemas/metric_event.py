@@ -1,0 +1,67 @@
+"""The metric event: what producers send to a metrics topic, one point of one series."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, field_validator
+
+__all__ = ["DimensionName", "MeasureName", "MeasureValue", "MetricEvent", "series_key"]
+
+_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$"
+
+DimensionName = Annotated[str, Field(pattern=_NAME_PATTERN)]
+MeasureName = Annotated[str, Field(pattern=_NAME_PATTERN)]
+# Strict: a measure given as the string "12" or as `true` is a producer bug, not a number.
+MeasureValue = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+DimensionValue = Annotated[str, Strict(), Field(min_length=1, max_length=256)]
+
+
+def series_key(dimensions: dict[str, str]) -> str:
+    """The stable identity of a series: its dimensions sorted by name, `name=value` joined by `,`.
+
+    An event without dimensions belongs to the single series `""`.
+    """
+    return ",".join(f"{name}={dimensions[name]}" for name in sorted(dimensions))
+
+
+class MetricEvent(BaseModel):
+    """One observation of one series at one event time.
+
+    JSON example::
+
+        {"event_time": "2026-01-01T12:00:00Z", "source": "simulator",
+         "dimensions": {"chain": "ethereum", "dex": "uniswap-v3", "pool": "0x88e6..."},
+         "measures": {"tvl_usd": 1.2e8, "volume_usd": 3.4e6, "fees_usd": 1700.0, "tx_count": 412}}
+
+    `event_time` takes ISO 8601 with a UTC offset, or Unix time in seconds or milliseconds.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    event_time: AwareDatetime = Field(description="When the observation happened (not sent).")
+    source: str = Field(min_length=1, max_length=200, description="Who produced the event.")
+    dimensions: dict[DimensionName, DimensionValue] = Field(
+        default_factory=dict,
+        max_length=32,
+        description="What the observation is about; each distinct combination is a series.",
+    )
+    measures: dict[MeasureName, MeasureValue] = Field(
+        min_length=1, max_length=64, description="The observed numbers, finite."
+    )
+    event_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Optional producer-side id, kept for tracing and de-duplication.",
+    )
+
+    @field_validator("event_time")
+    @classmethod
+    def _to_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+    @property
+    def series_key(self) -> str:
+        return series_key(self.dimensions)

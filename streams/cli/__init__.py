@@ -1,0 +1,1 @@
+"""The `dexwatch` command line. Each sub-command module exposes `register(commands)`."""

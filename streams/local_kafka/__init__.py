@@ -1,0 +1,7 @@
+"""A real local Apache Kafka broker from Maven Central jars, for development and tests."""
+
+from streams.local_kafka.broker import BrokerStatus, LocalKafkaBroker, broker_answers
+from streams.local_kafka.jars import ensure_jars
+from streams.local_kafka.settings import LocalKafkaSettings
+
+__all__ = ["BrokerStatus", "LocalKafkaBroker", "LocalKafkaSettings", "broker_answers", "ensure_jars"]

@@ -1,0 +1,112 @@
+"""Helpers for tests against the real broker: topics, produce, consume, wait on conditions."""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from confluent_kafka import Consumer, KafkaException, Message, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+__all__ = [
+    "consume",
+    "consume_until",
+    "create_topic",
+    "free_port",
+    "produce",
+    "wait_for",
+]
+
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    """A loopback TCP port that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for(condition: Callable[[], T | None], timeout_s: float, what: str) -> T:
+    """Poll `condition` until it returns something truthy; fail naming `what` at the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def create_topic(bootstrap: str, name: str, partitions: int = 8) -> str:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futures = admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
+    for future in futures.values():
+        try:
+            future.result(timeout=30)
+        except KafkaException as error:
+            if "TOPIC_ALREADY_EXISTS" not in str(error):
+                raise
+    return name
+
+
+def produce(bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes]]) -> int:
+    """Produce `(key, value)` records and wait until every one is acknowledged."""
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+    errors: list[str] = []
+
+    def on_delivery(error: object, _message: object) -> None:
+        if error is not None:
+            errors.append(str(error))
+
+    count = 0
+    for key, value in records:
+        producer.produce(topic, key=key, value=value, on_delivery=on_delivery)
+        producer.poll(0)
+        count += 1
+    remaining = producer.flush(30)
+    assert remaining == 0, f"{remaining} records not delivered to {topic}"
+    assert not errors, f"delivery errors on {topic}: {errors[:3]}"
+    return count
+
+
+def consume_until(
+    bootstrap: str,
+    topic: str,
+    done: Callable[[list[Message]], bool],
+    timeout_s: float,
+) -> list[Message]:
+    """Read `topic` from the beginning (own group) until `done(messages)` or the timeout."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-reader-{uuid.uuid4().hex[:10]}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    messages: list[Message] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while not done(messages) and time.monotonic() < deadline:
+            message = consumer.poll(0.2)
+            if message is None:
+                continue
+            if message.error() is not None:
+                # The topic may not exist yet while the producer under test starts up.
+                continue
+            messages.append(message)
+    finally:
+        consumer.close()
+    return messages
+
+
+def consume(bootstrap: str, topic: str, count: int, timeout_s: float) -> list[Message]:
+    """Up to `count` messages of `topic` from the beginning, waiting at most `timeout_s`."""
+    return consume_until(bootstrap, topic, lambda messages: len(messages) >= count, timeout_s)
