@@ -3,7 +3,13 @@
 from schemas.anomaly_event import AnomalyEvent, MeasureContribution, anomaly_id
 from schemas.codec import INVALID_JSON, INVALID_SCHEMA, decode, encode
 from schemas.dead_letter import DeadLetterRecord
-from schemas.errors import ConfigError, DexwatchError, KafkaSetupError, SchemaError
+from schemas.errors import (
+    ConfigError,
+    DetectorInputError,
+    DexwatchError,
+    KafkaSetupError,
+    SchemaError,
+)
 from schemas.metric_event import MetricEvent, series_key
 
 __all__ = [
@@ -12,6 +18,7 @@ __all__ = [
     "AnomalyEvent",
     "ConfigError",
     "DeadLetterRecord",
+    "DetectorInputError",
     "DexwatchError",
     "KafkaSetupError",
     "MeasureContribution",

@@ -6,9 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.metric_event import DimensionName, DimensionValue, MeasureName
+from schemas.metric_event import DimensionName, DimensionValue, MeasureName, UtcDatetime
 
 __all__ = ["AnomalyEvent", "MeasureContribution", "anomaly_id"]
 
@@ -23,8 +23,12 @@ def anomaly_id(dataset: str, series: str, interval_start: datetime, detector_ver
 
     Sinks send it as an idempotency key, so a replay after a crash is not a second alert.
     """
+    if interval_start.utcoffset() is None:
+        raise ValueError("interval_start must be timezone-aware")
     start = interval_start.astimezone(UTC).isoformat()
-    return str(uuid.uuid5(_ANOMALY_NAMESPACE, f"{dataset}\x1f{series}\x1f{start}\x1f{detector_version}"))
+    return str(
+        uuid.uuid5(_ANOMALY_NAMESPACE, f"{dataset}\x1f{series}\x1f{start}\x1f{detector_version}")
+    )
 
 
 class MeasureContribution(BaseModel):
@@ -46,17 +50,20 @@ class AnomalyEvent(BaseModel):
 
     anomaly_id: str = Field(description="Deterministic: see `anomaly_id()`.")
     dataset: str = Field(min_length=1, max_length=200)
-    series: str = Field(description="The series key: dimensions sorted, `name=value` joined by `,`.")
+    series: str = Field(
+        description="The series key: dimensions sorted by name, `name=value` joined by `,`; "
+        "`\\`, `,` and `=` inside values are escaped with `\\`."
+    )
     dimensions: dict[DimensionName, DimensionValue]
-    interval_start: AwareDatetime
-    interval_end: AwareDatetime
+    interval_start: UtcDatetime
+    interval_end: UtcDatetime
     score: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
     severity: Annotated[int, Field(ge=0, le=100)]
     measures: list[MeasureContribution] = Field(
         min_length=1, description="The measures that moved most, largest first."
     )
     detector_version: str = Field(min_length=1, max_length=100)
-    detected_at: AwareDatetime
+    detected_at: UtcDatetime
 
     @model_validator(mode="after")
     def _interval_in_order(self) -> Self:

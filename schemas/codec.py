@@ -40,10 +40,16 @@ def describe_validation_error(error: ValidationError) -> str:
     """One line per problem: `where: what (got: value)`, short enough for a log or a record."""
     problems = []
     for item in error.errors(include_url=False):
-        where = ".".join(str(part) for part in item["loc"]) or "(event)"
+        where = ".".join(_place(part) for part in item["loc"]) or "(event)"
         got = "" if item["type"] == "missing" else f" (got: {_short(item.get('input'))})"
         problems.append(f"{where}: {item['msg']}{got}")
     return "; ".join(problems)
+
+
+def _place(part: str | int) -> str:
+    """A step of an error's location; keys come from the input, so keep them one short line."""
+    text = str(part)
+    return text if text.isprintable() and len(text) <= 64 else _short(text)
 
 
 def _short(value: object, limit: int = 60) -> str:

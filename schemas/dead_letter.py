@@ -7,7 +7,6 @@ import binascii
 from typing import Annotated, Any
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -15,6 +14,8 @@ from pydantic import (
     PlainSerializer,
     WithJsonSchema,
 )
+
+from schemas.metric_event import UtcDatetime
 
 __all__ = ["Base64Bytes", "DeadLetterRecord"]
 
@@ -51,4 +52,4 @@ class DeadLetterRecord(BaseModel):
         min_length=1, max_length=64, description="A short code, e.g. `invalid_json`."
     )
     reason: str = Field(min_length=1, description="What was wrong, for people.")
-    failed_at: AwareDatetime
+    failed_at: UtcDatetime

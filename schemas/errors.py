@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "DetectorInputError",
     "DexwatchError",
     "KafkaSetupError",
     "SchemaError",
@@ -42,3 +43,7 @@ class KafkaSetupError(DexwatchError, RuntimeError):
     def __init__(self, message: str, hint: str) -> None:
         super().__init__(f"{message}\n  what to do: {hint}")
         self.hint = hint
+
+
+class DetectorInputError(DexwatchError, ValueError):
+    """A point cannot be scored by its series' model (e.g. its measures changed)."""

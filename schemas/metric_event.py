@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, Strict
 
-__all__ = ["DimensionName", "MeasureName", "MeasureValue", "MetricEvent", "series_key"]
+__all__ = [
+    "DimensionName",
+    "MeasureName",
+    "MeasureValue",
+    "MetricEvent",
+    "UtcDatetime",
+    "series_key",
+]
 
 _NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$"
 
@@ -18,12 +25,27 @@ MeasureValue = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 DimensionValue = Annotated[str, Strict(), Field(min_length=1, max_length=256)]
 
 
+def _to_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("out of range once converted to UTC") from error
+
+
+# Aware on the way in, UTC once validated: JSON offsets are whole minutes, UTC needs none.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=")
+
+
 def series_key(dimensions: dict[str, str]) -> str:
     """The stable identity of a series: its dimensions sorted by name, `name=value` joined by `,`.
 
     An event without dimensions belongs to the single series `""`.
     """
-    return ",".join(f"{name}={dimensions[name]}" for name in sorted(dimensions))
+    return ",".join(f"{name}={_escape(dimensions[name])}" for name in sorted(dimensions))
 
 
 class MetricEvent(BaseModel):
@@ -40,7 +62,7 @@ class MetricEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    event_time: AwareDatetime = Field(description="When the observation happened (not sent).")
+    event_time: UtcDatetime = Field(description="When the observation happened (not sent).")
     source: str = Field(min_length=1, max_length=200, description="Who produced the event.")
     dimensions: dict[DimensionName, DimensionValue] = Field(
         default_factory=dict,
@@ -56,11 +78,6 @@ class MetricEvent(BaseModel):
         max_length=200,
         description="Optional producer-side id, kept for tracing and de-duplication.",
     )
-
-    @field_validator("event_time")
-    @classmethod
-    def _to_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
 
     @property
     def series_key(self) -> str:

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from confluent_kafka import Consumer, KafkaException, Message, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
 
 __all__ = [
     "consume",

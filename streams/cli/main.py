@@ -15,8 +15,14 @@ __all__ = ["build_parser", "main"]
 
 def _command_modules() -> list[ModuleType]:
     # Imported here so `dexwatch --help` stays fast and one broken command cannot hide the rest.
-    from streams.cli import kafka_command, run_command, schemas_command, simulate_command
-    from streams.cli import tail_command, worker_command
+    from streams.cli import (
+        kafka_command,
+        run_command,
+        schemas_command,
+        simulate_command,
+        tail_command,
+        worker_command,
+    )
 
     return [
         run_command,

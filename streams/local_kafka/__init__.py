@@ -4,4 +4,10 @@ from streams.local_kafka.broker import BrokerStatus, LocalKafkaBroker, broker_an
 from streams.local_kafka.jars import ensure_jars
 from streams.local_kafka.settings import LocalKafkaSettings
 
-__all__ = ["BrokerStatus", "LocalKafkaBroker", "LocalKafkaSettings", "broker_answers", "ensure_jars"]
+__all__ = [
+    "BrokerStatus",
+    "LocalKafkaBroker",
+    "LocalKafkaSettings",
+    "broker_answers",
+    "ensure_jars",
+]

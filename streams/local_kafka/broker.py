@@ -26,7 +26,9 @@ __all__ = ["BrokerStatus", "LocalKafkaBroker", "broker_answers"]
 
 log = logging.getLogger(__name__)
 
-_JAVA_HINT = "install a Java runtime, 17 or newer (Debian: `apt-get install openjdk-17-jre-headless`)"
+_JAVA_HINT = (
+    "install a Java runtime, 17 or newer (Debian: `apt-get install openjdk-17-jre-headless`)"
+)
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,7 @@ class BrokerStatus:
         if not self.running:
             return f"not running (would listen on {self.bootstrap_servers})"
         health = "answering" if self.answering else "NOT answering admin requests yet"
-        return (
-            f"running, pid {self.pid}, {self.bootstrap_servers}, {health}; log: {self.log_file}"
-        )
+        return f"running, pid {self.pid}, {self.bootstrap_servers}, {health}; log: {self.log_file}"
 
 
 def broker_answers(bootstrap_servers: str, timeout_s: float = 2.0) -> bool:
@@ -58,7 +58,7 @@ def broker_answers(bootstrap_servers: str, timeout_s: float = 2.0) -> bool:
     )
     try:
         admin.list_topics(timeout=timeout_s)
-    except Exception:  # noqa: BLE001 - any failure means "not answering"; the caller decides.
+    except Exception:
         return False
     return True
 
@@ -231,7 +231,7 @@ class LocalKafkaBroker:
     # -- stop -------------------------------------------------------------------------------
 
     def stop(self, timeout_s: float = 30.0) -> bool:
-        """Stop the broker (SIGTERM, then SIGKILL after `timeout_s`). False if it was not running."""
+        """SIGTERM, then SIGKILL after `timeout_s`. Returns False if it was not running."""
         pid = self._running_pid()
         if pid is None:
             self._pid_file.unlink(missing_ok=True)

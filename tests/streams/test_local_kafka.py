@@ -80,9 +80,7 @@ def test_port_taken_is_a_clear_error(tmp_path: Path, kafka_broker: LocalKafkaBro
 
 
 @pytest.mark.kafka
-def test_broker_exiting_early_shows_its_log(
-    tmp_path: Path, kafka_broker: LocalKafkaBroker
-) -> None:
+def test_broker_exiting_early_shows_its_log(tmp_path: Path, kafka_broker: LocalKafkaBroker) -> None:
     settings = _settings(tmp_path, heap="1m")  # the JVM refuses to start with so little heap
     with pytest.raises(KafkaSetupError, match="exited early") as caught:
         LocalKafkaBroker(settings).start()

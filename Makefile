@@ -1,0 +1,51 @@
+# dexwatch task runner: CI calls these same targets (.ci/run runs `make test`).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test setup kafka-jars lint typecheck pytest lock clean
+
+## run: set everything up, start Kafka + worker + DEX simulator, print anomalies (Ctrl-C stops).
+run: setup
+	$(BIN)/dexwatch run
+
+## test: lint, types and the whole test suite, broker tests included.
+test: setup lint typecheck pytest
+
+## setup: virtual environment, pinned Python dependencies, Kafka jars from Maven Central.
+setup: $(STAMP) kafka-jars
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade 'pip>=24'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+## kafka-jars: resolve Apache Kafka into ~/.cache/dexwatch (once; reused after).
+kafka-jars: $(STAMP)
+	$(BIN)/dexwatch kafka fetch
+
+## lint: ruff rules and formatting.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## typecheck: mypy, strict, over the whole tree.
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## pytest: every test; the broker tests start one real Kafka for the session.
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+## lock: re-pin constraints.txt from a fresh resolve of pyproject.toml's ranges.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+	rm -rf .lock-venv
+
+## clean: remove the virtual environment and caches (Kafka jars stay in ~/.cache/dexwatch).
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,45 @@
+"""An exponentially weighted mean and spread per measure: the band a value is expected in."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["BandPosition", "ExpectedBand"]
+
+
+@dataclass(frozen=True, slots=True)
+class BandPosition:
+    low: float
+    high: float
+    deviation: float  # signed distance from the centre, in standard deviations
+
+
+class ExpectedBand:
+    """Tracks mean and variance with weight `2 / (span + 1)`; the band is mean ± `width` sd."""
+
+    def __init__(self, span: int = 100, width: float = 3.0) -> None:
+        self.span = span
+        self.width = width
+        self._alpha = 2.0 / (span + 1)
+        self._mean: float | None = None
+        self._variance = 0.0
+
+    def position(self, value: float) -> BandPosition:
+        """Where `value` stands against the band learnt so far (before learning it)."""
+        if self._mean is None:
+            return BandPosition(value, value, 0.0)
+        spread = math.sqrt(self._variance)
+        deviation = (value - self._mean) / spread if spread > 0 else 0.0
+        return BandPosition(
+            self._mean - self.width * spread, self._mean + self.width * spread, deviation
+        )
+
+    def learn(self, value: float) -> None:
+        if self._mean is None:
+            self._mean = value
+            return
+        difference = value - self._mean
+        increment = self._alpha * difference
+        self._mean += increment
+        self._variance = (1 - self._alpha) * (self._variance + difference * increment)

@@ -1,0 +1,64 @@
+"""Read anomaly events from a topic, from a point in time on, for people and scripts."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+
+from confluent_kafka import Consumer, KafkaError, TopicPartition
+
+from schemas.anomaly_event import AnomalyEvent
+from schemas.codec import decode
+from schemas.errors import KafkaSetupError, SchemaError
+
+__all__ = ["read_anomalies"]
+
+
+def read_anomalies(
+    bootstrap_servers: str, topic: str, since_ms: int | None, poll_s: float = 0.5
+) -> Iterator[AnomalyEvent | None]:
+    """Yield anomalies written at or after `since_ms` (all of them when None), forever.
+
+    Yields None after each empty poll so that callers can check their own deadlines.
+    """
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap_servers,
+            "group.id": f"dexwatch-tail-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+
+    def start_at_time(consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        if since_ms is None:
+            return
+        wanted = [TopicPartition(p.topic, p.partition, since_ms) for p in partitions]
+        consumer.assign(consumer.offsets_for_times(wanted, timeout=10))
+
+    consumer.subscribe([topic], on_assign=start_at_time)
+    try:
+        while True:
+            message = consumer.poll(poll_s)
+            if message is None:
+                yield None
+                continue
+            error = message.error()
+            if error is not None:
+                if error.code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
+                    yield None  # not created yet: the worker creates it when it starts
+                    continue
+                raise KafkaSetupError(
+                    f"reading {topic} failed: {error}", "check `dexwatch kafka status`"
+                )
+            try:
+                yield decode(AnomalyEvent, message.value() or b"")
+            except SchemaError:
+                continue  # not ours to judge here: another producer wrote to this topic
+    finally:
+        consumer.close()
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,206 @@
+"""`dexwatch run`: the whole thing on one machine — broker, worker, simulator, anomalies shown."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from schemas.errors import DexwatchError
+from streams.anomaly_reader import now_ms, read_anomalies
+from streams.anomaly_text import describe_anomaly
+from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+from streams.settings_loading import load_settings
+from streams.topics import ensure_topics
+
+__all__ = ["register"]
+
+log = logging.getLogger(__name__)
+
+# The detector gives no verdict before ~350 points per series: inject the anomaly after that.
+_ANOMALY_AT_STEP = 420
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "run",
+        help="start a local broker, a worker and the DEX simulator; print anomalies (^C stops)",
+        description="Everything on this machine: a real Kafka broker, the worker and the "
+        "simulator, with anomalies printed as they arrive. Ctrl-C stops all of them.",
+    )
+    parser.add_argument(
+        "--duration", type=_positive, help="stop after S seconds (default: run until Ctrl-C)"
+    )
+    parser.add_argument(
+        "--stop-after-anomalies", type=int, default=0, help="stop after N anomalies (0: never)"
+    )
+    parser.add_argument("--kafka-port", type=int, default=9092)
+    parser.add_argument("--controller-port", type=int, default=9093)
+    parser.add_argument("--web-port", type=int, default=6066, help="the worker's /metrics port")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path.home() / ".local" / "share" / "dexwatch",
+        help="broker data, worker data and logs",
+    )
+    parser.add_argument("--pools", type=int, default=4, help="simulated pools")
+    parser.add_argument("--rate", type=_positive, default=25.0, help="simulated steps a second")
+    parser.add_argument(
+        "--keep-kafka", action="store_true", help="leave the broker running at the end"
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+@dataclass
+class _Child:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    log_file: IO[bytes]
+
+    def tail(self, lines: int = 25) -> str:
+        self.log_file.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _run(args: argparse.Namespace) -> int:
+    state_dir: Path = args.state_dir
+    logs = state_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    broker = LocalKafkaBroker(
+        load_settings(
+            LocalKafkaSettings,
+            port=args.kafka_port,
+            controller_port=args.controller_port,
+            state_dir=state_dir / "kafka",
+        )
+    )
+    started_broker = not broker.status().running
+    broker.start()
+    bootstrap = broker.settings.bootstrap_servers
+    env = {
+        **os.environ,
+        "DEXWATCH_BOOTSTRAP_SERVERS": bootstrap,
+        "DEXWATCH_WEB_PORT": str(args.web_port),
+        "DEXWATCH_DATA_DIR": str(state_dir / "worker"),
+    }
+    metrics_topic = env.get("DEXWATCH_METRICS_TOPIC", "dexwatch.metrics")
+    anomalies_topic = env.get("DEXWATCH_ANOMALIES_TOPIC", "dexwatch.anomalies")
+    dead_letter_topic = env.get("DEXWATCH_DEAD_LETTER_TOPIC", "dexwatch.dead-letter")
+    ensure_topics(bootstrap, [metrics_topic, anomalies_topic, dead_letter_topic], 8)
+    since = now_ms()
+    children: list[_Child] = []
+    try:
+        children.append(_spawn("worker", ["worker"], env, logs))
+        children.append(
+            _spawn(
+                "simulator",
+                [
+                    "simulate",
+                    "--bootstrap-servers",
+                    bootstrap,
+                    "--topic",
+                    metrics_topic,
+                    "--pools",
+                    str(args.pools),
+                    "--rate",
+                    str(args.rate),
+                    "--anomaly-at-step",
+                    str(_ANOMALY_AT_STEP),
+                    "--steps",
+                    "0",
+                ],
+                env,
+                logs,
+            )
+        )
+        print(
+            f"dexwatch is running: Kafka {bootstrap}, worker metrics "
+            f"http://127.0.0.1:{args.web_port}/metrics, simulator -> {metrics_topic}.\n"
+            f"Logs: {logs}. Anomalies from {anomalies_topic} appear below; Ctrl-C stops.",
+            flush=True,
+        )
+        _print_anomalies(bootstrap, anomalies_topic, since, args, children)
+    except KeyboardInterrupt:
+        print("\nstopping...", flush=True)
+    finally:
+        _stop(children)
+        if started_broker and not args.keep_kafka:
+            broker.stop()
+        print("dexwatch stopped.", flush=True)
+    return 0
+
+
+def _spawn(name: str, command: list[str], env: dict[str, str], logs: Path) -> _Child:
+    log_path = logs / f"{name}.log"
+    log_file = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streams.cli.main", *command],
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        # Own session: ^C reaches only `dexwatch run`, which then stops children in order.
+        start_new_session=True,
+    )
+    return _Child(name, process, log_path, log_file)
+
+
+def _print_anomalies(
+    bootstrap: str,
+    topic: str,
+    since: int,
+    args: argparse.Namespace,
+    children: list[_Child],
+) -> None:
+    deadline = time.monotonic() + args.duration if args.duration else None
+    shown = 0
+    for anomaly in read_anomalies(bootstrap, topic, since):
+        if anomaly is not None:
+            print(describe_anomaly(anomaly), flush=True)
+            shown += 1
+            if args.stop_after_anomalies and shown >= args.stop_after_anomalies:
+                return
+        for child in children:
+            if child.process.poll() is not None:
+                raise DexwatchError(
+                    f"the {child.name} exited with code {child.process.returncode}; "
+                    f"last lines of {child.log_path}:\n{child.tail()}"
+                )
+        if deadline is not None and time.monotonic() > deadline:
+            print(f"(--duration {args.duration:g} s reached; {shown} anomalies shown)")
+            return
+
+
+def _stop(children: Iterator[_Child] | list[_Child]) -> None:
+    # The simulator first, so the worker can finish what was already produced.
+    for child in reversed(list(children)):
+        if child.process.poll() is None:
+            child.process.send_signal(signal.SIGTERM)
+            try:
+                child.process.wait(30)
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop within 30 s; killing it", child.name)
+                child.process.kill()
+                child.process.wait(10)
+        with contextlib.suppress(OSError):
+            child.log_file.close()

@@ -1,0 +1,63 @@
+"""`dexwatch worker`: the stream processor (settings from `DEXWATCH_*` variables)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from streams.settings import WorkerSettings
+from streams.settings_loading import load_settings
+from streams.topics import ensure_topics
+
+__all__ = ["register"]
+
+log = logging.getLogger(__name__)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "worker",
+        help="run the stream processor: validate, score, publish anomalies",
+        description="Consume metric events, keep a model per series, produce anomaly events. "
+        "Every setting comes from DEXWATCH_* environment variables; the options override.",
+    )
+    parser.add_argument("--bootstrap-servers", help="Kafka host:port[,host:port]")
+    parser.add_argument("--web-port", type=int, help="port of /metrics (default 6066)")
+    parser.add_argument("--app-id", help="consumer group and faust application id")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    overrides = {
+        name: value
+        for name, value in (
+            ("bootstrap_servers", args.bootstrap_servers),
+            ("web_port", args.web_port),
+            ("app_id", args.app_id),
+        )
+        if value is not None
+    }
+    settings = load_settings(WorkerSettings, **overrides)
+    ensure_topics(
+        settings.bootstrap_servers,
+        [settings.metrics_topic, settings.anomalies_topic, settings.dead_letter_topic],
+        settings.topic_partitions,
+    )
+    # Imported late: faust is heavy, and the settings errors above should come first.
+    from faust.worker import Worker
+
+    from streams.app import create_app
+
+    app = create_app(settings)
+    log.info(
+        "worker %s: %s -> %s (dead letters: %s); metrics on http://%s:%d/metrics",
+        settings.app_id,
+        settings.metrics_topic,
+        settings.anomalies_topic,
+        settings.dead_letter_topic,
+        settings.web_bind,
+        settings.web_port,
+    )
+    worker = Worker(app, loglevel=logging.getLevelName(logging.getLogger().level), quiet=True)
+    worker.execute_from_commandline()
+    return 0

@@ -1,0 +1,40 @@
+"""The worker's settings: typed, frozen, from `DEXWATCH_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from detectors.series_model import SeriesModelSettings
+
+__all__ = ["WorkerSettings"]
+
+_TOPIC_PATTERN = r"^[A-Za-z0-9._\-]{1,249}$"
+
+
+class WorkerSettings(BaseSettings):
+    """Everything `dexwatch worker` needs. Nested detector fields: `DEXWATCH_DETECTOR__<FIELD>`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DEXWATCH_", env_nested_delimiter="__", frozen=True, extra="ignore"
+    )
+
+    bootstrap_servers: str = Field(default="127.0.0.1:9092", min_length=1)
+    app_id: str = Field(default="dexwatch", pattern=r"^[A-Za-z0-9._\-]+$")
+    dataset: str = Field(default="default", min_length=1, description="Name on anomaly events.")
+    metrics_topic: str = Field(default="dexwatch.metrics", pattern=_TOPIC_PATTERN)
+    anomalies_topic: str = Field(default="dexwatch.anomalies", pattern=_TOPIC_PATTERN)
+    dead_letter_topic: str = Field(default="dexwatch.dead-letter", pattern=_TOPIC_PATTERN)
+    topic_partitions: int = Field(default=8, ge=1, le=1024)
+    web_bind: str = "127.0.0.1"
+    web_port: int = Field(default=6066, ge=1, le=65535)
+    data_dir: Path = Path(".dexwatch/worker")
+    max_series: int = Field(default=100_000, ge=1, description="Cardinality guard.")
+    detector: SeriesModelSettings = Field(default_factory=SeriesModelSettings)
+
+    @property
+    def faust_broker_url(self) -> str:
+        hosts = [host.strip() for host in self.bootstrap_servers.split(",") if host.strip()]
+        return "kafka://" + ";".join(hosts)

@@ -1,0 +1,46 @@
+"""Create the topics a worker reads and writes before it subscribes.
+
+faust ignores a source topic that does not exist yet when it subscribes, and would then sit
+idle until its next metadata refresh: so the worker creates its topics first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
+
+from schemas.errors import KafkaSetupError
+
+__all__ = ["ensure_topics"]
+
+log = logging.getLogger(__name__)
+
+
+def ensure_topics(bootstrap_servers: str, names: Iterable[str], partitions: int) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+    try:
+        existing = set(admin.list_topics(timeout=15).topics)
+    except KafkaException as error:
+        raise KafkaSetupError(
+            f"cannot reach Kafka at {bootstrap_servers}: {error}",
+            "start it with `dexwatch kafka start`, or set DEXWATCH_BOOTSTRAP_SERVERS",
+        ) from error
+    missing = [name for name in dict.fromkeys(names) if name not in existing]
+    if not missing:
+        return
+    futures = admin.create_topics(
+        [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in missing]
+    )
+    for name, future in futures.items():
+        try:
+            future.result(timeout=30)
+            log.info("created topic %s (%d partitions)", name, partitions)
+        except KafkaException as error:
+            if "TOPIC_ALREADY_EXISTS" not in str(error):  # another worker was quicker
+                raise KafkaSetupError(
+                    f"cannot create topic {name}: {error}", "check the broker's log"
+                ) from error

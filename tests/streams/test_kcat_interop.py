@@ -1,0 +1,56 @@
+"""A client nobody here wrote (kcat, librdkafka's CLI) can use the topics, both ways."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from schemas import AnomalyEvent, decode, encode
+from tests.kafka_helpers import wait_for
+from tests.series_data import START, STEP, pool_events
+from tests.worker_process import WorkerProcess
+
+pytestmark = pytest.mark.kafka
+
+KCAT = shutil.which("kcat")
+
+
+@pytest.fixture
+def kcat() -> str:
+    if KCAT is None:
+        if os.environ.get("CI"):
+            pytest.fail("kcat is missing in CI: .ci/run installs it with apt-get")
+        pytest.skip("kcat is not installed (Debian: apt-get install kcat); .ci/run installs it")
+    return KCAT
+
+
+def test_kcat_produces_events_and_reads_the_anomaly(
+    kafka_bootstrap: str, kcat: str, worker: WorkerProcess
+) -> None:
+    metrics_topic, anomalies_topic = worker.topics["metrics"], worker.topics["anomalies"]
+    events = list(pool_events("0xkcat", 430, seed=3, spikes=frozenset({410})))
+    lines = b"".join(event.series_key.encode() + b"\t" + encode(event) + b"\n" for event in events)
+    # lz4, as many librdkafka producers send it: the worker must read compressed batches.
+    subprocess.run(
+        [kcat, "-b", kafka_bootstrap, "-t", metrics_topic, "-P", "-K", "\t", "-z", "lz4"],
+        input=lines,
+        check=True,
+        timeout=60,
+    )
+    wait_for(
+        lambda: worker.metric("dexwatch_events_scored_total") >= len(events),
+        90,
+        "the worker to score what kcat produced",
+    )
+    consumed = subprocess.run(
+        [kcat, "-b", kafka_bootstrap, "-t", anomalies_topic, "-C", "-o", "beginning", "-c", "1"],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    anomaly = decode(AnomalyEvent, consumed.stdout.strip())
+    assert anomaly.dimensions["pool"] == "0xkcat"
+    assert anomaly.interval_start == START + 410 * STEP
