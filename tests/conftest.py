@@ -44,3 +44,16 @@ def unique_name(request: pytest.FixtureRequest) -> Callable[[str], str]:
         return f"{prefix}-{test}-{uuid.uuid4().hex[:8]}"
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly how many broker tests ran: they must run, not be skipped."""
+    counts: dict[str, int] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            # A test is counted once: by its call, or by the setup that skipped or broke it.
+            counted = report.when == "call" or outcome in ("skipped", "error")
+            if counted and "kafka" in getattr(report, "keywords", {}):
+                counts[outcome] = counts.get(outcome, 0) + 1
+    summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
+    terminalreporter.write_line(f"broker tests (marked kafka, real Kafka): {summary or 'none ran'}")
