@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -64,6 +65,19 @@ class Verdict:
     warming_up: bool
     moves: tuple[MeasureMove, ...]
 
+    def explain(self) -> str:
+        """A short plain explanation, e.g. `volume_usd 8.4k above 0.2k-2.8k (+5.2 sd)`."""
+        if self.warming_up:
+            return "warming up"
+        if not self.moves:
+            return "normal"
+        return "; ".join(
+            f"{move.measure} {move.value:.4g} "
+            f"{'above' if move.deviation > 0 else 'below'} "
+            f"{move.expected_low:.4g}..{move.expected_high:.4g} ({move.deviation:+.1f} sd)"
+            for move in self.moves
+        )
+
 
 class SeriesModel:
     """Scores each point of one series against what it has learnt, then learns the point."""
@@ -83,7 +97,8 @@ class SeriesModel:
         self._bands: dict[str, ExpectedBand] = {}
         self.points_seen = 0
 
-    def process(self, measures: Mapping[str, float]) -> Verdict:
+    def process(self, measures: Mapping[str, float], at: datetime) -> Verdict:
+        """Score the point observed at `at` (event time) against the past, then learn it."""
         features = self._features(measures)
         raw = self._detector.score_one(features)
         positions = {name: band.position(features[name]) for name, band in self._bands.items()}

@@ -69,7 +69,7 @@ class MetricEventHandler:
                 )
             ]
         try:
-            verdict = model.process(event.measures)
+            verdict = model.process(event.measures, event.event_time)
         except DetectorInputError as error:
             return [self._dead_letter(record, MEASURES_MISMATCH, str(error))]
         self.metrics.events_scored.inc()

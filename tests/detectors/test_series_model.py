@@ -7,14 +7,14 @@ from pydantic import ValidationError
 
 from detectors.series_model import SeriesModel, SeriesModelSettings
 from schemas.errors import DetectorInputError
-from tests.series_data import pool_events
+from tests.series_data import START, pool_events
 
 
 def _run(model: SeriesModel, steps: int, spikes: frozenset[int]) -> list[tuple[int, bool, bool]]:
     return [
         (step, verdict.warming_up, verdict.is_anomaly)
         for step, event in enumerate(pool_events("0x1", steps, seed=1, spikes=spikes))
-        for verdict in [model.process(event.measures)]
+        for verdict in [model.process(event.measures, event.event_time)]
     ]
 
 
@@ -30,7 +30,7 @@ def test_no_verdict_while_warming_up_then_verdicts() -> None:
 def test_a_spike_is_flagged_and_explained() -> None:
     model = SeriesModel(SeriesModelSettings())
     events = list(pool_events("0x1", 420, seed=2, spikes=frozenset({400})))
-    verdicts = [model.process(event.measures) for event in events]
+    verdicts = [model.process(event.measures, event.event_time) for event in events]
     flagged = [step for step, verdict in enumerate(verdicts) if verdict.is_anomaly]
     assert flagged == [400]
     spike = verdicts[400]
@@ -46,9 +46,9 @@ def test_a_spike_is_flagged_and_explained() -> None:
 
 def test_a_changed_measure_set_is_refused() -> None:
     model = SeriesModel(SeriesModelSettings())
-    model.process({"a": 1.0, "b": 2.0})
+    model.process({"a": 1.0, "b": 2.0}, START)
     with pytest.raises(DetectorInputError, match=r"has measures \['a', 'b'\]"):
-        model.process({"a": 1.0})
+        model.process({"a": 1.0}, START)
 
 
 def test_settings_name_the_bad_field() -> None:
