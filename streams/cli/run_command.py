@@ -26,8 +26,8 @@ __all__ = ["register"]
 
 log = logging.getLogger(__name__)
 
-# The detector gives no verdict before ~350 points per series: inject the anomaly after that.
-_ANOMALY_AT_STEP = 420
+# The detector gives no verdict in its first 600 points per series: inject the anomaly after.
+_ANOMALY_AT_STEP = 700
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,7 +53,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="broker data, worker data and logs",
     )
     parser.add_argument("--pools", type=int, default=4, help="simulated pools")
-    parser.add_argument("--rate", type=_positive, default=25.0, help="simulated steps a second")
+    parser.add_argument("--rate", type=_positive, default=40.0, help="simulated steps a second")
     parser.add_argument(
         "--keep-kafka", action="store_true", help="leave the broker running at the end"
     )

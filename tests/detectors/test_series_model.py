@@ -20,8 +20,8 @@ def _run(model: SeriesModel, steps: int, spikes: frozenset[int]) -> list[tuple[i
 
 def test_no_verdict_while_warming_up_then_verdicts() -> None:
     settings = SeriesModelSettings()
-    results = _run(SeriesModel(settings), 400, frozenset())
-    first_verdict = settings.warmup + settings.calibration_min_history
+    results = _run(SeriesModel(settings), 900, frozenset())
+    first_verdict = settings.warmup
     assert all(warming for step, warming, _ in results if step < first_verdict)
     assert not any(warming for step, warming, _ in results if step >= first_verdict)
     assert not any(anomalous for _, _, anomalous in results), "clean data raised an anomaly"
@@ -29,13 +29,13 @@ def test_no_verdict_while_warming_up_then_verdicts() -> None:
 
 def test_a_spike_is_flagged_and_explained() -> None:
     model = SeriesModel(SeriesModelSettings())
-    events = list(pool_events("0x1", 420, seed=2, spikes=frozenset({400})))
+    events = list(pool_events("0x1", 720, seed=2, spikes=frozenset({700})))
     verdicts = [model.process(event.measures, event.event_time) for event in events]
     flagged = [step for step, verdict in enumerate(verdicts) if verdict.is_anomaly]
-    assert flagged == [400]
-    spike = verdicts[400]
-    assert spike.score >= 0.99
-    assert 50 <= spike.severity <= 100
+    assert flagged == [700]
+    spike = verdicts[700]
+    assert spike.score >= SeriesModelSettings().alert_threshold
+    assert spike.severity == round(100 * spike.score)
     moved = {move.measure for move in spike.moves}
     assert {"volume_usd", "tx_count"} <= moved
     assert "tvl_usd" not in moved, "TVL did not move"
@@ -52,7 +52,26 @@ def test_a_changed_measure_set_is_refused() -> None:
 
 
 def test_settings_name_the_bad_field() -> None:
-    with pytest.raises(ValidationError, match="warmup must be at least window_size"):
-        SeriesModelSettings(window_size=300, warmup=100)
-    with pytest.raises(ValidationError, match="tail_quantile"):
-        SeriesModelSettings(tail_quantile=1.5)
+    with pytest.raises(ValidationError, match="alert_threshold"):
+        SeriesModelSettings(alert_threshold=1.5)
+    with pytest.raises(ValidationError, match="window_size"):
+        SeriesModelSettings.model_validate({"window_size": 300})  # not a setting
+
+
+def test_a_gap_is_noticed_and_no_change_is_judged_across_it() -> None:
+    model = SeriesModel(SeriesModelSettings(warmup=10))
+    events = list(pool_events("0x1", 200, seed=3))
+    verdicts = [model.process(event.measures, event.event_time) for event in events[:150]]
+    assert not any(verdict.after_gap for verdict in verdicts)
+    later = events[199]  # 49 steps of 5 minutes missing
+    verdict = model.process(later.measures, later.event_time)
+    assert verdict.after_gap
+    assert all(move.view != "change" for move in verdict.moves)
+
+
+def test_ratio_measures_are_derived_and_explained() -> None:
+    model = SeriesModel(SeriesModelSettings(ratios=(("volume_usd", "tvl_usd"),)))
+    events = list(pool_events("0x1", 720, seed=2, spikes=frozenset({700})))
+    verdicts = [model.process(event.measures, event.event_time) for event in events]
+    assert verdicts[700].is_anomaly
+    assert "volume_usd/tvl_usd" in {move.measure for move in verdicts[700].moves}

@@ -31,7 +31,7 @@ def test_kcat_produces_events_and_reads_the_anomaly(
     kafka_bootstrap: str, kcat: str, worker: WorkerProcess
 ) -> None:
     metrics_topic, anomalies_topic = worker.topics["metrics"], worker.topics["anomalies"]
-    events = list(pool_events("0xkcat", 430, seed=3, spikes=frozenset({410})))
+    events = list(pool_events("0xkcat", 730, seed=3, spikes=frozenset({710})))
     lines = b"".join(event.series_key.encode() + b"\t" + encode(event) + b"\n" for event in events)
     # lz4, as many librdkafka producers send it: the worker must read compressed batches.
     subprocess.run(
@@ -53,4 +53,4 @@ def test_kcat_produces_events_and_reads_the_anomaly(
     )
     anomaly = decode(AnomalyEvent, consumed.stdout.strip())
     assert anomaly.dimensions["pool"] == "0xkcat"
-    assert anomaly.interval_start == START + 410 * STEP
+    assert anomaly.interval_start == START + 710 * STEP

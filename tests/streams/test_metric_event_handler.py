@@ -43,7 +43,7 @@ def test_a_spike_becomes_one_anomaly_with_a_deterministic_id() -> None:
     handler, registry = _handler(dataset="pools")
     outputs = [
         (event, output)
-        for event in pool_events("0xfeed", 420, seed=4, spikes=frozenset({410}))
+        for event in pool_events("0xfeed", 720, seed=4, spikes=frozenset({710}))
         for output in handler.handle(_record(encode(event)))
     ]
     assert len(outputs) == 1
@@ -51,12 +51,12 @@ def test_a_spike_becomes_one_anomaly_with_a_deterministic_id() -> None:
     assert output.topic == "dexwatch.anomalies"
     assert output.key == event.series_key.encode()
     anomaly = decode(AnomalyEvent, output.value)
-    assert anomaly.interval_start == START + 410 * STEP
+    assert anomaly.interval_start == START + 710 * STEP
     assert anomaly.anomaly_id == anomaly_id(
         "pools", event.series_key, event.event_time, anomaly.detector_version
     )
     assert registry.get_sample_value("dexwatch_anomalies_produced_total") == 1
-    assert registry.get_sample_value("dexwatch_events_scored_total") == 420
+    assert registry.get_sample_value("dexwatch_events_scored_total") == 720
 
 
 def test_cardinality_guard_dead_letters_new_series_and_counts_them() -> None:

@@ -13,8 +13,8 @@ from tests.worker_process import WorkerProcess
 pytestmark = pytest.mark.kafka
 
 POOLS = ("0xaaa1", "0xbbb2", "0xccc3")
-STEPS = 420
-SPIKE_POOL, SPIKE_STEP = "0xbbb2", 400
+STEPS = 720
+SPIKE_POOL, SPIKE_STEP = "0xbbb2", 700
 MALFORMED = b'{"event_time": "2026-01-05T00:00:00Z", "source": "broken'
 SCHEMA_INVALID = orjson.dumps(
     {
@@ -39,8 +39,8 @@ def _records(steps: range) -> list[tuple[bytes | None, bytes]]:
 
 def test_anomaly_and_dead_letters_end_to_end(kafka_bootstrap: str, worker: WorkerProcess) -> None:
     topics = worker.topics
-    first_half = _records(range(0, 300))
-    second_half = _records(range(300, STEPS))
+    first_half = _records(range(0, 500))
+    second_half = _records(range(500, STEPS))
     produce(kafka_bootstrap, topics["metrics"], first_half)
     produce(kafka_bootstrap, topics["metrics"], [(b"bad-1", MALFORMED), (b"bad-2", SCHEMA_INVALID)])
     produce(kafka_bootstrap, topics["metrics"], second_half)
