@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup kafka-jars lint typecheck pytest lock clean
+.PHONY: run test bench setup kafka-jars lint typecheck pytest lock clean
 
 ## run: set everything up, start Kafka + worker + DEX simulator, print anomalies (Ctrl-C stops).
 run: setup
@@ -12,6 +12,10 @@ run: setup
 
 ## test: lint, types and the whole test suite, broker tests included.
 test: setup lint typecheck pytest
+
+## bench: detection quality on NAB (figures go to docs/benchmarks.md); not part of `make test`.
+bench: setup
+	$(BIN)/python -m bench.nab
 
 ## setup: virtual environment, pinned Python dependencies, Kafka jars from Maven Central.
 setup: $(STAMP) kafka-jars

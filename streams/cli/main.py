@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -16,6 +17,7 @@ __all__ = ["build_parser", "main"]
 def _command_modules() -> list[ModuleType]:
     # Imported here so `dexwatch --help` stays fast and one broken command cannot hide the rest.
     from streams.cli import (
+        backtest_command,
         kafka_command,
         run_command,
         schemas_command,
@@ -31,6 +33,7 @@ def _command_modules() -> list[ModuleType]:
         simulate_command,
         tail_command,
         schemas_command,
+        backtest_command,
     ]
 
 
@@ -66,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `dexwatch tail | head`: the reader left; say nothing more (and no traceback at exit).
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - must outlive this function
+        return 0
     return code
 
 

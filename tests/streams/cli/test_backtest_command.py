@@ -1,0 +1,268 @@
+"""`dexwatch backtest`: per-row output, labels, metrics, bad rows, config, search, NAB data."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import random
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from detectors.backtest_search import MAX_COMBINATIONS
+from detectors.series_model import SeriesModelSettings
+from streams.cli.main import main
+
+REPO = Path(__file__).resolve().parents[3]
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+STEP = timedelta(minutes=5)
+SPIKE_AT = 1500
+
+
+def write_series(path: Path, n: int = 2000, label_column: bool = False) -> Path:
+    """A noisy daily cycle with a 6x spike at row SPIKE_AT; optionally a 0/1 label column."""
+    rng = random.Random(7)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["timestamp", "value", *(["label"] if label_column else [])])
+        for step in range(n):
+            value = 100 + 20 * math.sin(2 * math.pi * step / 288) + rng.gauss(0, 2)
+            if step == SPIKE_AT:
+                value *= 6
+            label = [int(SPIKE_AT <= step < SPIKE_AT + 3)] if label_column else []
+            writer.writerow([(T0 + step * STEP).strftime("%Y-%m-%d %H:%M:%S"), value, *label])
+    return path
+
+
+def write_windows(path: Path, key: str, rows: list[tuple[int, int]]) -> Path:
+    def stamp(row: int) -> str:
+        return (T0 + row * STEP).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    path.write_text(json.dumps({key: [[stamp(first), stamp(last)] for first, last in rows]}))
+    return path
+
+
+def read_output(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def test_a_spike_is_flagged_and_scored_against_nab_windows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_series(tmp_path / "synthetic" / "spiky.csv")
+    labels = write_windows(tmp_path / "windows.json", "synthetic/spiky.csv", [(1490, 1520)])
+    output = tmp_path / "out.csv"
+    code = main(
+        [
+            "backtest",
+            str(data),
+            "--time-column",
+            "timestamp",
+            "--measures",
+            "value",
+            "--labels",
+            str(labels),
+            "--output",
+            str(output),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0
+    rows = read_output(output)
+    assert len(rows) == 2000
+    assert list(rows[0]) == ["timestamp", "score", "severity", "is_anomaly", "explanation"]
+    assert rows[SPIKE_AT]["timestamp"] == "2024-03-06 05:00:00"
+    assert rows[SPIKE_AT]["is_anomaly"] == "1"
+    assert float(rows[SPIKE_AT]["score"]) == max(float(row["score"]) for row in rows)
+    assert "value" in rows[SPIKE_AT]["explanation"]
+    assert "1 NAB window(s) for 'synthetic/spiky.csv'" in printed
+    assert "recall 1.000" in printed
+    assert "event-wise over 1 window(s)" in printed
+    for profile in ("standard", "reward_low_FP_rate", "reward_low_FN_rate"):
+        assert profile in printed
+    standard = next(line for line in printed.splitlines() if line.strip().startswith("standard"))
+    # The spike is 10 rows into the 31-row window: well above half of a perfect score.
+    assert float(standard.split()[1]) > 50
+
+
+def test_a_label_column_gives_point_wise_metrics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_series(tmp_path / "labelled.csv", label_column=True)
+    output = tmp_path / "out.csv"
+    argv = ["backtest", str(data), "--measures", "value", "--label-column", "label"]
+    assert main([*argv, "--output", str(output)]) == 0
+    printed = capsys.readouterr().out
+    assert "column 'label' (1 run(s) of 1s as NAB windows)" in printed
+    assert "point-wise over 2000 scored, labelled row(s)" in printed
+    assert "precision 1.000" in printed
+    assert len(read_output(output)) == 2000
+
+
+def test_dimensions_are_written_and_bad_rows_reported_not_fatal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "pools.csv"
+    data.write_text(
+        "timestamp,pool,volume,tvl\n"
+        "2024-03-01T00:00:00Z,a,10,1000\n"
+        "2024-03-01T00:00:00Z,b,20,2000\n"
+        "not-a-time,a,11,1000\n"
+        "2024-03-01T00:05:00Z,b,x,2000\n"
+        "2024-03-01T00:05:00Z,a,12,1001\n"
+    )
+    output = tmp_path / "out.csv"
+    argv = ["backtest", str(data), "--measures", "volume,tvl", "--dimensions", "pool"]
+    assert main([*argv, "--output", str(output)]) == 0
+    printed = capsys.readouterr().out
+    assert "5 read, 3 scored, 2 series" in printed
+    assert "2 bad row(s) skipped (non-numeric measure: 1, unparseable time: 1)" in printed
+    assert "line 4: time 'not-a-time' is neither ISO 8601 nor epoch seconds" in printed
+    assert "line 5: measure 'volume' is not a number: 'x'" in printed
+    rows = read_output(output)
+    assert [row["pool"] for row in rows] == ["a", "b", "a", "b", "a"]
+    assert list(rows[0])[:2] == ["timestamp", "pool"]
+    assert rows[2]["score"] == ""
+    assert rows[2]["is_anomaly"] == "0"
+    assert rows[2]["explanation"].startswith("skipped: time 'not-a-time'")
+
+
+def test_a_missing_labels_entry_fails_naming_what_was_looked_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_series(tmp_path / "cat" / "file.csv", n=50)
+    labels = write_windows(tmp_path / "windows.json", "cat/other.csv", [])
+    argv = ["backtest", str(data), "--measures", "value", "--labels", str(labels)]
+    assert main([*argv, "--output", str(tmp_path / "out.csv")]) == 1
+    assert "has no entry 'cat/file.csv'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--measures", "a,,b"], "expected comma-separated column names like a,b, got 'a,,b'"),
+        (["--measures", "value", "--labels", "nope.json"], "expected an existing file"),
+        (["--measures", "value", "--search-metric", "auc"], "invalid choice: 'auc'"),
+        (["--measures", "value", "--labels", "@IN", "--label-column", "y"], "not allowed with"),
+        ([], "the following arguments are required: --measures"),
+    ],
+)
+def test_bad_arguments_say_what_was_expected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    data = write_series(tmp_path / "in.csv", n=10)
+    arguments = [str(data) if arg == "@IN" else arg for arg in argv]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["backtest", str(data), *arguments, "--output", str(tmp_path / "out.csv")])
+    assert exit_info.value.code == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_a_missing_input_or_column_fails_clearly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["backtest", str(tmp_path / "nope.csv"), "--measures", "v", "--output", "o.csv"])
+    assert "expected an existing file, got" in capsys.readouterr().err
+    data = write_series(tmp_path / "in.csv", n=10)
+    argv = ["backtest", str(data), "--measures", "volume", "--output", str(tmp_path / "o.csv")]
+    assert main(argv) == 1
+    assert "measure 'volume' is not in the header" in capsys.readouterr().err
+
+
+def test_config_sets_detector_fields_and_a_bad_field_fails_at_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_series(tmp_path / "in.csv", n=400)
+    config = tmp_path / "dataset.yaml"
+    warmup_field = "warmup" in SeriesModelSettings.model_fields
+    config.write_text("detector:\n  warmup: 300\n" if warmup_field else "detector: {}\n")
+    output = tmp_path / "out.csv"
+    argv = ["backtest", str(data), "--measures", "value", "--config", str(config)]
+    assert main([*argv, "--output", str(output)]) == 0
+    if warmup_field:
+        explanations = [row["explanation"] for row in read_output(output)]
+        assert explanations[299] == "warming up"
+        assert explanations[300] != "warming up"
+    config.write_text("detector:\n  no_such_setting: 3\n")
+    assert main([*argv, "--output", str(output)]) == 1
+    assert "no_such_setting" in capsys.readouterr().err
+
+
+def test_search_tries_a_small_grid_and_reports_the_best(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_series(tmp_path / "synthetic" / "spiky.csv")
+    labels = write_windows(tmp_path / "windows.json", "synthetic/spiky.csv", [(1490, 1520)])
+    argv = ["backtest", str(data), "--measures", "value", "--labels", str(labels), "--search"]
+    for metric, label in (("nab", "NAB standard"), ("f1", "F1")):
+        output = tmp_path / f"{metric}.csv"
+        code = main([*argv, "--search-metric", metric, "--output", str(output)])
+        printed = capsys.readouterr().out
+        assert code == 0
+        header = printed.splitlines()[0]
+        assert header.startswith("search: ")
+        assert header.endswith(f"by {label}")
+        combinations = int(header.split()[1])
+        assert 2 <= combinations <= MAX_COMBINATIONS
+        tried = [line for line in printed.splitlines() if line.startswith("  ") and "=" in line]
+        assert len(tried) == combinations
+        assert "search: best " in printed
+        assert len(read_output(output)) == 2000
+
+
+def test_search_needs_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = write_series(tmp_path / "in.csv", n=10)
+    argv = ["backtest", str(data), "--measures", "value", "--search"]
+    assert main([*argv, "--output", str(tmp_path / "out.csv")]) == 1
+    assert "--search needs labels" in capsys.readouterr().err
+
+
+def test_nyc_taxi_against_the_nab_windows_end_to_end(tmp_path: Path) -> None:
+    data = Path("../shared/data/nab/realKnownCause/nyc_taxi.csv")
+    assert (REPO / data).is_file(), f"the NAB data must be at {(REPO / data).resolve()}"
+    output = tmp_path / "nyc_taxi.out.csv"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "streams.cli.main",
+            "backtest",
+            str(data),
+            "--time-column",
+            "timestamp",
+            "--measures",
+            "value",
+            "--labels",
+            "../shared/data/nab/windows.json",
+            "--output",
+            str(output),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    printed = completed.stdout
+    assert "rows: 10,320 read, 10,320 scored, 1 series" in printed
+    assert "5 NAB window(s) for 'realKnownCause/nyc_taxi.csv'" in printed
+    assert "precision " in printed
+    assert " F1 " in printed
+    nab = {
+        line.split()[0]: float(line.split()[1])
+        for line in printed.splitlines()
+        if line.strip().split(" ")[0] in ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
+    }
+    assert set(nab) == {"standard", "reward_low_FP_rate", "reward_low_FN_rate"}
+    assert all(0.0 <= value <= 100.0 for value in nab.values())
+    rows = read_output(output)
+    assert len(rows) == 10_320
+    assert rows[0]["timestamp"] == "2014-07-01 00:00:00"
