@@ -13,9 +13,11 @@ run: setup
 ## test: lint, types and the whole test suite, broker tests included.
 test: setup lint typecheck pytest
 
-## bench: detection quality on NAB (figures go to docs/benchmarks.md); not part of `make test`.
+## bench: NAB quality, speed against river, memory per series (figures: docs/benchmarks.md).
 bench: setup
 	$(BIN)/python -m bench.nab
+	$(BIN)/python -m bench.speed
+	$(BIN)/python -m bench.memory
 
 ## setup: virtual environment, pinned Python dependencies, Kafka jars from Maven Central.
 setup: $(STAMP) kafka-jars

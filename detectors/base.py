@@ -80,7 +80,7 @@ def check_features(x: Features, expected: Iterable[str] | None) -> None:
 
 
 class DetectorBase(ABC):
-    """Shared behaviour; subclasses implement the four abstract methods and `_state_fields`."""
+    """Shared behaviour: a default batch loop and `clone()`; subclasses do the rest."""
 
     @property
     @abstractmethod

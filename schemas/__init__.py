@@ -9,6 +9,7 @@ from schemas.errors import (
     DexwatchError,
     KafkaSetupError,
     SchemaError,
+    StateFormatError,
 )
 from schemas.metric_event import MetricEvent, series_key
 
@@ -24,6 +25,7 @@ __all__ = [
     "MeasureContribution",
     "MetricEvent",
     "SchemaError",
+    "StateFormatError",
     "anomaly_id",
     "decode",
     "encode",

@@ -11,6 +11,7 @@ __all__ = [
     "DexwatchError",
     "KafkaSetupError",
     "SchemaError",
+    "StateFormatError",
 ]
 
 
@@ -47,3 +48,11 @@ class KafkaSetupError(DexwatchError, RuntimeError):
 
 class DetectorInputError(DexwatchError, ValueError):
     """A point cannot be scored by its series' model (e.g. its measures changed)."""
+
+
+class StateFormatError(DexwatchError, ValueError):
+    """Detector state that cannot be read or written by `detectors.state_codec`.
+
+    Raised on wrong magic bytes, an unknown format version, truncated or corrupted bytes, the
+    state of another kind of detector, or values the format cannot hold.
+    """

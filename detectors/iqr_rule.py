@@ -1,0 +1,46 @@
+"""Tukey's fences on a measure's recent values: outside [Q1 - k IQR, Q3 + k IQR]."""
+
+from __future__ import annotations
+
+from detectors.base import Features, Score, check_features
+from detectors.recent_window import RecentWindow
+from detectors.state_codec import register_kind
+from detectors.threshold_rule import outside_score
+from detectors.windowed_rule import WindowedRule
+
+__all__ = ["IqrRule"]
+
+
+class IqrRule(WindowedRule):
+    """Tukey's fences over the last `window` values; `k` is 1.5 for outliers, 3 for extremes.
+
+    Score: 0.0 between the fences; beyond one, `outside_score` with the IQR as the unit, i.e.
+    0.5 one IQR beyond the fence. The quartiles are interpolated linearly (numpy's default).
+
+    Warm-up: until the window holds `min_points` values (the score is 0.0 meanwhile).
+    """
+
+    def __init__(
+        self, feature: str, window: int = 100, k: float = 1.5, min_points: int = 20
+    ) -> None:
+        if k < 0.0:
+            raise ValueError(f"k must be at least 0, got {k}")
+        if not 4 <= min_points <= window:
+            raise ValueError(f"need 4 <= min_points <= window, got {min_points} and {window}")
+        self.feature = feature
+        self.window = window
+        self.k = k
+        self.min_points = min_points
+        self._recent = RecentWindow(window)
+
+    def score_one(self, x: Features) -> Score:
+        check_features(x, (self.feature,))
+        if self.warming_up:
+            return Score(0.0, warming_up=True)
+        q1, q3 = self._recent.quantile(0.25), self._recent.quantile(0.75)
+        iqr = q3 - q1
+        value = float(x[self.feature])
+        return Score(outside_score(value, q1 - self.k * iqr, q3 + self.k * iqr, iqr), False)
+
+
+IqrRule.state_kind = register_kind("iqr_rule", IqrRule)
