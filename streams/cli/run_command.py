@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -191,9 +190,9 @@ def _print_anomalies(
             return
 
 
-def _stop(children: Iterator[_Child] | list[_Child]) -> None:
+def _stop(children: list[_Child]) -> None:
     # The simulator first, so the worker can finish what was already produced.
-    for child in reversed(list(children)):
+    for child in reversed(children):
         if child.process.poll() is None:
             child.process.send_signal(signal.SIGTERM)
             try:
