@@ -10,8 +10,9 @@ the series, reads VmRSS again and divides the difference by the number of series
   window and warm-up of 250, each series fed 375 DEX-like points (warm-up done, half a window
   learnt since); also the size of each series' `to_state()`.
 - `HalfSpaceTreesBank`: the same series, warmed the same way, in one bank.
-- `SeriesModel`, the whole per-series pipeline, fed past its own warm-up: measured on
-  `--pipeline-series` series only (warming 100,000 of them point by point takes over an hour).
+- `SeriesBank`, the whole per-series pipeline (what the worker holds), 100,000 series fed
+  past their own warm-up in batches; and `SeriesModel`, the same pipeline as one object per
+  series, on `--pipeline-series` series; with the size of one series' `to_state()`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from bench.speed import FEATURES, HEIGHT, N_TREES, WINDOW, dex_series, machine
 
@@ -137,33 +139,76 @@ def measure_bank(n_series: int, seed: int) -> dict[str, Any]:
     }
 
 
+def _pipeline_points() -> tuple[int, npt.NDArray[np.float64]]:
+    from detectors.series_model import SeriesModelSettings, epoch_seconds
+
+    points = SeriesModelSettings().warmup + WINDOW // 2
+    times = np.array([epoch_seconds(START + STEP * step) for step in range(points)])
+    return points, times
+
+
 def measure_pipeline(n_series: int, seed: int) -> dict[str, Any]:
+    """`SeriesModel` objects, one per series, each warmed with its own batch of points."""
     from detectors.series_model import SeriesModel, SeriesModelSettings
 
     names, columns = _names()
     settings = SeriesModelSettings()
-    points = int(getattr(settings, "warmup", WINDOW)) + WINDOW // 2
-    times = [START + STEP * step for step in range(points)]
+    points, times = _pipeline_points()
+    SeriesModel(settings).process_points([(dict.fromkeys(names, 1.0), 0.0)])  # numba
     before = _settled()[1]
     models = []
     for start in range(0, n_series, CHUNK):
         data = dex_series(min(CHUNK, n_series - start), points, seed + start)[:, :, columns]
         for rows in data.tolist():
             model = SeriesModel(settings)
-            for row, at in zip(rows, times, strict=True):
-                verdict = model.process(dict(zip(names, row, strict=True)), at)
-            assert not verdict.warming_up
+            verdicts = model.process_points(
+                [
+                    (dict(zip(names, row, strict=True)), at)
+                    for row, at in zip(rows, times.tolist(), strict=True)
+                ]
+            )
+            assert not verdicts[-1].warming_up
             models.append(model)
         del data
     after, trimmed = _settled()
-    to_state = getattr(models[0], "to_state", None)
-    state = len(to_state()) if callable(to_state) else None
     return {
         "series": n_series,
         "points": points,
         "rss_per_series": (after - before) / n_series,
         "trimmed_per_series": (trimmed - before) / n_series,
-        "state": state,
+        "state": len(models[0].to_state()),
+    }
+
+
+def measure_series_bank(n_series: int, seed: int) -> dict[str, Any]:
+    """All series in one `SeriesBank`, warmed a chunk of series at a time."""
+    from detectors.series_bank import SeriesBank
+    from detectors.series_model import SeriesModelSettings
+
+    names, columns = _names()
+    points, times = _pipeline_points()
+    before = _settled()[1]
+    bank = SeriesBank(SeriesModelSettings(), names, capacity=n_series)
+    for _ in range(n_series):
+        bank.add()
+    for start in range(0, n_series, CHUNK):
+        count = min(CHUNK, n_series - start)
+        data = dex_series(count, points, seed + start)[:, :, columns]
+        bank.process(
+            np.repeat(np.arange(start, start + count), points),
+            np.tile(times, count),
+            data.reshape(-1, len(names)),
+        )
+        del data
+    after, trimmed = _settled()
+    assert not any(bank.warming_up(row) for row in range(n_series))
+    return {
+        "series": n_series,
+        "points": points,
+        "rss_per_series": (after - before) / n_series,
+        "trimmed_per_series": (trimmed - before) / n_series,
+        "layout": bank.layout.bytes_per_series(),
+        "state": len(bank.to_state(0)),
     }
 
 
@@ -176,7 +221,7 @@ def _in_child(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__)
     parser.add_argument("--series", type=int, default=100_000)
-    parser.add_argument("--pipeline-series", type=int, default=1000)
+    parser.add_argument("--pipeline-series", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
@@ -200,20 +245,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{bank['rss_per_series'] / kib:.2f} KiB per series, "
         f"{bank['trimmed_per_series'] / kib:.2f} KiB after malloc_trim"
     )
-    try:
-        pipeline = _in_child(measure_pipeline, args.pipeline_series, args.seed)
-    except Exception as error:  # the pipeline is being rebuilt; report, don't fail the bench
-        print(f"SeriesModel: not measured: {type(error).__name__}: {error}")
-        return
-    state = (
-        f"to_state() {pipeline['state']:,} bytes"
-        if pipeline["state"] is not None
-        else "no to_state() yet"
-    )
+    series_bank = _in_child(measure_series_bank, args.series, args.seed)
     print(
-        f"SeriesModel x {pipeline['series']:,} (not 100,000: each is warmed point by point, "
-        f"{pipeline['points']} points): resident {pipeline['rss_per_series'] / kib:.2f} KiB per "
-        f"series, {pipeline['trimmed_per_series'] / kib:.2f} KiB after malloc_trim; {state}"
+        f"SeriesBank x {series_bank['series']:,} (the whole pipeline, {series_bank['points']} "
+        f"points each): resident {series_bank['rss_per_series'] / kib:.2f} KiB per series, "
+        f"{series_bank['trimmed_per_series'] / kib:.2f} KiB after malloc_trim "
+        f"({series_bank['layout']:,} bytes of arrays); to_state() {series_bank['state']:,} bytes"
+    )
+    pipeline = _in_child(measure_pipeline, args.pipeline_series, args.seed)
+    print(
+        f"SeriesModel x {pipeline['series']:,} (one object per series, {pipeline['points']} "
+        f"points each): resident {pipeline['rss_per_series'] / kib:.2f} KiB per series, "
+        f"{pipeline['trimmed_per_series'] / kib:.2f} KiB after malloc_trim; "
+        f"to_state() {pipeline['state']:,} bytes"
     )
 
 

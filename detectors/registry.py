@@ -18,6 +18,8 @@ from detectors.iqr_rule import IqrRule
 from detectors.page_hinkley_drift import PageHinkleyDriftDetector
 from detectors.persistence_rule import PersistenceRule
 from detectors.quantile_band_rule import QuantileBandRule
+from detectors.series_model import SeriesModel
+from detectors.series_settings import SeriesModelSettings
 from detectors.threshold_rule import ThresholdRule
 from schemas.errors import ConfigError
 
@@ -45,6 +47,13 @@ def _entries(*entries: DetectorEntry) -> Mapping[str, DetectorEntry]:
 # The examples are sized for a measure of roughly unit spread; Page-Hinkley's `delta` and
 # `threshold` are in the measure's units, so scale them with it.
 DETECTORS: Mapping[str, DetectorEntry] = _entries(
+    DetectorEntry(
+        "series_model",
+        SeriesModel,
+        {"settings": SeriesModelSettings(warmup=300)},
+        "the default: every measure's level, change, smoothed level and time-of-day and "
+        "time-of-week values, each against its own record",
+    ),
     DetectorEntry(
         "half_space_trees",
         HalfSpaceTreesDetector,

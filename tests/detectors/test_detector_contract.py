@@ -19,6 +19,7 @@ from schemas.errors import DetectorInputError
 
 # What each detector is for, i.e. which labelled stream it must beat chance on.
 PURPOSE = {
+    "series_model": "spikes",
     "half_space_trees": "spikes",
     "adwin": "drift",
     "page_hinkley": "drift",

@@ -1,0 +1,347 @@
+"""Many series of one measure set in three flat arrays, scored by one compiled loop.
+
+This is how a worker holds 100,000 series: a row per series, no Python object per series, and
+a batch of points from many series scored in one call (`process`). `SeriesModel` is the same
+thing for one series. A row saves to and restores from the versioned state format.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+import numpy as np
+import numpy.typing as npt
+
+from detectors import series_kernel as kernel
+from detectors.series_layout import CLOCK_SEEN, VIEWS, SeriesLayout
+from detectors.series_settings import SeriesModelSettings
+from detectors.signed_log import signed_log_inverse
+from detectors.state_codec import DecodedState, decode_state, encode_state, register_kind
+from detectors.verdict import MeasureMove, Verdict
+from schemas.errors import DetectorInputError, StateFormatError
+
+__all__ = ["BankOutput", "SeriesBank", "empty_state", "measure_names", "read_state"]
+
+_KIND = "series_model"
+_LAYOUT = 1
+_MIN_BAND_POINTS = 20  # a band's spread is too young to divide by before this
+_MIN_DAY_POINTS = 2
+_MIN_WEEK_POINTS = 3
+_SLOT_SPREAD_FLOOR = 0.25  # a slot's sd is at least this fraction of the overall sd
+_WEEK_SLOTS = 7 * 24
+
+Floats = npt.NDArray[np.float64]
+
+
+def measure_names(measures: Sequence[str], settings: SeriesModelSettings) -> tuple[str, ...]:
+    """The measures a model keeps: the input ones, sorted, then each ratio `a/b`."""
+    names = tuple(sorted(measures))
+    for numerator, denominator in settings.ratios:
+        for part in (numerator, denominator):
+            if part not in names:
+                raise DetectorInputError(
+                    f"ratio {numerator}/{denominator} needs measure {part!r}, "
+                    f"which the series does not have (it has {list(names)})"
+                )
+    return names + tuple(f"{a}/{b}" for a, b in settings.ratios)
+
+
+@dataclass(frozen=True, slots=True)
+class BankOutput:
+    """Per point: the score, flags (see `series_kernel.process_points`) and every view."""
+
+    scores: Floats
+    flags: npt.NDArray[np.uint8]
+    views: Floats  # [point, measure, view, OUT_*]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What every bank of the same settings and measures shares (read-only)."""
+
+    inputs: tuple[str, ...]
+    measures: tuple[str, ...]
+    layout: SeriesLayout
+    fparams: Floats
+    iparams: npt.NDArray[np.int64]
+    ratio_columns: tuple[tuple[int, int], ...]
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(settings: SeriesModelSettings, inputs: tuple[str, ...]) -> _Plan:
+    # Shared: a worker holding one `SeriesModel` per series pays for this once, not per series.
+    if not inputs:
+        raise DetectorInputError("a series needs at least one measure")
+    measures = measure_names(inputs, settings)
+    layout = SeriesLayout(
+        n_measures=len(measures),
+        smooth_points=settings.smooth_points,
+        record_blocks=settings.record_blocks,
+        repeat_blocks=settings.repeat_blocks,
+        day_slots=settings.slots_per_day,
+        week_slots=_WEEK_SLOTS,
+    )
+    fparams, iparams = _parameters(settings, layout)
+    fparams.flags.writeable = False
+    iparams.flags.writeable = False
+    ratio_columns = tuple((inputs.index(a), inputs.index(b)) for a, b in settings.ratios)
+    return _Plan(inputs, measures, layout, fparams, iparams, ratio_columns)
+
+
+class SeriesBank:
+    """Series models for the measures `inputs` (plus `settings.ratios`), one row each."""
+
+    def __init__(
+        self, settings: SeriesModelSettings, inputs: Sequence[str], capacity: int = 16
+    ) -> None:
+        self.settings = settings
+        plan = _plan(settings, tuple(sorted(inputs)))
+        self.inputs, self.measures, self.layout = plan.inputs, plan.measures, plan.layout
+        self._fparams, self._iparams = plan.fparams, plan.iparams
+        self._ratio_columns = plan.ratio_columns
+        self._size = 0
+        self._small = np.zeros((max(capacity, 1), self.layout.small_size), dtype=np.float64)
+        self._profiles = np.zeros((max(capacity, 1), self.layout.profile_size), dtype=np.float32)
+        self._counts = np.zeros((max(capacity, 1), self.layout.counts_size), dtype=np.uint8)
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held for the rows in use."""
+        return self._size * self.layout.bytes_per_series()
+
+    def add(self) -> int:
+        """A new, untrained series; returns its row."""
+        if self._size == self._small.shape[0]:
+            grown = max(16, self._size * 2)
+            self._small = _grown(self._small, grown)
+            self._profiles = _grown(self._profiles, grown)
+            self._counts = _grown(self._counts, grown)
+        self._size += 1
+        return self._size - 1
+
+    def row_clock(self, row: int) -> Floats:
+        """The series-wide part of a row (see `series_layout.CLOCK_*`), read-only."""
+        clock = self._small[self._checked(row), : self.layout.header_size]
+        clock.flags.writeable = False
+        return clock
+
+    def points_seen(self, row: int) -> int:
+        return int(self._small[self._checked(row), CLOCK_SEEN])
+
+    def warming_up(self, row: int) -> bool:
+        return self.points_seen(row) < self.settings.warmup
+
+    def columns(self, inputs: Floats) -> Floats:
+        """Input columns (in `self.inputs` order) plus the ratio columns (NaN over zero)."""
+        if not self._ratio_columns:
+            return inputs
+        ratios = np.empty((inputs.shape[0], len(self._ratio_columns)))
+        for column, (a, b) in enumerate(self._ratio_columns):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratios[:, column] = np.where(inputs[:, b] != 0, inputs[:, a] / inputs[:, b], np.nan)
+        return np.hstack([inputs, ratios])
+
+    def process(
+        self, rows: npt.ArrayLike, times: npt.ArrayLike, inputs: npt.ArrayLike
+    ) -> BankOutput:
+        """Score then learn each point: `rows[i]`'s series, at `times[i]` (Unix seconds).
+
+        `inputs[i]` holds the measures in `self.inputs` order; all must be finite.
+        """
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        times = np.ascontiguousarray(times, dtype=np.float64)
+        inputs = np.ascontiguousarray(inputs, dtype=np.float64)
+        n = len(rows)
+        if times.shape != (n,) or inputs.shape != (n, len(self.inputs)):
+            raise DetectorInputError(
+                f"expected {n} times and {n} x {len(self.inputs)} measures, "
+                f"got {times.shape} and {inputs.shape}"
+            )
+        if n and (rows.min() < 0 or rows.max() >= self._size):
+            raise DetectorInputError(f"rows must be in 0..{self._size - 1}")
+        if not (np.isfinite(inputs).all() and np.isfinite(times).all()):
+            raise DetectorInputError("measures and times must be finite numbers")
+        values = np.ascontiguousarray(self.columns(inputs))
+        output = BankOutput(
+            np.empty(n),
+            np.empty(n, dtype=np.uint8),
+            np.empty((n, len(self.measures), len(VIEWS), 4)),
+        )
+        kernel.process_points(
+            self._small,
+            self._profiles,
+            self._counts,
+            rows,
+            times,
+            values,
+            self._fparams,
+            self._iparams,
+            output.scores,
+            output.flags,
+            output.views,
+        )
+        return output
+
+    def verdict(self, output: BankOutput, index: int, values: Floats) -> Verdict:
+        """The verdict on point `index` of `output`; `values` are its measures (with ratios)."""
+        flags = int(output.flags[index])
+        after_gap = bool(flags & 2)
+        if not flags & 1:
+            return Verdict(0.0, 0, False, True, (), after_gap)
+        score = float(output.scores[index])
+        is_anomaly = score >= self.settings.alert_threshold
+        moves = self._moves(output.views[index], values) if is_anomaly else ()
+        return Verdict(score, min(100, round(100 * score)), is_anomaly, False, moves, after_gap)
+
+    def _moves(self, views: Floats, values: Floats) -> tuple[MeasureMove, ...]:
+        ratios = views[:, :, kernel.OUT_RATIO]
+        order = np.argsort(-np.nan_to_num(ratios, nan=-1.0), axis=None)
+        chosen: list[MeasureMove] = []
+        backward = self._backward
+        for flat in order:
+            measure, view = divmod(int(flat), len(VIEWS))
+            ratio = ratios[measure, view]
+            if ratio != ratio or any(m.measure == self.measures[measure] for m in chosen):
+                continue  # one line per measure: its most surprising view
+            if chosen and ratio < 1.0:
+                break  # beyond the first, only views that set a record
+            cell = views[measure, view]
+            chosen.append(
+                MeasureMove(
+                    measure=self.measures[measure],
+                    value=float(values[measure]),
+                    expected_low=backward(float(cell[kernel.OUT_LOW])),
+                    expected_high=backward(float(cell[kernel.OUT_HIGH])),
+                    deviation=float(cell[kernel.OUT_DEVIATION]),
+                    view=VIEWS[view],
+                )
+            )
+            if len(chosen) == self.settings.max_contributions:
+                break
+        return tuple(chosen)
+
+    def _backward(self, value: float) -> float:
+        return signed_log_inverse(value) if self.settings.transform == "signed_log" else value
+
+    def copy_row(self, source: SeriesBank, source_row: int, row: int) -> None:
+        """Make `row` a copy of `source`'s `source_row` (same settings and measures)."""
+        if source.layout != self.layout or source.settings != self.settings:
+            raise DetectorInputError("rows copy only between banks of the same settings")
+        self._small[row] = source._small[source._checked(source_row)]
+        self._profiles[row] = source._profiles[source_row]
+        self._counts[row] = source._counts[source_row]
+
+    def to_state(self, row: int) -> bytes:
+        """Series `row` in the versioned state format: a fixed size, about 2.5 KB a measure."""
+        row = self._checked(row)
+        return encode_state(
+            _KIND,
+            self.settings.model_dump(mode="json"),
+            {
+                "small": self._small[row],
+                "profiles": self._profiles[row],
+                "counts": self._counts[row],
+            },
+            {"measures": self.inputs},
+            layout=_LAYOUT,
+            # Filled profiles barely compress, and a fixed size is a bound a snapshot can plan on.
+            compress=False,
+        )
+
+    def restore(self, row: int, data: bytes) -> None:
+        """Load a state `to_state` saved into `row` (it must have these settings and measures)."""
+        settings, inputs, arrays = read_state(data)
+        if settings != self.settings or inputs != self.inputs:
+            raise StateFormatError(
+                "this state was saved with other settings or measures "
+                f"({list(inputs)}); the bank has {list(self.inputs)}"
+            )
+        row = self._checked(row)
+        for target, name, dtype in (
+            (self._small, "small", np.float64),
+            (self._profiles, "profiles", np.float32),
+            (self._counts, "counts", np.uint8),
+        ):
+            array = arrays.array(name, dtype, (target.shape[1],))
+            target[row] = array
+
+    def _checked(self, row: int) -> int:
+        if not 0 <= row < self._size:
+            raise IndexError(f"no series row {row} (the bank has {self._size})")
+        return row
+
+
+register_kind(_KIND, SeriesBank)
+
+
+def empty_state(settings: SeriesModelSettings) -> bytes:
+    """The state of a model that has seen no point yet (no measures, no arrays)."""
+    params = settings.model_dump(mode="json")
+    return encode_state(_KIND, params, {}, {"measures": ()}, layout=_LAYOUT, compress=True)
+
+
+def read_state(data: bytes) -> tuple[SeriesModelSettings, tuple[str, ...], DecodedState]:
+    """The settings, input measures and arrays of a saved series (format checked)."""
+    state = decode_state(data, expected_kind=_KIND)
+    if state.layout != _LAYOUT:
+        raise StateFormatError(f"{_KIND} state layout {state.layout} is not {_LAYOUT}")
+    try:
+        settings = SeriesModelSettings.model_validate(state.params)
+    except ValueError as error:
+        raise StateFormatError(f"{_KIND} state has invalid settings: {error}") from error
+    measures = state.names("measures")
+    if list(measures) != sorted(set(measures)):
+        raise StateFormatError(f"{_KIND} state has unsorted or repeated measures {measures}")
+    return settings, measures, state
+
+
+_Array = TypeVar("_Array", bound=npt.NDArray[Any])
+
+
+def _grown(array: _Array, rows: int) -> _Array:
+    grown = np.zeros((rows, array.shape[1]), dtype=array.dtype)
+    grown[: array.shape[0]] = array
+    return cast(_Array, grown)
+
+
+def _parameters(
+    settings: SeriesModelSettings, layout: SeriesLayout
+) -> tuple[Floats, npt.NDArray[np.int64]]:
+    fparams = np.zeros(kernel.N_FLOAT_PARAMS)
+    fparams[kernel.F_LEVEL_ALPHA] = 2.0 / (settings.level_span + 1)
+    fparams[kernel.F_SMOOTH_ALPHA] = 2.0 / (4 * settings.level_span + 1)
+    fparams[kernel.F_SEASON_ALPHA] = 2.0 / (settings.season_span + 1)
+    fparams[kernel.F_WIDTH] = settings.band_width
+    fparams[kernel.F_SPREAD_FLOOR] = _SLOT_SPREAD_FLOOR
+    fparams[kernel.F_GAP_FACTOR] = settings.gap_factor
+    fparams[kernel.F_DAMP] = settings.repeat_damping
+    weights = {"change": settings.change_weight}
+    for index, view in enumerate(VIEWS):
+        fparams[kernel.F_WEIGHTS + index] = weights.get(view, 1.0)
+    iparams = np.zeros(kernel.N_INT_PARAMS, dtype=np.int64)
+    for index, value in (
+        (kernel.I_WARMUP, settings.warmup),
+        (kernel.I_MIN_BAND, _MIN_BAND_POINTS),
+        (kernel.I_MIN_DAY, _MIN_DAY_POINTS),
+        (kernel.I_MIN_WEEK, _MIN_WEEK_POINTS),
+        (kernel.I_RECORD_BLOCK, settings.record_block),
+        (kernel.I_REPEAT_BLOCK, settings.repeat_block),
+        (kernel.I_LOG, int(settings.transform == "signed_log")),
+        (kernel.I_MEASURES, layout.n_measures),
+        (kernel.I_SMOOTH_POINTS, layout.smooth_points),
+        (kernel.I_RECORD_BLOCKS, layout.record_blocks),
+        (kernel.I_REPEAT_BLOCKS, layout.repeat_blocks),
+        (kernel.I_DAY_SLOTS, layout.day_slots),
+        (kernel.I_WEEK_SLOTS, layout.week_slots),
+        (kernel.I_HEADER, layout.header_size),
+        (kernel.I_MEASURE_SIZE, layout.measure_size),
+        (kernel.I_RECORDS, layout.records),
+    ):
+        iparams[index] = value
+    return fparams, iparams

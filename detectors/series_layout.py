@@ -1,0 +1,100 @@
+"""Where each part of a series' state lives in its three flat arrays.
+
+A series model is kept as one row in each of three arrays (see `detectors.series_bank`):
+`small` (float64: bands, records, the recent values, the clock), `profiles` (float32: the mean
+and variance of every time-of-day and time-of-week slot, the bulk of the state) and `counts`
+(uint8: how many values each slot has seen, saturating). A row has no Python object of its own,
+which is what keeps 100,000 series in a few hundred MB and lets one compiled loop run them all.
+
+Views, in this order, are the engineered features of each measure (see `series_kernel`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["BAND", "VIEWS", "SeriesLayout"]
+
+VIEWS = ("level", "change", "smoothed", "time_of_day", "time_of_week")
+
+BAND = 3  # mean, variance, points seen
+
+# Series-wide slots of `small`, before the first measure.
+CLOCK_LAST_AT = 0  # event time of the last point, Unix seconds
+CLOCK_HAS_LAST = 1
+CLOCK_USUAL_STEP = 2  # seconds between points, 0 until known
+CLOCK_SEEN = 3  # points processed
+SERIES_HEADER = 4  # then the repeat guard's sliding maximum
+
+# Per-measure slots of `small`, from the measure's base.
+LEVEL = 0
+CHANGE = LEVEL + BAND
+SMOOTHED = CHANGE + BAND
+PREVIOUS = SMOOTHED + BAND  # the previous value
+HAS_PREVIOUS = PREVIOUS + 1
+RECENT_FILLED = HAS_PREVIOUS + 1
+RECENT_NEXT = RECENT_FILLED + 1
+RECENT = RECENT_NEXT + 1  # then `smooth_points` values, then one record per view
+
+
+def sliding_maximum_size(blocks: int) -> int:
+    """Block maxima, the block being filled, points in it, ring position of the next block."""
+    return blocks + 3
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesLayout:
+    """Offsets into the three arrays for `n_measures` measures and the given sizes."""
+
+    n_measures: int
+    smooth_points: int
+    record_blocks: int
+    repeat_blocks: int
+    day_slots: int
+    week_slots: int
+
+    @property
+    def record_size(self) -> int:
+        return sliding_maximum_size(self.record_blocks)
+
+    @property
+    def records(self) -> int:
+        """Offset of the first view's record, from a measure's base."""
+        return RECENT + self.smooth_points
+
+    @property
+    def measure_size(self) -> int:
+        return self.records + len(VIEWS) * self.record_size
+
+    @property
+    def header_size(self) -> int:
+        return SERIES_HEADER + sliding_maximum_size(self.repeat_blocks)
+
+    @property
+    def small_size(self) -> int:
+        return self.header_size + self.n_measures * self.measure_size
+
+    def measure_base(self, measure: int) -> int:
+        return self.header_size + measure * self.measure_size
+
+    @property
+    def slots(self) -> int:
+        """Profile slots per measure: the day's, then the week's."""
+        return self.day_slots + self.week_slots
+
+    @property
+    def profile_size(self) -> int:
+        return 2 * self.slots * self.n_measures  # mean and variance per slot
+
+    @property
+    def counts_size(self) -> int:
+        return self.slots * self.n_measures
+
+    def bytes_per_series(self) -> int:
+        return (
+            self.small_size * np.dtype(np.float64).itemsize
+            + self.profile_size * np.dtype(np.float32).itemsize
+            + self.counts_size
+        )

@@ -1,0 +1,63 @@
+"""How each series is modelled and when it alerts: one typed, frozen set of settings."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["SeriesModelSettings"]
+
+
+class SeriesModelSettings(BaseModel):
+    """How each series is modelled and when it alerts (defaults: tuned on NAB, one set)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    warmup: int = Field(
+        default=600,
+        ge=1,
+        le=100_000,
+        description="Points before any verdict: about two days at 5-minute steps, so the daily "
+        "profile has been seen (NAB ignores its first 15% of each file, up to 750 rows).",
+    )
+    transform: Literal["signed_log", "none"] = Field(
+        default="signed_log", description="Applied to measures first; heavy tails get tamer."
+    )
+    level_span: int = Field(default=150, ge=2, description="Points in the level's memory.")
+    smooth_points: int = Field(default=6, ge=1, le=1000)
+    slots_per_day: int = Field(
+        default=24, ge=1, le=1440, description="Time-of-day slots (the week is kept by hour)."
+    )
+    season_span: int = Field(
+        default=20, ge=2, description="Days (weeks for the week profile) in a slot's memory."
+    )
+    record_block: int = Field(default=375, ge=1, description="Records kept per block of points.")
+    record_blocks: int = Field(default=4, ge=1, le=1000, description="Blocks a record lasts.")
+    change_weight: float = Field(
+        default=0.7,
+        gt=0.0,
+        le=1.0,
+        description="The step view is the noisiest: its ratio is weighted down by this.",
+    )
+    repeat_block: int = Field(
+        default=50, ge=1, description="The repeat guard remembers scores in blocks of points."
+    )
+    repeat_blocks: int = Field(default=3, ge=1, le=100)
+    repeat_damping: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="A score that does not beat the recent ones is multiplied by this.",
+    )
+    alert_threshold: float = Field(
+        default=0.55, gt=0.0, lt=1.0, description="Alert at this score (0.5 = the record)."
+    )
+    band_width: float = Field(default=3.0, gt=0.0, description="Half-width of bands, in sd.")
+    gap_factor: float = Field(
+        default=3.0, gt=1.0, description="A step longer than this many usual steps is a gap."
+    )
+    ratios: tuple[tuple[str, str], ...] = Field(
+        default=(), description="Derived measures numerator/denominator, e.g. volume/TVL."
+    )
+    max_contributions: int = Field(default=3, ge=1)

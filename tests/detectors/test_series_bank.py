@@ -1,0 +1,207 @@
+"""The compiled series model through its bank: views, arithmetic, batches, state, memory."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from detectors import series_kernel as kernel
+from detectors.series_bank import BankOutput, SeriesBank, empty_state, read_state
+from detectors.series_layout import VIEWS
+from detectors.series_model import SeriesModel, SeriesModelSettings, epoch_seconds
+from schemas.errors import DetectorInputError, StateFormatError
+
+START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
+STEP_S = 300.0
+LEVEL, CHANGE, SMOOTHED, DAY, WEEK = range(len(VIEWS))
+
+
+def _daily(steps: int, seed: int, start: int = 0) -> npt.NDArray[np.float64]:
+    rng = np.random.default_rng(seed)
+    hours = (np.arange(start, start + steps) * STEP_S / 3600.0) % 24
+    return 10 + 3 * np.sin(2 * np.pi * hours / 24) + rng.normal(0, 0.2, steps)
+
+
+def _bank(settings: SeriesModelSettings | None = None, series: int = 1) -> SeriesBank:
+    bank = SeriesBank(settings or SeriesModelSettings(transform="none"), ["value"])
+    for _ in range(series):
+        bank.add()
+    return bank
+
+
+def _feed(bank: SeriesBank, values: npt.NDArray[np.float64], first_step: int = 0) -> BankOutput:
+    times = epoch_seconds(START) + STEP_S * np.arange(first_step, first_step + len(values))
+    return bank.process(np.zeros(len(values), dtype=np.int64), times, values[:, None])
+
+
+def test_a_spike_sets_records_and_a_normal_value_does_not() -> None:
+    bank = _bank()
+    _feed(bank, _daily(3000, seed=5))
+    normal = bank.process(
+        np.zeros(1, dtype=np.int64),
+        np.array([epoch_seconds(START) + 3000 * STEP_S]),
+        _daily(1, seed=6, start=3000)[:, None],
+    )
+    assert np.nanmax(normal.views[0, 0, :, kernel.OUT_RATIO]) < 1.0
+    spike = bank.process(
+        np.zeros(1, dtype=np.int64),
+        np.array([epoch_seconds(START) + 3001 * STEP_S]),
+        np.array([[25.0]]),
+    )
+    views = spike.views[0, 0]
+    assert views[CHANGE, kernel.OUT_RATIO] > 1.0
+    assert views[DAY, kernel.OUT_RATIO] > 1.5
+    assert views[DAY, kernel.OUT_HIGH] < 25.0
+    assert spike.scores[0] > 0.6
+
+
+def test_bands_are_the_exponentially_weighted_mean_and_variance() -> None:
+    settings = SeriesModelSettings(transform="none", level_span=9, warmup=1)
+    bank = _bank(settings)
+    values = np.array([1.0, 3.0, 2.0, 6.0] * 10)
+    _feed(bank, values)
+    alpha = 2.0 / (9 + 1)
+    mean, variance = values[0], 0.0
+    for value in values[1:]:
+        difference = value - mean
+        mean += alpha * difference
+        variance = (1 - alpha) * (variance + difference * alpha * difference)
+    out = _feed(bank, np.array([4.0]), first_step=40)
+    deviation = out.views[0, 0, LEVEL, kernel.OUT_DEVIATION]
+    assert deviation == pytest.approx((4.0 - mean) / math.sqrt(variance), rel=1e-12)
+    low, high = out.views[0, 0, LEVEL, kernel.OUT_LOW], out.views[0, 0, LEVEL, kernel.OUT_HIGH]
+    assert (low + high) / 2 == pytest.approx(mean, rel=1e-12)
+    assert (high - low) / 2 == pytest.approx(3.0 * math.sqrt(variance), rel=1e-12)
+
+
+def test_the_week_profile_sees_a_weekday_that_looks_like_a_sunday() -> None:
+    """Busy weekdays, quiet weekends: a quiet Thursday is normal for the hour, not the day."""
+    settings = SeriesModelSettings(transform="none", warmup=1)
+    bank = _bank(settings)
+    steps = (5 * 7 + 3) * 24 + 12  # five weeks, hourly, then to Thursday noon
+    times = epoch_seconds(START) + 3600.0 * np.arange(steps + 1)
+    weekday = ((times // 86400) + 3) % 7
+    rng = np.random.default_rng(3)
+    values = np.where(weekday < 5, 100.0, 60.0) + rng.normal(0, 2.0, steps + 1)
+    values[-1] = 60.0  # a Thursday that looks like a weekend day
+    assert weekday[-1] == 3
+    out = bank.process(np.zeros(steps + 1, dtype=np.int64), times, values[:, None])
+    last = out.views[-1, 0]
+    assert abs(last[WEEK, kernel.OUT_DEVIATION]) > 5
+    assert last[WEEK, kernel.OUT_RATIO] > 1.0
+    assert last[WEEK, kernel.OUT_LOW] > 60.0 > last[LEVEL, kernel.OUT_LOW]
+
+
+def test_no_change_view_across_a_gap() -> None:
+    bank = _bank()
+    _feed(bank, _daily(300, seed=7))
+    out = _feed(bank, np.array([12.0]), first_step=900)
+    assert out.flags[0] & 2, "the point after a gap is flagged"
+    assert math.isnan(out.views[0, 0, CHANGE, kernel.OUT_DEVIATION])
+    assert not math.isnan(out.views[0, 0, LEVEL, kernel.OUT_DEVIATION])
+
+
+def test_the_repeat_guard_damps_a_score_that_does_not_beat_the_recent_ones() -> None:
+    settings = SeriesModelSettings(transform="none", repeat_damping=0.5)
+    bank = _bank(settings)
+    _feed(bank, _daily(2000, seed=8))
+    first = _feed(bank, np.array([40.0]), first_step=2000)
+    _feed(bank, _daily(5, seed=9, start=2001), first_step=2001)
+    second = _feed(bank, np.array([40.0]), first_step=2006)
+    assert first.scores[0] > 0.6
+    assert not first.flags[0] & 4
+    assert second.flags[0] & 4, "the second, equal spike is a repeat"
+    assert second.scores[0] < first.scores[0] * 0.5 + 1e-12
+
+
+def test_a_ratio_over_zero_is_skipped_not_refused() -> None:
+    settings = SeriesModelSettings(ratios=(("volume", "tvl"),), warmup=1)
+    bank = SeriesBank(settings, ["volume", "tvl"])
+    bank.add()
+    out = bank.process(
+        np.zeros(3, dtype=np.int64),
+        np.array([0.0, 60.0, 120.0]),
+        np.array([[0.0, 1.0], [0.0, 2.0], [0.0, 3.0]]),  # sorted: tvl (zero), volume
+    )
+    assert bank.measures == ("tvl", "volume", "volume/tvl")
+    assert np.isnan(out.views[:, 2]).all()
+    assert np.isfinite(out.scores).all()
+
+
+def test_a_ratio_of_an_unknown_measure_is_refused_naming_it() -> None:
+    with pytest.raises(DetectorInputError, match="needs measure 'fees'"):
+        SeriesBank(SeriesModelSettings(ratios=(("fees", "tvl"),)), ["tvl"])
+
+
+def test_a_batch_of_interleaved_series_equals_each_series_alone() -> None:
+    settings = SeriesModelSettings(warmup=50)
+    n_series, steps = 4, 300
+    data = np.stack([_daily(steps, seed=20 + series) * (series + 1) for series in range(n_series)])
+    together = _bank(settings, n_series)
+    rows = np.tile(np.arange(n_series), steps)
+    times = np.repeat(epoch_seconds(START) + STEP_S * np.arange(steps), n_series)
+    joint = together.process(rows, times, data.T.reshape(-1, 1))
+    for series in range(n_series):
+        alone = _bank(settings)
+        out = _feed(alone, data[series])
+        np.testing.assert_array_equal(joint.scores[rows == series], out.scores)
+
+
+def test_a_row_saved_and_restored_scores_the_same_next_points() -> None:
+    bank = _bank(series=2)
+    _feed(bank, _daily(900, seed=11))
+    saved = bank.to_state(0)
+    other = _bank()
+    other.restore(0, saved)
+    later = _daily(50, seed=12, start=900)
+    np.testing.assert_array_equal(
+        _feed(bank, later, first_step=900).views, _feed(other, later, first_step=900).views
+    )
+    assert len(saved) == len(bank.to_state(1)), "the state has a fixed size"
+
+
+def test_a_state_of_other_settings_or_bytes_is_refused() -> None:
+    bank = _bank()
+    _feed(bank, _daily(10, seed=13))
+    saved = bank.to_state(0)
+    other = SeriesBank(SeriesModelSettings(transform="none", warmup=7), ["value"])
+    other.add()
+    with pytest.raises(StateFormatError, match="other settings or measures"):
+        other.restore(0, saved)
+    with pytest.raises(StateFormatError):
+        bank.restore(0, saved[:-5])
+    assert read_state(empty_state(SeriesModelSettings()))[1] == ()
+
+
+def test_the_layout_is_what_the_memory_budget_says() -> None:
+    bank = SeriesBank(SeriesModelSettings(), ["tvl_usd", "tx_count", "volume_usd"])
+    assert bank.layout.bytes_per_series() <= 7_000
+    for _ in range(3):
+        bank.add()
+    assert bank.nbytes == 3 * bank.layout.bytes_per_series()
+
+
+def test_bad_inputs_are_refused_clearly() -> None:
+    bank = _bank()
+    with pytest.raises(DetectorInputError, match="finite"):
+        bank.process(np.zeros(1, dtype=np.int64), np.array([0.0]), np.array([[math.nan]]))
+    with pytest.raises(DetectorInputError, match=r"rows must be in 0\.\.0"):
+        bank.process(np.array([1]), np.array([0.0]), np.array([[1.0]]))
+    with pytest.raises(DetectorInputError, match="expected 1 times"):
+        bank.process(np.zeros(1, dtype=np.int64), np.array([0.0, 1.0]), np.array([[1.0]]))
+
+
+def test_process_points_equals_process_one_by_one() -> None:
+    settings = SeriesModelSettings(warmup=100)
+    values = _daily(400, seed=14)
+    points = [
+        ({"value": float(value)}, START + timedelta(seconds=STEP_S * step))
+        for step, value in enumerate(values)
+    ]
+    one_by_one = SeriesModel(settings)
+    batch = SeriesModel(settings)
+    assert [one_by_one.process(*point) for point in points] == batch.process_points(points)
