@@ -266,9 +266,13 @@ def _measure(
     previous = small[base + PREVIOUS]
     if has_step:
         _band_view(small, base + CHANGE, value - previous, previous, fparams, iparams, out, 1)
-    # The recent values: a ring of `smooth_points`.
+    # The recent values: a ring of `smooth_points`, emptied by a gap so that the smoothed
+    # level always covers `smooth_points` usual steps of time, never a stretch of missing data.
     points = iparams[I_SMOOTH_POINTS]
     ring = base + RECENT
+    if after_gap:
+        small[base + RECENT_FILLED] = 0.0
+        small[base + RECENT_NEXT] = 0.0  # the values in use are then always the first `filled`
     small[ring + int(small[base + RECENT_NEXT])] = value
     small[base + RECENT_NEXT] = (small[base + RECENT_NEXT] + 1.0) % points
     small[base + RECENT_FILLED] = min(small[base + RECENT_FILLED] + 1.0, points)

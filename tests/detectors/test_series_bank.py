@@ -205,3 +205,20 @@ def test_process_points_equals_process_one_by_one() -> None:
     one_by_one = SeriesModel(settings)
     batch = SeriesModel(settings)
     assert [one_by_one.process(*point) for point in points] == batch.process_points(points)
+
+
+def test_the_smoothed_level_never_spans_a_gap() -> None:
+    settings = SeriesModelSettings(transform="none", smooth_points=6)
+    bank = _bank(settings)
+    _feed(bank, np.full(100, 10.0))
+    _feed(bank, np.array([30.0]), first_step=500)  # after a gap: the ring restarts here
+    out = _feed(bank, np.array([30.0]), first_step=501)
+    smoothed_low = out.views[0, 0, SMOOTHED, kernel.OUT_LOW]
+    smoothed_high = out.views[0, 0, SMOOTHED, kernel.OUT_HIGH]
+    assert smoothed_low <= smoothed_high
+    # Had the ring kept the values before the gap, the smoothed value would be (4*10+2*30)/6.
+    deviation = out.views[0, 0, SMOOTHED, kernel.OUT_DEVIATION]
+    mean = (smoothed_low + smoothed_high) / 2
+    spread = (smoothed_high - smoothed_low) / 6
+    assert spread > 0
+    assert (mean + deviation * spread) == pytest.approx(30.0)
