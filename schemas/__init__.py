@@ -3,6 +3,12 @@
 from schemas.anomaly_event import AnomalyEvent, MeasureContribution, anomaly_id
 from schemas.codec import INVALID_JSON, INVALID_SCHEMA, decode, encode
 from schemas.dead_letter import DeadLetterRecord
+from schemas.dex_transaction import (
+    TRANSACTION_KINDS,
+    DexTransaction,
+    TransactionKind,
+    transaction_event_id,
+)
 from schemas.errors import (
     ConfigError,
     DetectorInputError,
@@ -12,22 +18,29 @@ from schemas.errors import (
     StateFormatError,
 )
 from schemas.metric_event import MetricEvent, series_key
+from schemas.model_action import ModelActionEvent, model_action_id
 
 __all__ = [
     "INVALID_JSON",
     "INVALID_SCHEMA",
+    "TRANSACTION_KINDS",
     "AnomalyEvent",
     "ConfigError",
     "DeadLetterRecord",
     "DetectorInputError",
+    "DexTransaction",
     "DexwatchError",
     "KafkaSetupError",
     "MeasureContribution",
     "MetricEvent",
+    "ModelActionEvent",
     "SchemaError",
     "StateFormatError",
+    "TransactionKind",
     "anomaly_id",
     "decode",
     "encode",
+    "model_action_id",
     "series_key",
+    "transaction_event_id",
 ]

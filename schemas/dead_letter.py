@@ -1,4 +1,9 @@
-"""The dead-letter record: an input we could not process, kept whole with the reason."""
+"""The dead-letter record: an input we could not process, kept whole with the reason.
+
+An input is either a Kafka record (its `topic`, `partition` and `offset` say where it was) or a
+record read from elsewhere, e.g. an upstream API (its `source` says where, and the three Kafka
+fields are left out).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,11 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from schemas.metric_event import UtcDatetime
 
@@ -41,15 +49,38 @@ Base64Bytes = Annotated[
 class DeadLetterRecord(BaseModel):
     """Why an input record was rejected, with everything needed to find and replay it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        # Readers in other languages: a Kafka record's three coordinates, or a source.
+        json_schema_extra={
+            "anyOf": [{"required": ["topic", "partition", "offset"]}, {"required": ["source"]}]
+        },
+    )
 
     original: Base64Bytes = Field(description="The record's value exactly as consumed.")
     original_key: Base64Bytes | None = Field(default=None, description="The record's key.")
-    topic: str = Field(min_length=1)
-    partition: int = Field(ge=0)
-    offset: int = Field(ge=0)
+    source: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Where a record that did not come from Kafka came from, e.g. "
+        "`thegraph:ethereum:uniswap-v3:PoolHourData`; then topic, partition and offset are absent.",
+    )
+    # Required for a Kafka record (see `_kafka_coordinates`), absent for a record with a source.
+    topic: str | None = Field(default=None, min_length=1, validate_default=True)
+    partition: int | None = Field(default=None, ge=0, validate_default=True)
+    offset: int | None = Field(default=None, ge=0, validate_default=True)
     reason_kind: str = Field(
         min_length=1, max_length=64, description="A short code, e.g. `invalid_json`."
     )
     reason: str = Field(min_length=1, description="What was wrong, for people.")
     failed_at: UtcDatetime
+
+    @field_validator("topic", "partition", "offset")
+    @classmethod
+    def _kafka_coordinates(cls, value: object, info: ValidationInfo) -> object:
+        """A record without a `source` came from Kafka: its coordinates are required."""
+        if value is None and info.data.get("source") is None:
+            raise PydanticCustomError("missing", "Field required")
+        return value

@@ -11,7 +11,9 @@ from pydantic.json_schema import JsonSchemaMode
 
 from schemas.anomaly_event import AnomalyEvent
 from schemas.dead_letter import DeadLetterRecord
+from schemas.dex_transaction import DexTransaction
 from schemas.metric_event import MetricEvent
+from schemas.model_action import ModelActionEvent
 
 __all__ = ["JSON_SCHEMA_DIALECT", "export_json_schemas", "json_schemas"]
 
@@ -20,10 +22,13 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # (file stem, model, mode). Metric events are what producers send us, so their schema says what
 # we accept ("validation"). Anomalies and dead letters are what we write, so theirs says what
 # readers will get ("serialization"): the shape `encode()` produces, e.g. bytes as base64.
+# DEX transactions are what our connectors write, so theirs is "serialization" too.
 _EVENT_TYPES: tuple[tuple[str, type[BaseModel], JsonSchemaMode], ...] = (
     ("metric-event", MetricEvent, "validation"),
     ("anomaly-event", AnomalyEvent, "serialization"),
     ("dead-letter-record", DeadLetterRecord, "serialization"),
+    ("dex-transaction", DexTransaction, "serialization"),
+    ("model-action-event", ModelActionEvent, "serialization"),
 )
 
 

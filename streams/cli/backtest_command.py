@@ -24,6 +24,7 @@ from detectors.evaluation.labels import load_nab_windows, nab_key
 from detectors.evaluation.nab_score import PROFILES
 from detectors.series_model import SeriesModelSettings
 from schemas.errors import ConfigError
+from streams.cli.arguments import column_list, existing_file
 
 __all__ = ["register"]
 
@@ -39,7 +40,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "a fresh model per series (per distinct --dimensions values), writes one output row per "
         "input row, and with labels prints precision, recall, F1 and the NAB scores.",
     )
-    parser.add_argument("input", type=_existing_file, metavar="INPUT.csv", help="the data")
+    parser.add_argument("input", type=existing_file, metavar="INPUT.csv", help="the data")
     parser.add_argument(
         "--time-column",
         default="timestamp",
@@ -47,18 +48,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "(default: timestamp)",
     )
     parser.add_argument(
-        "--measures", type=_column_list, required=True, help="numeric columns, comma-separated"
+        "--measures", type=column_list, required=True, help="numeric columns, comma-separated"
     )
     parser.add_argument(
         "--dimensions",
-        type=_column_list,
+        type=column_list,
         default=(),
         help="columns naming the series, comma-separated (default: the file is one series)",
     )
     labels = parser.add_mutually_exclusive_group()
     labels.add_argument(
         "--labels",
-        type=_existing_file,
+        type=existing_file,
         metavar="WINDOWS.json",
         help='NAB windows {"category/file.csv": [[start, end], ...]}; the entry is found by '
         "INPUT's last two path parts",
@@ -66,7 +67,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     labels.add_argument("--label-column", metavar="COL", help="a 0/1 anomaly label column")
     parser.add_argument(
         "--config",
-        type=_existing_file,
+        type=existing_file,
         metavar="DATASET.yaml",
         help="YAML whose `detector:` mapping sets SeriesModelSettings fields",
     )
@@ -84,22 +85,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--output", type=Path, required=True, metavar="OUT.csv", help="the per-row results"
     )
     parser.set_defaults(handler=_backtest)
-
-
-def _existing_file(text: str) -> Path:
-    path = Path(text)
-    if not path.is_file():
-        raise argparse.ArgumentTypeError(f"expected an existing file, got {text!r}")
-    return path
-
-
-def _column_list(text: str) -> tuple[str, ...]:
-    names = tuple(name.strip() for name in text.split(","))
-    if not all(names):
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated column names like a,b, got {text!r}"
-        )
-    return names
 
 
 def _backtest(args: argparse.Namespace) -> int:

@@ -18,7 +18,9 @@ def _command_modules() -> list[ModuleType]:
     # Imported here so `dexwatch --help` stays fast and one broken command cannot hide the rest.
     from streams.cli import (
         backtest_command,
+        connect_command,
         kafka_command,
+        replay_command,
         run_command,
         schemas_command,
         simulate_command,
@@ -31,6 +33,8 @@ def _command_modules() -> list[ModuleType]:
         kafka_command,
         worker_command,
         simulate_command,
+        replay_command,
+        connect_command,
         tail_command,
         schemas_command,
         backtest_command,

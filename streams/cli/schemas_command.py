@@ -23,8 +23,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "export",
         help="write one JSON Schema file per event type into DIR",
         description=(
-            "Write metric-event, anomaly-event and dead-letter-record JSON Schemas "
-            "(draft 2020-12) into DIR, creating it if needed, and print each path written."
+            "Write metric-event, anomaly-event, dead-letter-record and dex-transaction JSON "
+            "Schemas (draft 2020-12) into DIR, creating it if needed, and print each path written."
         ),
     )
     export.add_argument("directory", metavar="DIR", type=Path, help="where to write the files")

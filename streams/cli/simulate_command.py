@@ -4,25 +4,36 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import os
-import time
-from collections.abc import Callable
+from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from connectors.dex_simulator import MAX_POOLS, DexMarketSimulator, SimulatorConfig
+from connectors.anomaly_labels import ANOMALY_KINDS, AnomalyKind, InjectedAnomaly, write_labels
+from connectors.dex_simulator import (
+    MAX_ANOMALIES,
+    MAX_POOLS,
+    SOURCE,
+    DexMarketSimulator,
+    SimulatorConfig,
+)
 from connectors.kafka_producer import EventProducer
+from connectors.pacing import Pacer
 from schemas.codec import describe_validation_error
 from schemas.errors import ConfigError
+from streams.cli.arguments import (
+    add_bootstrap_servers,
+    int_between,
+    non_negative_float,
+    positive_float,
+)
 
 __all__ = ["register", "run"]
 
 _LOG = logging.getLogger("connectors.simulate")
 
-DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092"
 DEFAULT_METRICS_TOPIC = "dexwatch.metrics"
 _DELIVERY_TIMEOUT_MS = 30_000
 _FAILING_FLUSH_TIMEOUT_S = 2.0
@@ -32,18 +43,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the `simulate` sub-command."""
     parser = commands.add_parser(
         "simulate",
-        help="stream simulated DEX pool metrics (with a labelled anomaly) to Kafka",
+        help="stream simulated DEX pool metrics (with labelled anomalies) to Kafka",
         description=(
-            "Produce deterministic, seeded DEX pool metrics (TVL, volume, fees, trades) to a "
-            "Kafka topic, one event per pool per step, with an injected volume burst whose "
-            "ground truth can be written to a labels file."
+            "Produce deterministic, seeded DEX pool metrics (TVL, volume, fees, trades, price) "
+            "to a Kafka topic, one event per pool per step, with injected anomalies whose "
+            "ground truth can be written to a labels file (JSON lines)."
         ),
     )
-    parser.add_argument(
-        "--bootstrap-servers",
-        default=os.environ.get("DEXWATCH_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
-        help="Kafka bootstrap servers (default: $DEXWATCH_BOOTSTRAP_SERVERS or %(default)s)",
-    )
+    add_bootstrap_servers(parser)
     parser.add_argument(
         "--topic",
         default=os.environ.get("DEXWATCH_METRICS_TOPIC", DEFAULT_METRICS_TOPIC),
@@ -51,36 +58,92 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument(
         "--pools",
-        type=_int_between(1, MAX_POOLS),
+        type=int_between(1, MAX_POOLS),
         default=4,
         help=f"how many pools to simulate, 1 to {MAX_POOLS} (default: %(default)s)",
     )
     parser.add_argument(
-        "--seed", type=_int_between(0, 2**63 - 1), default=7, help="seed (default: %(default)s)"
+        "--seed", type=int_between(0, 2**63 - 1), default=7, help="seed (default: %(default)s)"
     )
     parser.add_argument(
         "--steps",
-        type=_int_between(0, None),
+        type=int_between(0, None),
         default=0,
         help="how many steps to produce; 0 runs until Ctrl-C (default: %(default)s)",
     )
-    parser.add_argument(
+    pace = parser.add_mutually_exclusive_group()
+    pace.add_argument(
         "--rate",
-        type=_non_negative_float,
+        type=non_negative_float,
         default=20.0,
         help="steps per second of wall time; 0 is as fast as possible (default: %(default)s)",
     )
-    parser.add_argument(
+    pace.add_argument(
+        "--speed",
+        type=positive_float,
+        metavar="FACTOR",
+        help="simulated seconds per second of wall time instead of --rate (1 is real time: "
+        "one 5-minute step every 5 minutes)",
+    )
+    pace.add_argument(
+        "--as-fast-as-possible", action="store_true", help="no pacing (the same as --rate 0)"
+    )
+    anomalies = parser.add_argument_group("anomalies")
+    anomalies.add_argument(
+        "--anomalies",
+        type=_kinds,
+        default=("volume_burst",),
+        metavar="KIND[,KIND...]",
+        help=f"kinds to inject, taken in turn: {', '.join(ANOMALY_KINDS)} (default: volume_burst)",
+    )
+    anomalies.add_argument(
+        "--anomaly-count",
+        type=int_between(1, MAX_ANOMALIES),
+        default=None,
+        metavar="N",
+        help="how many anomalies in all (default: one of each kind)",
+    )
+    anomalies.add_argument(
         "--anomaly-at-step",
         type=_step_or_none,
         default=300,
-        help="first step of the injected volume burst, or 'none' (default: %(default)s)",
+        help="first anomalous step, after a clean warm-up; 'none' injects nothing "
+        "(default: %(default)s)",
     )
-    parser.add_argument(
+    anomalies.add_argument(
+        "--anomaly-spacing",
+        type=int_between(1, None),
+        default=288,
+        metavar="STEPS",
+        help="steps from one anomaly's start to the next (default: %(default)s, a day)",
+    )
+    anomalies.add_argument(
+        "--anomaly-steps",
+        type=int_between(1, 100_000),
+        default=3,
+        metavar="N",
+        help="how many steps each anomaly lasts (default: %(default)s)",
+    )
+    anomalies.add_argument(
+        "--anomaly-magnitude",
+        type=_magnitude,
+        default=8.0,
+        metavar="X",
+        help="strength of each anomaly, e.g. the volume multiplier (default: %(default)s)",
+    )
+    anomalies.add_argument(
         "--anomaly-pool",
-        type=_int_between(0, MAX_POOLS - 1),
+        type=int_between(0, MAX_POOLS - 1),
         default=None,
-        help="index of the pool that gets the anomaly (default: 1, or 0 with a single pool)",
+        help="pool of the first anomaly when its kind can happen there (default: 1, or 0 "
+        "with a single pool); the others go to pools the seed picks",
+    )
+    anomalies.add_argument(
+        "--shock-pools",
+        type=int_between(2, MAX_POOLS),
+        default=3,
+        metavar="N",
+        help="pools hit by each multi_pool_shock (default: %(default)s)",
     )
     parser.add_argument(
         "--labels-out",
@@ -91,7 +154,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument(
         "--progress-every",
-        type=_int_between(1, None),
+        type=int_between(1, None),
         default=100,
         metavar="N",
         help="log progress every N steps (default: %(default)s)",
@@ -101,26 +164,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> int:
     """Produce the simulated steps; Ctrl-C stops cleanly after flushing."""
-    anomaly_pool = args.anomaly_pool if args.anomaly_pool is not None else min(1, args.pools - 1)
-    if args.anomaly_at_step is not None and anomaly_pool >= args.pools:
-        raise ConfigError(
-            f"--anomaly-pool {anomaly_pool} does not exist with --pools {args.pools} "
-            f"(expected 0 to {args.pools - 1})"
-        )
-    try:
-        config = SimulatorConfig(
-            pools=args.pools,
-            seed=args.seed,
-            anomaly_at_step=args.anomaly_at_step,
-            anomaly_pool=anomaly_pool,
-        )
-    except ValidationError as error:
-        raise ConfigError(describe_validation_error(error)) from error
+    config = _config(args)
     simulator = DexMarketSimulator(config)
-    labels = simulator.labels()
-    starts = {label.start: label for label in labels}
+    starts: defaultdict[datetime, list[InjectedAnomaly]] = defaultdict(list)
+    for label in simulator.labels():
+        starts[label.start].append(label)
     step_count: int | None = args.steps or None
-    rate: float = args.rate
+    rate = _steps_per_second(args, config)
 
     _LOG.info(
         "simulating %d pools (seed=%d, %ds per step) to topic=%s at %s, %s, %s",
@@ -134,28 +184,18 @@ def run(args: argparse.Namespace) -> int:
     )
     steps_done = 0
     events = 0
-    began = time.monotonic()
+    pacer = Pacer()
     # A missing broker shows within 30 s as failed deliveries, not after librdkafka's 5 minutes.
     producer_config = {"message.timeout.ms": _DELIVERY_TIMEOUT_MS}
-    with EventProducer(args.bootstrap_servers, extra_config=producer_config) as producer:
+    with EventProducer(
+        args.bootstrap_servers, source=SOURCE, extra_config=producer_config
+    ) as producer:
         try:
             for step, step_events in enumerate(simulator.steps(step_count)):
                 if rate > 0:
-                    # Scheduled against the start: a slow step is caught up, not carried over.
-                    delay = began + step / rate - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
-                label = starts.get(simulator.event_time(step))
-                if label is not None:
-                    _LOG.info(
-                        "injected %s on pool=%s (%s %s) from %s to %s",
-                        label.kind,
-                        label.dimensions["pool"],
-                        label.dimensions["dex"],
-                        label.dimensions["pair"],
-                        label.start.isoformat(),
-                        label.end.isoformat(),
-                    )
+                    pacer.wait_until(step / rate)
+                for label in starts.get(simulator.event_time(step), ()):
+                    _log_injection(label)
                 for event in step_events:
                     producer.send(args.topic, event)
                     events += 1
@@ -175,60 +215,81 @@ def run(args: argparse.Namespace) -> int:
             _LOG.info("interrupted after %d steps; flushing", steps_done)
         # Once deliveries fail, the rest of the queue is not going anywhere: say so quickly.
         producer.flush(_FAILING_FLUSH_TIMEOUT_S if producer.failed else None)
-    elapsed = time.monotonic() - began
-    written = _write_labels(args.labels_out, simulator, steps_done)
+    written = 0
+    if args.labels_out is not None:
+        # Only what was (at least partly) produced, clipped to the produced range.
+        written = write_labels(args.labels_out, simulator.labels(steps_done))
+        _LOG.info("wrote %d label(s) to %s", written, args.labels_out)
     _LOG.info(
         "done: %d steps, %d events produced, %d delivered, in %.1fs%s",
         steps_done,
         events,
         producer.delivered,
-        elapsed,
+        pacer.elapsed(),
         f"; {written} label(s) written to {args.labels_out}" if args.labels_out else "",
     )
     return 0
 
 
-def _write_labels(path: Path | None, simulator: DexMarketSimulator, steps_done: int) -> int:
-    """The anomalies that were (at least partly) produced, clipped to the produced range."""
-    if path is None:
-        return 0
-    produced_end: datetime = simulator.event_time(steps_done)
-    lines = []
-    for label in simulator.labels():
-        if label.start < produced_end:
-            clipped = label.model_copy(update={"end": min(label.end, produced_end)})
-            lines.append(clipped.model_dump_json() + "\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(lines), encoding="utf-8")
-    _LOG.info("wrote %d label(s) to %s", len(lines), path)
-    return len(lines)
-
-
-def _int_between(low: int, high: int | None) -> Callable[[str], int]:
-    """An argparse `type=` that accepts integers in [low, high] and says so otherwise."""
-    expected = f"an integer from {low} to {high}" if high is not None else f"an integer >= {low}"
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-        if value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-        return value
-
-    return parse
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(
-            f"expected a finite number >= 0 (0 means as fast as possible), got {text!r}"
+def _config(args: argparse.Namespace) -> SimulatorConfig:
+    anomaly_pool = args.anomaly_pool if args.anomaly_pool is not None else min(1, args.pools - 1)
+    if args.anomaly_at_step is not None and anomaly_pool >= args.pools:
+        raise ConfigError(
+            f"--anomaly-pool {anomaly_pool} does not exist with --pools {args.pools} "
+            f"(expected 0 to {args.pools - 1})"
         )
+    try:
+        return SimulatorConfig(
+            pools=args.pools,
+            seed=args.seed,
+            anomaly_kinds=args.anomalies,
+            anomaly_count=args.anomaly_count,
+            anomaly_at_step=args.anomaly_at_step,
+            anomaly_spacing_steps=args.anomaly_spacing,
+            anomaly_steps=args.anomaly_steps,
+            anomaly_magnitude=args.anomaly_magnitude,
+            anomaly_pool=anomaly_pool,
+            shock_pools=args.shock_pools,
+        )
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error)) from error
+
+
+def _steps_per_second(args: argparse.Namespace, config: SimulatorConfig) -> float:
+    if args.as_fast_as_possible:
+        return 0.0
+    if args.speed is not None:
+        return float(args.speed) / config.step_seconds
+    return float(args.rate)
+
+
+def _log_injection(label: InjectedAnomaly) -> None:
+    _LOG.info(
+        "injected %s on pool=%s (%s %s) from %s to %s%s",
+        label.kind,
+        label.dimensions["pool"],
+        label.dimensions["dex"],
+        label.dimensions["pair"],
+        label.start.isoformat(),
+        label.end.isoformat(),
+        f" (shock {label.shock_id})" if label.shock_id else "",
+    )
+
+
+def _kinds(text: str) -> tuple[AnomalyKind, ...]:
+    names = [name.strip() for name in text.split(",")]
+    kinds = tuple(kind for name in names for kind in ANOMALY_KINDS if kind == name)
+    if len(kinds) != len(names):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated kinds from {', '.join(ANOMALY_KINDS)}, got {text!r}"
+        )
+    return kinds
+
+
+def _magnitude(text: str) -> float:
+    value = positive_float(text)
+    if not 1.0 < value <= 1000.0:
+        raise argparse.ArgumentTypeError(f"expected a number above 1 and up to 1000, got {text!r}")
     return value
 
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from connectors.dex_simulator import DexMarketSimulator, InjectedAnomaly, SimulatorConfig
 from schemas.metric_event import MetricEvent, series_key
 
-MEASURES = {"tvl_usd", "volume_usd", "fees_usd", "tx_count"}
+MEASURES = {"tvl_usd", "volume_usd", "fees_usd", "tx_count", "price"}
 STEPS_PER_WEEK = 7 * 24 * 12  # 5-minute steps
 
 
@@ -229,7 +229,11 @@ def test_defaults() -> None:
         ("anomaly_steps", 0),
         ("anomaly_magnitude", 1.0),
         ("anomaly_magnitude", math.inf),
-        ("anomaly_kind", "rug_pull"),
+        ("anomaly_kinds", ("rug_pull",)),
+        ("anomaly_kinds", ()),
+        ("anomaly_count", 0),
+        ("anomaly_spacing_steps", 0),
+        ("shock_pools", 1),
         ("start", datetime(2026, 1, 5)),  # naive
         ("start", datetime(1999, 1, 1, tzinfo=UTC)),
         ("colour", "blue"),

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -191,3 +192,40 @@ def test_each_producer_has_its_own_registry() -> None:
     first = EventProducer("fake:9092", client_factory=lambda _c: FakeClient(full_for=0))
     second = EventProducer("fake:9092", client_factory=lambda _c: FakeClient(full_for=0))
     assert first.registry is not second.registry
+
+
+def test_source_lag_is_wall_clock_minus_event_time_labelled_by_source() -> None:
+    [event] = simulated_events(steps=1, pools=1)
+    wall = [event.event_time.timestamp() + 42.5]
+    producer = EventProducer(
+        "fake:9092",
+        source="replay",
+        wall_clock=lambda: wall[0],
+        client_factory=lambda _c: FakeClient(full_for=0),
+    )
+    producer.send("metrics", event)
+    lag = producer.registry.get_sample_value("dexwatch_source_lag_seconds", {"source": "replay"})
+    assert lag == 42.5
+    wall[0] -= 100.0  # an event from the future (a simulator ahead of the clock) lags negatively
+    producer.send("metrics", event)
+    lag = producer.registry.get_sample_value("dexwatch_source_lag_seconds", {"source": "replay"})
+    assert lag == -57.5
+    producer.flush()
+    records = producer.registry.get_sample_value(
+        "dexwatch_producer_records_total", {"topic": "metrics"}
+    )
+    assert records == 2
+
+
+def test_any_schema_record_can_be_sent_under_a_given_key() -> None:
+    client = FakeClient(full_for=1)
+    producer = EventProducer("fake:9092", client_factory=lambda _c: client)
+    [label] = DexMarketSimulator().labels()
+    producer.send_record("labels", b"k-1", label)
+    [(topic, key, value)] = client.produced
+    assert (topic, key) == ("labels", b"k-1")
+    assert orjson.loads(value)["kind"] == "volume_burst"
+    producer.flush()
+    assert (producer.sent, producer.delivered) == (1, 1)
+    lag = producer.registry.get_sample_value("dexwatch_source_lag_seconds", {"source": "producer"})
+    assert lag == 0.0, "only metric events have an event time to lag behind"

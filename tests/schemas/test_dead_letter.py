@@ -10,6 +10,7 @@ import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from schemas import (
     INVALID_JSON,
@@ -20,6 +21,7 @@ from schemas import (
     decode,
     encode,
 )
+from schemas.json_schema import json_schemas
 from tests.schemas.strategies import dead_letter_records
 
 FAILED_AT = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -162,3 +164,43 @@ def _python_fields() -> dict[str, Any]:
         "reason": "measures: Field required",
         "failed_at": FAILED_AT,
     }
+
+
+# ---------------------------------------------------------------------------- upstream records
+
+
+def _upstream_fields() -> dict[str, Any]:
+    return {
+        "original": b'{"id": "0xpool-490992", "tvlUSD": "-5"}',
+        "original_key": b"0xpool-490992",
+        "source": "thegraph:ethereum:uniswap-v3:poolHourDatas",
+        "reason_kind": "negative",
+        "reason": "poolHourDatas 0xpool-490992: tvlUSD: negative: -5",
+        "failed_at": FAILED_AT,
+    }
+
+
+def test_an_upstream_record_has_a_source_instead_of_kafka_coordinates() -> None:
+    record = DeadLetterRecord(**_upstream_fields())
+    written = orjson.loads(encode(record))
+    assert "topic" not in written
+    assert "partition" not in written
+    assert written["source"] == "thegraph:ethereum:uniswap-v3:poolHourDatas"
+    assert decode(DeadLetterRecord, encode(record)) == record
+
+
+def test_without_a_source_the_kafka_coordinates_stay_required() -> None:
+    doc = document()
+    for field in ("topic", "partition", "offset"):
+        del doc[field]
+    reason = rejected(doc).reason
+    assert reason == "topic: Field required; partition: Field required; offset: Field required"
+
+
+def test_the_json_schema_accepts_either_origin_but_not_neither() -> None:
+    validator = Draft202012Validator(json_schemas()["dead-letter-record.schema.json"])
+    upstream = orjson.loads(encode(DeadLetterRecord(**_upstream_fields())))
+    assert validator.is_valid(upstream)
+    assert validator.is_valid(document())
+    del upstream["source"]
+    assert not validator.is_valid(upstream)

@@ -15,7 +15,9 @@ from pydantic import BaseModel
 from schemas import (
     AnomalyEvent,
     DeadLetterRecord,
+    DexTransaction,
     MetricEvent,
+    ModelActionEvent,
     SchemaError,
     decode,
     encode,
@@ -32,6 +34,8 @@ FILES: dict[type[BaseModel], str] = {
     MetricEvent: "metric-event.schema.json",
     AnomalyEvent: "anomaly-event.schema.json",
     DeadLetterRecord: "dead-letter-record.schema.json",
+    DexTransaction: "dex-transaction.schema.json",
+    ModelActionEvent: "model-action-event.schema.json",
 }
 
 
@@ -110,7 +114,9 @@ def test_metric_event_schema_requires_the_required_fields(
     assert document["properties"]["measures"]["minProperties"] == 1
 
 
-@pytest.mark.parametrize("model", [AnomalyEvent, DeadLetterRecord])
+@pytest.mark.parametrize(
+    "model", [AnomalyEvent, DeadLetterRecord, DexTransaction, ModelActionEvent]
+)
 def test_output_schemas_require_every_field_we_always_write(
     exported: dict[str, dict[str, Any]], model: type[BaseModel]
 ) -> None:

@@ -1,4 +1,4 @@
-"""`dexwatch schemas export DIR`: writes the three schema files and prints where."""
+"""`dexwatch schemas export DIR`: writes the schema files and prints where."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ import pytest
 from streams.cli import schemas_command
 from streams.cli.main import main
 
-NAMES = ["metric-event.schema.json", "anomaly-event.schema.json", "dead-letter-record.schema.json"]
+NAMES = [
+    "metric-event.schema.json",
+    "anomaly-event.schema.json",
+    "dead-letter-record.schema.json",
+    "dex-transaction.schema.json",
+    "model-action-event.schema.json",
+]
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:

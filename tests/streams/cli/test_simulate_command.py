@@ -6,18 +6,18 @@ import argparse
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
-from typing import ClassVar
 
 import pytest
 
 from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
 from schemas.codec import decode
+from schemas.errors import ConfigError
 from schemas.metric_event import MetricEvent
 from streams.cli import simulate_command
+from tests.fake_producer import FakeProducer, install_fake_producer
 from tests.kafka_helpers import consume, create_topic
 
 
@@ -38,6 +38,13 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         (["--steps", "-5"], "argument --steps: expected an integer >= 0, got '-5'"),
         (["--seed", "-1"], "argument --seed: expected an integer from 0 to"),
         (["--anomaly-at-step", "soon"], "expected a step number >= 0, or 'none'"),
+        (["--anomalies", "rug_pull"], "argument --anomalies: expected comma-separated kinds from"),
+        (["--anomalies", "depeg,"], "volume_burst, liquidity_drain, depeg, fee_spike"),
+        (["--speed", "0"], "argument --speed: expected a finite number > 0, got '0'"),
+        (["--speed", "2", "--rate", "3"], "argument --rate: not allowed with argument --speed"),
+        (["--anomaly-magnitude", "1"], "expected a number above 1 and up to 1000, got '1'"),
+        (["--anomaly-count", "0"], "argument --anomaly-count: expected an integer from 1 to"),
+        (["--shock-pools", "1"], "argument --shock-pools: expected an integer from 2 to 1000"),
     ],
 )
 def test_bad_arguments_say_what_was_expected(
@@ -66,49 +73,9 @@ def test_defaults_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert args.anomaly_at_step is None
 
 
-class FakeProducer:
-    """Stands in for EventProducer; optionally presses Ctrl-C after `interrupt_after` sends."""
-
-    instances: ClassVar[list[FakeProducer]] = []
-    interrupt_after: ClassVar[int | None] = None
-    on_send: ClassVar[Callable[[], None]] = staticmethod(lambda: None)
-
-    def __init__(self, bootstrap_servers: str, *, extra_config: Mapping[str, object]) -> None:
-        self.bootstrap_servers = bootstrap_servers
-        self.extra_config = extra_config
-        self.sent: list[tuple[str, MetricEvent]] = []
-        self.flush_timeouts: list[float | None] = []
-        self.delivered = 0
-        self.failed = 0
-        FakeProducer.instances.append(self)
-
-    def send(self, topic: str, event: MetricEvent) -> None:
-        if self.interrupt_after is not None and len(self.sent) >= self.interrupt_after:
-            raise KeyboardInterrupt
-        FakeProducer.on_send()
-        self.sent.append((topic, event))
-
-    def flush(self, timeout_s: float | None = None) -> None:
-        self.flush_timeouts.append(timeout_s)
-        self.delivered = len(self.sent) - self.failed
-
-    def __enter__(self) -> FakeProducer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.flush()
-
-
 @pytest.fixture
 def fake_producer(monkeypatch: pytest.MonkeyPatch) -> type[FakeProducer]:
-    monkeypatch.setattr(FakeProducer, "instances", [])
-    monkeypatch.setattr(simulate_command, "EventProducer", FakeProducer)
-    return FakeProducer
+    return install_fake_producer(monkeypatch, simulate_command)
 
 
 def test_ctrl_c_flushes_writes_clipped_labels_and_exits_0(
@@ -229,3 +196,45 @@ def test_simulate_produces_every_event_and_writes_labels(
 
 def _order(event: MetricEvent) -> tuple[datetime, str]:
     return event.event_time, event.series_key
+
+
+def test_speed_is_simulated_seconds_per_wall_second(
+    fake_producer: type[FakeProducer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [0.0]
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "sleep", sleep)
+    # 5-minute steps at 600x: one step every half second.
+    assert simulate_command.run(parse(["--steps", "5", "--speed", "600"])) == 0
+    assert clock[0] == pytest.approx(2.0)
+    assert simulate_command.run(parse(["--steps", "5", "--as-fast-as-possible"])) == 0
+    assert clock[0] == pytest.approx(2.0), "no pacing at all"
+
+
+def test_several_kinds_are_produced_and_labelled_with_shock_ids(
+    fake_producer: type[FakeProducer], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    labels_out = tmp_path / "labels.jsonl"
+    argv = ["--pools", "8", "--steps", "80", "--rate", "0", "--anomaly-at-step", "20"]
+    argv += ["--anomalies", "silent_pool,multi_pool_shock", "--anomaly-spacing", "30"]
+    argv += ["--labels-out", str(labels_out)]
+    with caplog.at_level(logging.INFO, logger="connectors.simulate"):
+        assert simulate_command.run(parse(argv)) == 0
+    labels = [json.loads(line) for line in labels_out.read_text().splitlines()]
+    assert [label["kind"] for label in labels] == ["silent_pool", *["multi_pool_shock"] * 3]
+    assert [label["shock_id"] for label in labels] == [None, *["shock-50"] * 3]
+    [producer] = fake_producer.instances
+    assert producer.source == "simulator"
+    assert len(producer.sent) == 80 * 8 - 3, "the silent pool sent nothing for 3 steps"
+    assert caplog.text.count("injected multi_pool_shock on pool=") == 3
+    assert "(shock shock-50)" in caplog.text
+
+
+def test_impossible_anomalies_are_a_config_error(fake_producer: type[FakeProducer]) -> None:
+    with pytest.raises(ConfigError, match="depeg needs a stablecoin pool"):
+        simulate_command.run(parse(["--pools", "2", "--anomalies", "depeg"]))
+    assert not fake_producer.instances

@@ -1,0 +1,88 @@
+"""Argument types and options shared by the producing commands (`simulate`, `replay`).
+
+Each `type=` function says what it expected and what it got, so a bad argument reads as
+`argument --pools: expected an integer from 1 to 1000, got '0'`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = [
+    "DEFAULT_BOOTSTRAP_SERVERS",
+    "add_bootstrap_servers",
+    "column_list",
+    "existing_file",
+    "int_between",
+    "non_negative_float",
+    "positive_float",
+]
+
+DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092"
+
+
+def add_bootstrap_servers(parser: argparse.ArgumentParser) -> None:
+    """`--bootstrap-servers`, defaulting to `$DEXWATCH_BOOTSTRAP_SERVERS`, then 127.0.0.1:9092."""
+    parser.add_argument(
+        "--bootstrap-servers",
+        default=os.environ.get("DEXWATCH_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
+        help="Kafka bootstrap servers (default: $DEXWATCH_BOOTSTRAP_SERVERS or %(default)s)",
+    )
+
+
+def int_between(low: int, high: int | None) -> Callable[[str], int]:
+    """An argparse `type=` that accepts integers in [low, high] and says so otherwise."""
+    expected = f"an integer from {low} to {high}" if high is not None else f"an integer >= {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
+
+
+def non_negative_float(text: str) -> float:
+    """A finite number >= 0, where 0 means "as fast as possible"."""
+    return _finite(text, 0.0, "a finite number >= 0 (0 means as fast as possible)")
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (a speed factor, a rate)."""
+    return _finite(text, math.ulp(0.0), "a finite number > 0")
+
+
+def _finite(text: str, low: float, expected: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < low:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    return value
+
+
+def existing_file(text: str) -> Path:
+    """A path to a file that exists."""
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"expected an existing file, got {text!r}")
+    return path
+
+
+def column_list(text: str) -> tuple[str, ...]:
+    """Comma-separated column names, none empty."""
+    names = tuple(name.strip() for name in text.split(","))
+    if not all(names):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated column names like a,b, got {text!r}"
+        )
+    return names
