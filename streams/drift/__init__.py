@@ -1,0 +1,57 @@
+"""Drift decisions, as pure logic: measure drift per series, decide, act, step down, report.
+
+The worker calls, per point of a series: `DriftMonitor.update` -> `decide` -> (when the action
+is not "none") `apply_decision` with its `ModelActions`, `DriftMetrics.record`,
+`model_action_event`, then `DriftMonitor.rebase`. See docs/drift.md.
+"""
+
+from streams.drift.action_event import model_action_event
+from streams.drift.drift_actions import (
+    ActionAttempt,
+    AppliedDecision,
+    DriftActionError,
+    ModelActions,
+    NoSnapshotError,
+    NotEnoughDataError,
+    apply_decision,
+)
+from streams.drift.drift_channel import DriftChannel
+from streams.drift.drift_metrics import DriftMetrics
+from streams.drift.drift_monitor import DriftMonitor, DriftMonitorSettings, DriftScores
+from streams.drift.drift_rules import (
+    ACTIONS,
+    MODEL_SCORE,
+    DriftAction,
+    DriftDecision,
+    DriftRuleSettings,
+    decide,
+)
+from streams.drift.recent_points import RecentPoints
+from streams.drift.series_model_actions import SeriesModelActions
+from streams.drift.snapshot_history import ModelSnapshot, SnapshotHistory
+
+__all__ = [
+    "ACTIONS",
+    "MODEL_SCORE",
+    "ActionAttempt",
+    "AppliedDecision",
+    "DriftAction",
+    "DriftActionError",
+    "DriftChannel",
+    "DriftDecision",
+    "DriftMetrics",
+    "DriftMonitor",
+    "DriftMonitorSettings",
+    "DriftRuleSettings",
+    "DriftScores",
+    "ModelActions",
+    "ModelSnapshot",
+    "NoSnapshotError",
+    "NotEnoughDataError",
+    "RecentPoints",
+    "SeriesModelActions",
+    "SnapshotHistory",
+    "apply_decision",
+    "decide",
+    "model_action_event",
+]

@@ -1,0 +1,45 @@
+"""Prometheus counters for drift decisions and failed model actions.
+
+Labels are the action names only (a closed set of three), never a series: the cardinality
+stays bounded however many series a worker holds. "none" is not counted; it is the absence of
+a decision, made on every point.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter
+
+from streams.drift.drift_actions import AppliedDecision
+from streams.drift.drift_rules import ACTIONS
+
+__all__ = ["DriftMetrics"]
+
+
+class DriftMetrics:
+    """`dexwatch_drift_decisions_total{action}` and `..._action_failures_total{action}`."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.decisions = Counter(
+            "dexwatch_drift_decisions_total",
+            "Drift decisions that asked for an action, by the action decided.",
+            ["action"],
+            registry=self.registry,
+        )
+        self.action_failures = Counter(
+            "dexwatch_drift_action_failures_total",
+            "Model actions that failed and stepped down to a cheaper one, by the failed action.",
+            ["action"],
+            registry=self.registry,
+        )
+        for action in ACTIONS[1:]:
+            self.decisions.labels(action=action)
+            self.action_failures.labels(action=action)
+
+    def record(self, applied: AppliedDecision) -> None:
+        """Count one applied decision and each of its failed attempts."""
+        if applied.decision.action == "none":
+            return
+        self.decisions.labels(action=applied.decision.action).inc()
+        for attempt in applied.failures:
+            self.action_failures.labels(action=attempt.action).inc()
