@@ -1,0 +1,22 @@
+"""Interval aggregation in event time: per-series buckets, a watermark, no-data signals."""
+
+from streams.aggregation.interval_aggregator import AggregatorCounts, IntervalAggregator
+from streams.aggregation.interval_outputs import (
+    AddResult,
+    ClosedInterval,
+    Emitted,
+    NoDataInterval,
+    OffsetRange,
+    SourcePosition,
+)
+
+__all__ = [
+    "AddResult",
+    "AggregatorCounts",
+    "ClosedInterval",
+    "Emitted",
+    "IntervalAggregator",
+    "NoDataInterval",
+    "OffsetRange",
+    "SourcePosition",
+]

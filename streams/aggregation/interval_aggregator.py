@@ -1,0 +1,255 @@
+"""Per-series interval aggregation in event time, for one dataset: pure, no Kafka, no clock.
+
+Intervals are aligned to the Unix epoch (UTC). The watermark is the largest event time seen
+(by this aggregator, over all partitions it is fed) minus the dataset's allowed lateness; an
+interval closes when the watermark reaches its end. An event for a closed interval is late:
+rejected with reason `late` and counted, never dropped unseen. Only open intervals are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from schemas.errors import StateFormatError
+from streams.aggregation.aggregator_state import (
+    AggregatorState,
+    BucketState,
+    SeriesState,
+    parse_state,
+)
+from streams.aggregation.interval_bucket import IntervalBucket
+from streams.aggregation.interval_outputs import (
+    AddResult,
+    ClosedInterval,
+    Emitted,
+    SourcePosition,
+)
+from streams.aggregation.series_tracker import SeriesRecord, SeriesTracker, from_micros
+from streams.datasets.dataset_config import DatasetConfig
+from streams.datasets.measure_spec import Aggregation
+from streams.datasets.rejection import LATE, SERIES_LIMIT, Rejection
+
+__all__ = ["AggregatorCounts", "IntervalAggregator"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(slots=True)
+class AggregatorCounts:
+    """Running totals for the caller to export as metrics (they are not part of the state)."""
+
+    accepted: int = 0
+    late: int = 0
+    series_limit: int = 0
+    closed: int = 0
+    no_data: int = 0
+
+
+class IntervalAggregator:
+    """One per dataset. Feed it events with `add()`; it returns the intervals that closed.
+
+    With interval `none`, every accepted event comes straight back as a one-event interval.
+    """
+
+    def __init__(self, dataset: DatasetConfig) -> None:
+        self.dataset = dataset
+        seconds = dataset.interval_seconds
+        self._step_us = None if seconds is None else seconds * 1_000_000
+        self._lateness_us = dataset.lateness_seconds * 1_000_000
+        self._layout: dict[str, Aggregation] | None = (
+            None
+            if isinstance(dataset.measures, str)
+            else {spec.name: spec.aggregation for spec in dataset.measures}
+        )
+        self._tracker = SeriesTracker(
+            dataset.name,
+            dataset.max_series,
+            self._step_us or 1,
+            dataset.no_data_max_consecutive if dataset.no_data else None,
+        )
+        self._open: dict[int, dict[str, IntervalBucket]] = {}
+        self._max_time_us: int | None = None
+        self._closed_until_us: int | None = None
+        self.counts = AggregatorCounts()
+
+    @property
+    def series_count(self) -> int:
+        """Series admitted so far (what the cardinality guard counts)."""
+        return len(self._tracker.records)
+
+    @property
+    def open_intervals(self) -> int:
+        return sum(len(buckets) for buckets in self._open.values())
+
+    @property
+    def watermark(self) -> datetime | None:
+        """Every interval ending at or before this time is closed (None before any event)."""
+        return None if self._closed_until_us is None else from_micros(self._closed_until_us)
+
+    def add(
+        self,
+        series: str,
+        dimensions: dict[str, str],
+        event_time: datetime,
+        values: Mapping[str, float | str],
+        position: SourcePosition,
+    ) -> AddResult:
+        """Take one event (values keyed by measure name); what closed, or why it was refused."""
+        time_us = (event_time - _EPOCH) // _MICROSECOND
+        step = self._step_us
+        start = time_us if step is None else time_us - time_us % step
+        closed_until = self._closed_until_us
+        if step is not None and closed_until is not None and start + step <= closed_until:
+            return self._late(event_time, start, closed_until)
+        if not self._tracker.admit(series, dimensions):
+            self.counts.series_limit += 1
+            return AddResult(
+                rejected=Rejection(
+                    SERIES_LIMIT,
+                    f"series {series!r} is new and dataset {self.dataset.name} already holds "
+                    f"max_series={self.dataset.max_series} series",
+                )
+            )
+        self.counts.accepted += 1
+        if step is None:  # interval 'none': the event is its own interval
+            layout = self._layout or dict.fromkeys(values, "last")
+            single = IntervalBucket()
+            single.add(layout, values, time_us, position)
+            self.counts.closed += 1
+            return AddResult([single.close(layout, series, dimensions, event_time, event_time)])
+        buckets = self._open.setdefault(start, {})
+        bucket = buckets.get(series)
+        if bucket is None:
+            bucket = buckets[series] = IntervalBucket()
+        assert self._layout is not None  # '*' measures are only valid with interval 'none'
+        bucket.add(self._layout, values, time_us, position)
+        if self._max_time_us is None or time_us > self._max_time_us:
+            self._max_time_us = time_us
+            return AddResult(emitted=self._close_until(self._horizon(time_us, step)))
+        return AddResult()
+
+    def advance(self, event_time: datetime) -> list[Emitted]:
+        """Move event time on without an event (e.g. a quiet stream's clock): what closed."""
+        time_us = (event_time - _EPOCH) // _MICROSECOND
+        if self._step_us is None or (
+            self._max_time_us is not None and time_us <= self._max_time_us
+        ):
+            return []
+        self._max_time_us = time_us
+        return self._close_until(self._horizon(time_us, self._step_us))
+
+    def flush(self) -> list[Emitted]:
+        """Close every open interval, as at the end of a stream: later events for them are late."""
+        if self._step_us is None or not self._open:
+            return []
+        return self._close_until(max(self._open) + self._step_us)
+
+    def export_state(self) -> dict[str, Any]:
+        """The open state as JSON-ready plain data (see `aggregator_state`)."""
+        state = AggregatorState(
+            dataset=self.dataset.name,
+            interval=self.dataset.interval,
+            measures=list((self._layout or {}).items()),
+            max_time_us=self._max_time_us,
+            closed_until_us=self._closed_until_us,
+            series={
+                series: SeriesState(
+                    dimensions=record.dimensions,
+                    last_data_us=record.last_data_us,
+                    missing=record.missing,
+                )
+                for series, record in self._tracker.records.items()
+            },
+            buckets=[
+                _bucket_state(series, start, bucket)
+                for start, buckets in sorted(self._open.items())
+                for series, bucket in sorted(buckets.items())
+            ],
+        )
+        return state.model_dump(mode="json")
+
+    @classmethod
+    def from_state(cls, dataset: DatasetConfig, data: Any) -> IntervalAggregator:
+        """An aggregator that goes on from `export_state()`'s output; `StateFormatError` if not."""
+        state = parse_state(data)
+        aggregator = cls(dataset)
+        layout = list((aggregator._layout or {}).items())
+        if not state.layout_matches(dataset.interval, layout):
+            raise StateFormatError(
+                f"aggregator state has interval {state.interval} and measures {state.measures}; "
+                f"dataset {dataset.name} now has interval {dataset.interval} and measures {layout}"
+            )
+        aggregator._max_time_us = state.max_time_us
+        aggregator._closed_until_us = state.closed_until_us
+        aggregator._tracker.restore(
+            {
+                series: SeriesRecord(dict(item.dimensions), item.last_data_us, item.missing)
+                for series, item in state.series.items()
+            }
+        )
+        for item in state.buckets:
+            if item.series not in state.series:
+                raise StateFormatError(f"bucket of unknown series {item.series!r}")
+            aggregator._open.setdefault(item.start_us, {})[item.series] = IntervalBucket.restore(
+                aggregator._layout or {}, item.event_count, item.measures, item.offsets
+            )
+        return aggregator
+
+    def _horizon(self, time_us: int, step: int) -> int:
+        watermark = time_us - self._lateness_us
+        return watermark - watermark % step
+
+    def _close_until(self, horizon_us: int) -> list[Emitted]:
+        """Close every interval ending by `horizon_us`; returns them in (start, series) order."""
+        if self._closed_until_us is not None and horizon_us <= self._closed_until_us:
+            return []
+        step = self._step_us
+        assert step is not None
+        assert self._layout is not None
+        emitted: list[Emitted] = []
+        for start in sorted(start for start in self._open if start + step <= horizon_us):
+            for series, bucket in sorted(self._open.pop(start).items()):
+                emitted += self._tracker.had_data(series, start)
+                dimensions = self._tracker.records[series].dimensions
+                emitted.append(
+                    bucket.close(
+                        self._layout,
+                        series,
+                        dimensions,
+                        from_micros(start),
+                        from_micros(start + step),
+                    )
+                )
+        emitted += self._tracker.catch_up(horizon_us)
+        self._closed_until_us = horizon_us
+        emitted.sort(key=lambda item: (item.start, item.series))
+        closed = sum(isinstance(item, ClosedInterval) for item in emitted)
+        self.counts.closed += closed
+        self.counts.no_data += len(emitted) - closed
+        return emitted
+
+    def _late(self, event_time: datetime, start_us: int, closed_until_us: int) -> AddResult:
+        self.counts.late += 1
+        return AddResult(
+            rejected=Rejection(
+                LATE,
+                f"event time {event_time.isoformat()} falls in the interval starting "
+                f"{from_micros(start_us).isoformat()}, closed when the watermark reached "
+                f"{from_micros(closed_until_us).isoformat()}",
+            )
+        )
+
+
+def _bucket_state(series: str, start_us: int, bucket: IntervalBucket) -> BucketState:
+    event_count, measures, offsets = bucket.export()
+    return BucketState(
+        series=series,
+        start_us=start_us,
+        event_count=event_count,
+        measures=measures,
+        offsets=offsets,
+    )

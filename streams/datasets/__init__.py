@@ -1,0 +1,22 @@
+"""Datasets as configuration: what to watch, loaded from YAML, and how events map onto it."""
+
+from streams.datasets.config_hash import config_hash
+from streams.datasets.dataset_config import DatasetConfig
+from streams.datasets.dataset_loading import load_datasets
+from streams.datasets.dataset_source import DatasetSource, SourceFilter
+from streams.datasets.event_selection import EventSelector, Observation
+from streams.datasets.measure_spec import MeasureSpec
+from streams.datasets.rejection import REJECT_REASONS, Rejection
+
+__all__ = [
+    "REJECT_REASONS",
+    "DatasetConfig",
+    "DatasetSource",
+    "EventSelector",
+    "MeasureSpec",
+    "Observation",
+    "Rejection",
+    "SourceFilter",
+    "config_hash",
+    "load_datasets",
+]

@@ -1,0 +1,91 @@
+"""From a validated event to what a dataset aggregates: its series and its measure inputs.
+
+Filtering, dimension projection and measure extraction live here, so the aggregator only
+sees measure names and values, whatever the event type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from schemas.dex_transaction import DexTransaction
+from schemas.metric_event import MetricEvent, series_key
+from streams.datasets.dataset_config import DatasetConfig
+from streams.datasets.measure_spec import MeasureSpec
+from streams.datasets.rejection import MISSING_DIMENSION, NO_MEASURES, Rejection
+
+__all__ = ["EventSelector", "Observation"]
+
+Event = MetricEvent | DexTransaction
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One event as a dataset sees it; `values` are keyed by measure name.
+
+    A measure the event does not feed is absent; `count` gets 1.0, `count_distinct` the text.
+    """
+
+    series: str
+    dimensions: dict[str, str]
+    event_time: datetime
+    values: dict[str, float | str]
+
+
+class EventSelector:
+    """Applies one dataset's filter, dimensions and measures to events of its source."""
+
+    def __init__(self, dataset: DatasetConfig) -> None:
+        self.dataset = dataset
+        self._transactions = dataset.source.format == "dex_transaction"
+
+    def select(self, event: Event) -> Observation | Rejection | None:
+        """The observation; a rejection saying why not; None if not this dataset's event."""
+        if isinstance(event, DexTransaction) != self._transactions:
+            raise TypeError(f"{self.dataset.name} reads {self.dataset.source.format} events")
+        kind = event.kind if isinstance(event, DexTransaction) else None
+        if not self.dataset.source.filter.matches(event.source, event.dimensions, kind):
+            return None
+        dimensions = self._dimensions(event)
+        if isinstance(dimensions, Rejection):
+            return dimensions
+        values = self._values(event)
+        if not values:
+            return Rejection(NO_MEASURES, f"the event feeds none of {self.dataset.name}'s measures")
+        return Observation(series_key(dimensions), dimensions, event.event_time, values)
+
+    def _dimensions(self, event: Event) -> dict[str, str] | Rejection:
+        wanted = self.dataset.dimensions
+        if isinstance(wanted, str):
+            return dict(event.dimensions)
+        missing = [name for name in wanted if name not in event.dimensions]
+        if missing:
+            return Rejection(MISSING_DIMENSION, f"{self.dataset.name} needs dimension(s) {missing}")
+        return {name: event.dimensions[name] for name in wanted}
+
+    def _values(self, event: Event) -> dict[str, float | str]:
+        measures = self.dataset.measures
+        if isinstance(measures, str):
+            assert isinstance(event, MetricEvent)  # validation allows '*' for metric events only
+            return dict(event.measures)
+        values: dict[str, float | str] = {}
+        for spec in measures:
+            value = _input(spec, event)
+            if value is not None:
+                values[spec.name] = 1.0 if spec.aggregation == "count" else value
+        return values
+
+
+def _input(spec: MeasureSpec, event: Event) -> float | str | None:
+    """What `spec` reads from `event`, or None when the event does not feed it."""
+    field = spec.input_field
+    if isinstance(event, MetricEvent):
+        return 1.0 if field is None else event.measures.get(field)
+    if spec.kinds is not None and event.kind not in spec.kinds:
+        return None
+    if field is None:
+        return 1.0
+    value = getattr(event, field)
+    assert value is None or isinstance(value, float | str)  # the dataset validated `field`
+    return value

@@ -1,0 +1,51 @@
+"""One measure of a dataset: which input it reads, and how an interval's inputs become a number."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.dex_transaction import TransactionKind
+from schemas.metric_event import MeasureName
+
+__all__ = [
+    "TRANSACTION_NUMBER_FIELDS",
+    "TRANSACTION_TEXT_FIELDS",
+    "Aggregation",
+    "MeasureSpec",
+]
+
+Aggregation = Literal["sum", "avg", "min", "max", "last", "count", "count_distinct"]
+
+# What a `DexTransaction` offers to aggregate: numbers for every aggregation, text for
+# `count` and `count_distinct` only.
+TRANSACTION_NUMBER_FIELDS = ("amount_usd", "price_impact")
+TRANSACTION_TEXT_FIELDS = ("sender", "transaction_hash", "kind", "source")
+
+
+class MeasureSpec(BaseModel):
+    """`name` is what the detector sees; `field` is what the event carries (default: `name`).
+
+    `count` counts events (those carrying `field`, if one is given); `count_distinct` counts
+    distinct values of a text field of transaction events (e.g. senders). `kinds` keeps only
+    transactions of those kinds (e.g. `mint` for liquidity added).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: MeasureName
+    field: MeasureName | None = Field(
+        default=None, description="The input measure or attribute; default: the name."
+    )
+    aggregation: Aggregation
+    kinds: tuple[TransactionKind, ...] | None = Field(
+        default=None, min_length=1, description="Transaction events only: kinds that count."
+    )
+
+    @property
+    def input_field(self) -> str | None:
+        """The event field read; None for a `count` of every event."""
+        if self.field is not None:
+            return self.field
+        return None if self.aggregation == "count" else self.name
