@@ -14,7 +14,13 @@ from streams.datasets import DatasetConfig, EventSelector, Observation, Rejectio
 
 SHIPPED = Path(__file__).resolve().parents[3] / "deploy" / "datasets"
 TIME = datetime(2026, 1, 5, 12, 0, 11, tzinfo=UTC)
-POOL = {"chain": "ethereum", "dex": "uniswap-v3", "pool": "0x88e6", "pair": "USDC-WETH"}
+POOL = {
+    "chain": "ethereum",
+    "dex": "uniswap-v3",
+    "pool": "0x88e6",
+    "pair": "USDC-WETH",
+    "feed": "hourly",
+}
 
 
 def shipped(name: str) -> DatasetConfig:
@@ -48,7 +54,7 @@ def transaction(**changes: Any) -> DexTransaction:
     return DexTransaction(**(values | changes))
 
 
-def test_a_pool_snapshot_becomes_an_observation_of_its_pool_series() -> None:
+def test_an_hourly_pool_row_becomes_an_observation_of_its_pool_series() -> None:
     selected = EventSelector(shipped("uniswap-v3-pools-hourly")).select(metric())
     assert selected == Observation(
         series="chain=ethereum,dex=uniswap-v3,pool=0x88e6",
@@ -61,7 +67,10 @@ def test_a_pool_snapshot_becomes_an_observation_of_its_pool_series() -> None:
 def test_filter_leaves_other_events_alone_and_missing_dimensions_are_rejected() -> None:
     selector = EventSelector(shipped("uniswap-v3-pools-hourly"))
     assert selector.select(metric(dimensions=POOL | {"dex": "sushiswap"})) is None
-    rejected = selector.select(metric(dimensions={"chain": "ethereum", "dex": "uniswap-v3"}))
+    assert selector.select(metric(dimensions=POOL | {"feed": "snapshot"})) is None
+    rejected = selector.select(
+        metric(dimensions={"chain": "ethereum", "dex": "uniswap-v3", "feed": "hourly"})
+    )
     assert isinstance(rejected, Rejection)
     assert rejected.reason == "missing_dimension"
     assert "pool" in rejected.detail
