@@ -1,6 +1,6 @@
 """Event schemas shared by every part of dexwatch, and the one exception root."""
 
-from schemas.anomaly_event import AnomalyEvent, MeasureContribution, anomaly_id
+from schemas.anomaly_event import AnomalyEvent, MeasureContribution, SourceOffsets, anomaly_id
 from schemas.codec import INVALID_JSON, INVALID_SCHEMA, decode, encode
 from schemas.dead_letter import DeadLetterRecord
 from schemas.dex_transaction import (
@@ -35,6 +35,7 @@ __all__ = [
     "MetricEvent",
     "ModelActionEvent",
     "SchemaError",
+    "SourceOffsets",
     "StateFormatError",
     "TransactionKind",
     "anomaly_id",

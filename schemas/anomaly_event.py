@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.metric_event import DimensionName, DimensionValue, MeasureName, UtcDatetime
 
-__all__ = ["AnomalyEvent", "MeasureContribution", "anomaly_id"]
+__all__ = [
+    "ANOMALY_KINDS",
+    "AnomalyEvent",
+    "AnomalyKind",
+    "MeasureContribution",
+    "SourceOffsets",
+    "anomaly_id",
+]
 
 # Fixed namespace: anomaly ids must be identical across processes, restarts and machines.
 _ANOMALY_NAMESPACE = uuid.UUID("3f6b1d2e-8a4c-5e7f-9b0d-1c2e3f4a5b6c")
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+AnomalyKind = Literal["anomaly", "no_data"]
+ANOMALY_KINDS: tuple[AnomalyKind, ...] = ("anomaly", "no_data")
 
 
 def anomaly_id(dataset: str, series: str, interval_start: datetime, detector_version: str) -> str:
@@ -43,6 +53,17 @@ class MeasureContribution(BaseModel):
     deviation: Finite = Field(description="Signed distance from the band's centre, in band widths.")
 
 
+class SourceOffsets(BaseModel):
+    """The input records an anomaly came from: one partition's lowest and highest offsets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topic: str = Field(min_length=1)
+    partition: int = Field(ge=0)
+    first: int = Field(ge=0)
+    last: int = Field(ge=0)
+
+
 class AnomalyEvent(BaseModel):
     """An anomalous series-interval. Key on the topic: the series key."""
 
@@ -60,13 +81,24 @@ class AnomalyEvent(BaseModel):
     score: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
     severity: Annotated[int, Field(ge=0, le=100)]
     measures: list[MeasureContribution] = Field(
-        min_length=1, description="The measures that moved most, largest first."
+        description="The measures that moved most, largest first (none for `no_data`)."
     )
     detector_version: str = Field(min_length=1, max_length=100)
     detected_at: UtcDatetime
+    kind: AnomalyKind = Field(description="`no_data`: the series sent nothing for the interval.")
+    explanation: str = Field(max_length=2000, description="One line, for people.")
+    config_hash: str = Field(max_length=128, description="The dataset's config, hashed.")
+    model_snapshot_version: int = Field(
+        ge=0, description="Snapshots taken of this series' model so far (0: none yet)."
+    )
+    source_offsets: list[SourceOffsets] = Field(
+        description="The input records behind the interval, per partition."
+    )
 
     @model_validator(mode="after")
     def _interval_in_order(self) -> Self:
         if self.interval_end < self.interval_start:
             raise ValueError("interval_end is before interval_start")
+        if self.kind == "anomaly" and not self.measures:
+            raise ValueError("an anomaly names at least one measure that moved")
         return self

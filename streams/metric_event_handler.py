@@ -1,24 +1,33 @@
-"""What the worker does with one consumed record: validate, score, say where results go.
+"""What the worker does with a batch of consumed records: validate, aggregate, score, publish.
 
-Free of Kafka and faust, so it is tested as plain code and the agent stays a thin loop.
+Free of Kafka and faust, so it is tested as plain code and the agent stays a thin loop. Every
+record ends in exactly one of: aggregated into its dataset's intervals (and scored when they
+close), dead-lettered with its reason, or counted as selected by no dataset.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from detectors.series_model import DETECTOR_VERSION, SeriesModel
-from schemas.anomaly_event import AnomalyEvent, MeasureContribution, anomaly_id
+from pydantic import BaseModel
+
 from schemas.codec import decode, encode
 from schemas.dead_letter import DeadLetterRecord
-from schemas.errors import DetectorInputError, SchemaError
+from schemas.dex_transaction import DexTransaction
+from schemas.errors import ConfigError, SchemaError
 from schemas.metric_event import MetricEvent
-from streams.metrics import MEASURES_MISMATCH, SERIES_LIMIT, WorkerMetrics
+from streams.aggregation import ClosedInterval, IntervalAggregator, NoDataInterval, SourcePosition
+from streams.datasets import DatasetConfig, EventSelector, Rejection, config_hash
+from streams.metrics import MEASURES_MISMATCH, UNKNOWN_TOPIC, WorkerMetrics, severity_band
+from streams.pipeline.anomaly_building import anomaly_event, no_data_event
+from streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
 from streams.settings import WorkerSettings
 
-__all__ = ["ConsumedRecord", "MetricEventHandler", "OutputRecord"]
+__all__ = ["ConsumedRecord", "DatasetRuntime", "MetricEventHandler", "OutputRecord"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +39,7 @@ class ConsumedRecord:
     offset: int
     key: bytes | None
     value: bytes
+    received_at: float = field(default_factory=time.monotonic)  # for the latency histogram
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,89 +49,162 @@ class OutputRecord:
     value: bytes
 
 
+class DatasetRuntime:
+    """One dataset in the worker: its selector, aggregator, models and config hash."""
+
+    def __init__(self, dataset: DatasetConfig) -> None:
+        self.dataset = dataset
+        self.config_hash = config_hash(dataset)
+        self.selector = EventSelector(dataset)
+        self.aggregator = IntervalAggregator(dataset)
+        self.scorer = DatasetScorer(
+            dataset.series_settings, carry_forward=not isinstance(dataset.measures, str)
+        )
+
+
 class MetricEventHandler:
-    """Keeps one in-memory model per series and turns consumed records into output records."""
+    """Runs every configured dataset over each batch of records from their source topics."""
 
     def __init__(self, settings: WorkerSettings, metrics: WorkerMetrics) -> None:
         self.settings = settings
         self.metrics = metrics
-        self._models: dict[str, SeriesModel] = {}
-        self._series_limit_logged = False
+        self.datasets = [DatasetRuntime(dataset) for dataset in settings.dataset_configs()]
+        self._formats: dict[str, type[BaseModel]] = {}
+        for runtime in self.datasets:
+            source = runtime.dataset.source
+            model = DexTransaction if source.format == "dex_transaction" else MetricEvent
+            if self._formats.setdefault(source.topic, model) is not model:
+                raise ConfigError(
+                    f"datasets read topic {source.topic!r} as two formats; one topic, one format"
+                )
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The input topics, in the order the datasets name them."""
+        return tuple(self._formats)
 
     @property
     def series_count(self) -> int:
-        return len(self._models)
+        return sum(runtime.scorer.series_count for runtime in self.datasets)
 
     def handle(self, record: ConsumedRecord) -> list[OutputRecord]:
-        self.metrics.events_consumed.inc()
-        try:
-            event = decode(MetricEvent, record.value)
-        except SchemaError as error:
-            return [self._dead_letter(record, error.kind, error.reason)]
-        model = self._model_for(event.series_key)
-        if model is None:
-            return [
-                self._dead_letter(
-                    record,
-                    SERIES_LIMIT,
-                    f"series {event.series_key!r} is new and the worker already holds "
-                    f"max_series={self.settings.max_series} series",
-                )
-            ]
-        try:
-            verdict = model.process(event.measures, event.event_time)
-        except DetectorInputError as error:
-            return [self._dead_letter(record, MEASURES_MISMATCH, str(error))]
-        self.metrics.events_scored.inc()
-        if not verdict.is_anomaly:
-            return []
-        anomaly = AnomalyEvent(
-            anomaly_id=anomaly_id(
-                self.settings.dataset, event.series_key, event.event_time, DETECTOR_VERSION
-            ),
-            dataset=self.settings.dataset,
-            series=event.series_key,
-            dimensions=event.dimensions,
-            interval_start=event.event_time,
-            interval_end=event.event_time,
-            score=verdict.score,
-            severity=verdict.severity,
-            measures=[
-                MeasureContribution(
-                    measure=move.measure,
-                    value=move.value,
-                    expected_low=move.expected_low,
-                    expected_high=move.expected_high,
-                    deviation=move.deviation,
-                )
-                for move in verdict.moves
-            ],
-            detector_version=DETECTOR_VERSION,
-            detected_at=datetime.now(UTC),
-        )
-        self.metrics.anomalies_produced.inc()
-        return [
-            OutputRecord(self.settings.anomalies_topic, event.series_key.encode(), encode(anomaly))
-        ]
+        return self.handle_batch([record])
 
-    def _model_for(self, series: str) -> SeriesModel | None:
-        model = self._models.get(series)
-        if model is not None:
-            return model
-        if len(self._models) >= self.settings.max_series:
-            if not self._series_limit_logged:
-                log.warning(
-                    "cardinality guard: %d series reached; events of new series go to %s "
-                    "(raise DEXWATCH_MAX_SERIES if this is expected)",
-                    self.settings.max_series,
-                    self.settings.dead_letter_topic,
+    def handle_batch(self, records: Sequence[ConsumedRecord]) -> list[OutputRecord]:
+        outputs: list[OutputRecord] = []
+        closed: dict[int, list[ClosedInterval]] = {}
+        missing: dict[int, list[NoDataInterval]] = {}
+        by_position = {(r.topic, r.partition, r.offset): r for r in records}
+        for record in records:
+            self.metrics.events_consumed.inc()
+            model = self._formats.get(record.topic)
+            if model is None:  # the agent reads only our topics: say so rather than drop it
+                reason = f"no dataset reads topic {record.topic!r}"
+                outputs.append(self._dead_letter(record, UNKNOWN_TOPIC, reason))
+                continue
+            try:
+                event = decode(model, record.value)
+            except SchemaError as error:
+                outputs.append(self._dead_letter(record, error.kind, error.reason))
+                continue
+            assert isinstance(event, MetricEvent | DexTransaction)
+            selected = False
+            for index, runtime in enumerate(self.datasets):
+                if runtime.dataset.source.topic != record.topic:
+                    continue
+                observation = runtime.selector.select(event)
+                if observation is None:
+                    continue
+                selected = True
+                if isinstance(observation, Rejection):
+                    outputs.append(self._rejected(record, runtime, observation))
+                    continue
+                result = runtime.aggregator.add(
+                    observation.series,
+                    observation.dimensions,
+                    observation.event_time,
+                    observation.values,
+                    SourcePosition(record.topic, record.partition, record.offset),
                 )
-                self._series_limit_logged = True
-            return None
-        model = SeriesModel(self.settings.detector)
-        self._models[series] = model
-        self.metrics.series_live.set(len(self._models))
-        return model
+                if result.rejected is not None:
+                    outputs.append(self._rejected(record, runtime, result.rejected))
+                for emitted in result.emitted:
+                    if isinstance(emitted, ClosedInterval):
+                        closed.setdefault(index, []).append(emitted)
+                    else:
+                        missing.setdefault(index, []).append(emitted)
+            if not selected:
+                self.metrics.events_unmatched.inc()
+        for index, runtime in enumerate(self.datasets):
+            outputs += self._scored(runtime, closed.get(index, []), by_position)
+            for gap in missing.get(index, []):
+                anomaly = no_data_event(runtime.dataset.name, runtime.config_hash, gap)
+                self.metrics.anomalies_by_severity.labels(severity_band="no_data").inc()
+                outputs.append(self._anomaly_record(anomaly.series, encode(anomaly)))
+        self.metrics.series_live.set(self.series_count)
+        self.metrics.model_memory_bytes.set(sum(r.scorer.nbytes for r in self.datasets))
+        return outputs
+
+    def _scored(
+        self,
+        runtime: DatasetRuntime,
+        intervals: list[ClosedInterval],
+        by_position: dict[tuple[str, int, int], ConsumedRecord],
+    ) -> list[OutputRecord]:
+        outputs: list[OutputRecord] = []
+        if not intervals:
+            return outputs
+        for result in runtime.scorer.score(intervals):
+            if not isinstance(result, ScoredInterval):
+                outputs += self._unscored(result.interval, result.reason, by_position)
+                continue
+            self.metrics.events_scored.inc()
+            if not result.verdict.is_anomaly:
+                continue
+            anomaly = anomaly_event(runtime.dataset.name, runtime.config_hash, result)
+            self.metrics.anomalies_produced.inc()
+            self.metrics.anomalies_by_severity.labels(
+                severity_band=severity_band(anomaly.severity)
+            ).inc()
+            outputs.append(self._anomaly_record(anomaly.series, encode(anomaly)))
+            arrivals = [
+                by_position[(r.topic, r.partition, r.last)].received_at
+                for r in result.interval.offsets
+                if (r.topic, r.partition, r.last) in by_position
+            ]
+            if arrivals:
+                self.metrics.processing_latency.observe(time.monotonic() - max(arrivals))
+        return outputs
+
+    def _unscored(
+        self,
+        interval: ClosedInterval,
+        reason: str,
+        by_position: dict[tuple[str, int, int], ConsumedRecord],
+    ) -> list[OutputRecord]:
+        """Dead-letter the records behind an interval the model refused (those still in hand)."""
+        outputs = []
+        for offsets in interval.offsets:
+            for offset in range(offsets.first, offsets.last + 1):
+                record = by_position.get((offsets.topic, offsets.partition, offset))
+                if record is not None:
+                    outputs.append(self._dead_letter(record, MEASURES_MISMATCH, reason))
+        if not outputs:  # an aggregated interval whose records were consumed in earlier batches
+            log.warning("interval %s of %s not scored: %s", interval.start, interval.series, reason)
+        return outputs
+
+    def _anomaly_record(self, series: str, value: bytes) -> OutputRecord:
+        return OutputRecord(self.settings.anomalies_topic, series.encode(), value)
+
+    def _rejected(
+        self, record: ConsumedRecord, runtime: DatasetRuntime, rejection: Rejection
+    ) -> OutputRecord:
+        if rejection.reason == "late":
+            self.metrics.events_late.labels(dataset=runtime.dataset.name).inc()
+        # The aggregator logs the first time its cardinality guard bites.
+        return self._dead_letter(
+            record, rejection.reason, f"dataset {runtime.dataset.name}: {rejection.detail}"
+        )
 
     def _dead_letter(self, record: ConsumedRecord, kind: str, reason: str) -> OutputRecord:
         self.metrics.events_dead_lettered.labels(reason=kind).inc()

@@ -1,17 +1,47 @@
-"""The worker's Prometheus metrics, in one object with conventional names."""
+"""The worker's Prometheus metrics, in one object with conventional names.
+
+Labels are bounded: reasons and severity bands are closed sets, datasets come from the
+configuration (never from input data), and no series or pool is ever a label.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from schemas.codec import INVALID_JSON, INVALID_SCHEMA
+from streams.datasets import REJECT_REASONS
 
-__all__ = ["DEAD_LETTER_REASONS", "WorkerMetrics"]
+__all__ = [
+    "DEAD_LETTER_REASONS",
+    "MEASURES_MISMATCH",
+    "SERIES_LIMIT",
+    "SEVERITY_BANDS",
+    "UNKNOWN_TOPIC",
+    "WorkerMetrics",
+    "severity_band",
+]
 
 MEASURES_MISMATCH = "measures_mismatch"
 SERIES_LIMIT = "series_limit"
+UNKNOWN_TOPIC = "unknown_topic"
 # Closed set: the `reason` label must stay bounded whatever the input looks like.
-DEAD_LETTER_REASONS = (INVALID_JSON, INVALID_SCHEMA, MEASURES_MISMATCH, SERIES_LIMIT)
+DEAD_LETTER_REASONS = (
+    INVALID_JSON,
+    INVALID_SCHEMA,
+    MEASURES_MISMATCH,
+    UNKNOWN_TOPIC,
+    *REJECT_REASONS,  # late, missing_dimension, no_measures, series_limit
+)
+SEVERITY_BANDS = ("low", "medium", "high", "critical")
+
+
+def severity_band(severity: int) -> str:
+    """0-49 low, 50-69 medium, 70-89 high, 90-100 critical."""
+    if severity >= 90:
+        return "critical"
+    if severity >= 70:
+        return "high"
+    return "medium" if severity >= 50 else "low"
 
 
 class WorkerMetrics:
@@ -19,12 +49,17 @@ class WorkerMetrics:
         self.registry = registry or CollectorRegistry()
         self.events_consumed = Counter(
             "dexwatch_events_consumed_total",
-            "Metric events read from the metrics topic, valid or not.",
+            "Records read from the input topics, valid or not.",
             registry=self.registry,
         )
         self.events_scored = Counter(
             "dexwatch_events_scored_total",
-            "Metric events that passed validation and were scored.",
+            "Points scored by a series model (an event, or a closed interval).",
+            registry=self.registry,
+        )
+        self.events_unmatched = Counter(
+            "dexwatch_events_unmatched_total",
+            "Valid events that no dataset's filter selected (configured, not an error).",
             registry=self.registry,
         )
         self.events_dead_lettered = Counter(
@@ -33,15 +68,45 @@ class WorkerMetrics:
             ["reason"],
             registry=self.registry,
         )
-        for reason in DEAD_LETTER_REASONS:
+        for reason in dict.fromkeys(DEAD_LETTER_REASONS):
             self.events_dead_lettered.labels(reason=reason)
+        self.events_late = Counter(
+            "dexwatch_events_late_total",
+            "Events that arrived after their interval had closed (also dead-lettered).",
+            ["dataset"],
+            registry=self.registry,
+        )
         self.anomalies_produced = Counter(
             "dexwatch_anomalies_produced_total",
             "Anomaly events produced to the anomalies topic.",
             registry=self.registry,
         )
+        self.anomalies_by_severity = Counter(
+            "dexwatch_anomalies_total",
+            "Anomaly events by severity band (and `no_data` signals).",
+            ["severity_band"],
+            registry=self.registry,
+        )
+        for band in (*SEVERITY_BANDS, "no_data"):
+            self.anomalies_by_severity.labels(severity_band=band)
+        self.processing_latency = Histogram(
+            "dexwatch_processing_latency_seconds",
+            "From a record's arrival in the worker to its anomaly being handed to the producer.",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+            registry=self.registry,
+        )
         self.series_live = Gauge(
             "dexwatch_series_live",
             "Series with a model in this worker's memory.",
+            registry=self.registry,
+        )
+        self.model_memory_bytes = Gauge(
+            "dexwatch_model_memory_bytes",
+            "Bytes of model state held in memory (the series banks' rows in use).",
+            registry=self.registry,
+        )
+        self.consumer_lag = Gauge(
+            "dexwatch_consumer_lag_records",
+            "Records in the assigned input partitions not yet read (high water - position).",
             registry=self.registry,
         )

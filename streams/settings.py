@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from detectors.series_model import SeriesModelSettings
+from schemas.codec import describe_validation_error
+from schemas.errors import ConfigError
+from streams.datasets import DatasetConfig, load_datasets
 
 __all__ = ["WorkerSettings"]
 
@@ -33,6 +36,33 @@ class WorkerSettings(BaseSettings):
     data_dir: Path = Path(".dexwatch/worker")
     max_series: int = Field(default=100_000, ge=1, description="Cardinality guard.")
     detector: SeriesModelSettings = Field(default_factory=SeriesModelSettings)
+    datasets: Path | None = Field(
+        default=None,
+        description="A YAML file or folder of datasets (docs/datasets.md). Without it, one "
+        "dataset named `dataset` scores every event of `metrics_topic` on its own, with "
+        "`detector` and `max_series`.",
+    )
+
+    def dataset_configs(self) -> tuple[DatasetConfig, ...]:
+        """The datasets this worker runs; a bad file raises `ConfigError` naming the field."""
+        if self.datasets is not None:
+            return load_datasets(self.datasets)
+        try:
+            return (
+                DatasetConfig.model_validate(
+                    {
+                        "name": self.dataset,
+                        "source": {"topic": self.metrics_topic},
+                        "dimensions": "*",
+                        "measures": "*",
+                        "interval": "none",
+                        "detector": self.detector,
+                        "max_series": self.max_series,
+                    }
+                ),
+            )
+        except ValidationError as error:
+            raise ConfigError(f"DEXWATCH_DATASET: {describe_validation_error(error)}") from error
 
     @property
     def faust_broker_url(self) -> str:

@@ -17,6 +17,7 @@ __all__ = [
     "add_bootstrap_servers",
     "column_list",
     "existing_file",
+    "existing_path",
     "int_between",
     "non_negative_float",
     "positive_float",
@@ -75,6 +76,13 @@ def existing_file(text: str) -> Path:
     path = Path(text)
     if not path.is_file():
         raise argparse.ArgumentTypeError(f"expected an existing file, got {text!r}")
+    return path
+
+
+def existing_path(text: str) -> Path:
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"expected an existing file or folder, got {text!r}")
     return path
 
 

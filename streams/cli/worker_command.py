@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 
+from streams.cli.arguments import existing_path
+from streams.metric_event_handler import MetricEventHandler
+from streams.metrics import WorkerMetrics
 from streams.settings import WorkerSettings
 from streams.settings_loading import load_settings
 from streams.topics import ensure_topics
@@ -24,6 +27,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--bootstrap-servers", help="Kafka host:port[,host:port]")
     parser.add_argument("--web-port", type=int, help="port of /metrics (default 6066)")
     parser.add_argument("--app-id", help="consumer group and faust application id")
+    parser.add_argument(
+        "--datasets",
+        type=existing_path,
+        metavar="PATH",
+        help="a YAML file or folder of datasets (docs/datasets.md; default: score every event "
+        "of DEXWATCH_METRICS_TOPIC on its own)",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -34,13 +44,15 @@ def _run(args: argparse.Namespace) -> int:
             ("bootstrap_servers", args.bootstrap_servers),
             ("web_port", args.web_port),
             ("app_id", args.app_id),
+            ("datasets", args.datasets),
         )
         if value is not None
     }
     settings = load_settings(WorkerSettings, **overrides)
+    handler = MetricEventHandler(settings, WorkerMetrics())  # bad datasets fail here
     ensure_topics(
         settings.bootstrap_servers,
-        [settings.metrics_topic, settings.anomalies_topic, settings.dead_letter_topic],
+        [*handler.topics, settings.anomalies_topic, settings.dead_letter_topic],
         settings.topic_partitions,
     )
     # Imported late: faust is heavy, and the settings errors above should come first.
@@ -48,11 +60,12 @@ def _run(args: argparse.Namespace) -> int:
 
     from streams.app import create_app
 
-    app = create_app(settings)
+    app = create_app(settings, handler=handler)
     log.info(
-        "worker %s: %s -> %s (dead letters: %s); metrics on http://%s:%d/metrics",
+        "worker %s: datasets %s from %s -> %s (dead letters: %s); metrics on http://%s:%d/metrics",
         settings.app_id,
-        settings.metrics_topic,
+        ", ".join(runtime.dataset.name for runtime in handler.datasets),
+        ", ".join(handler.topics),
         settings.anomalies_topic,
         settings.dead_letter_topic,
         settings.web_bind,

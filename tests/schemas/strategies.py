@@ -12,6 +12,7 @@ from schemas import (
     DeadLetterRecord,
     MeasureContribution,
     MetricEvent,
+    SourceOffsets,
     anomaly_id,
     series_key,
 )
@@ -108,6 +109,22 @@ def anomaly_events(draw: st.DrawFn) -> AnomalyEvent:
         measures=draw(st.lists(_contributions(), min_size=1, max_size=4)),
         detector_version=detector_version,
         detected_at=draw(aware_datetimes()),
+        kind="anomaly",
+        explanation=draw(st.text(max_size=200)),
+        config_hash=draw(st.text(alphabet="0123456789abcdef", max_size=16)),
+        model_snapshot_version=draw(st.integers(min_value=0, max_value=2**40)),
+        source_offsets=draw(
+            st.lists(
+                st.builds(
+                    SourceOffsets,
+                    topic=st.text(min_size=1, max_size=30),
+                    partition=st.integers(min_value=0, max_value=1023),
+                    first=st.integers(min_value=0, max_value=2**40),
+                    last=st.integers(min_value=0, max_value=2**40),
+                ),
+                max_size=3,
+            )
+        ),
     )
 
 

@@ -17,6 +17,7 @@ from schemas import (
     AnomalyEvent,
     MeasureContribution,
     SchemaError,
+    SourceOffsets,
     anomaly_id,
     decode,
     encode,
@@ -49,6 +50,11 @@ def fields(**changes: Any) -> dict[str, Any]:
         ],
         "detector_version": "hst-1",
         "detected_at": START + timedelta(minutes=5, seconds=2),
+        "kind": "anomaly",
+        "explanation": "tvl_usd 2e+06 below 1.1e+08..1.3e+08 (level, -11.9 sd)",
+        "config_hash": "15758ddb7b962bc1",
+        "model_snapshot_version": 3,
+        "source_offsets": [SourceOffsets(topic="dexwatch.metrics", partition=2, first=7, last=9)],
     }
     return base | changes
 
@@ -201,8 +207,9 @@ def test_score_bounds_are_inclusive(score: float) -> None:
     assert AnomalyEvent(**fields(score=score)).score == score
 
 
-def test_no_measures_rejected() -> None:
-    assert construction_reason(measures=[]).startswith("measures: ")
+def test_an_anomaly_without_measures_is_rejected_but_no_data_has_none() -> None:
+    assert "at least one measure" in construction_reason(measures=[])
+    assert AnomalyEvent(**fields(kind="no_data", measures=[], score=1.0)).measures == []
 
 
 @pytest.mark.parametrize("field", ["value", "expected_low", "expected_high", "deviation"])

@@ -161,7 +161,11 @@ def test_describe_validation_error_names_each_place() -> None:
     problems = describe_validation_error(caught.value).split("; ")
     assert problems == [
         "score: Input should be less than or equal to 1 (got: 2.0)",
-        "measures: List should have at least 1 item after validation, not 0 (got: [])",
+        "kind: Field required",
+        "explanation: Field required",
+        "config_hash: Field required",
+        "model_snapshot_version: Field required",
+        "source_offsets: Field required",
     ]
 
 
@@ -189,6 +193,11 @@ def test_describe_validation_error_for_the_whole_event() -> None:
                 ],
                 "detector_version": "v",
                 "detected_at": start,
+                "kind": "anomaly",
+                "explanation": "",
+                "config_hash": "",
+                "model_snapshot_version": 0,
+                "source_offsets": [],
             }
         )
     assert describe_validation_error(caught.value).startswith(

@@ -247,6 +247,13 @@ def _anomaly() -> AnomalyEvent:
             ],
             "detector_version": "hst-1",
             "detected_at": "2026-01-01T12:05:02Z",
+            "kind": "anomaly",
+            "explanation": "tvl_usd 2e+06 below 1.1e+08..1.3e+08 (level, -11.9 sd)",
+            "config_hash": "15758ddb7b962bc1",
+            "model_snapshot_version": 0,
+            "source_offsets": [
+                {"topic": "dexwatch.metrics", "partition": 0, "first": 4, "last": 4}
+            ],
         }
     )
 

@@ -18,7 +18,7 @@ def _handler(**settings: object) -> tuple[MetricEventHandler, CollectorRegistry]
 
 
 def _record(value: bytes, offset: int = 0) -> ConsumedRecord:
-    return ConsumedRecord("in", 3, offset, b"k", value)
+    return ConsumedRecord("dexwatch.metrics", 3, offset, b"k", value)
 
 
 def test_bad_records_become_dead_letters_with_reasons() -> None:

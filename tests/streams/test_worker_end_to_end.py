@@ -88,5 +88,13 @@ def test_anomaly_and_dead_letters_end_to_end(kafka_bootstrap: str, worker: Worke
     assert {move.measure for move in spike.measures} >= {"volume_usd", "tx_count"}
     assert spike.measures[0].value > spike.measures[0].expected_high
     assert spike.severity >= 50
+    # It names the input record behind it: one record, on the spike series' partition.
+    [offsets] = spike.source_offsets
+    assert offsets.topic == topics["metrics"]
+    assert offsets.first == offsets.last
+    assert spike.kind == "anomaly"
+    assert len(spike.config_hash) == 16
+    assert "volume_usd" in spike.explanation
     assert worker.metric("dexwatch_anomalies_produced_total") == 1
+    assert worker.metric("dexwatch_processing_latency_seconds_count") == 1
     assert worker.process.poll() is None, "the worker must still be running"

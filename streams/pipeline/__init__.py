@@ -1,0 +1,1 @@
+"""The worker's core, free of Kafka: datasets scored in batches, anomaly events built."""

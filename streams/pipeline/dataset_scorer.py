@@ -1,0 +1,126 @@
+"""One dataset's series models: a `SeriesBank` per measure set, scoring intervals in batches.
+
+Closed intervals from a whole batch of records are scored in one compiled call per bank, so
+the per-record cost of Python stays small. A series keeps the measure set of its first
+interval; an interval that lacks a measure its series has (an `avg` or `last` nothing fed)
+carries the previous value forward, as a level does between observations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from detectors.series_bank import SeriesBank
+from detectors.series_model import epoch_seconds
+from detectors.series_settings import SeriesModelSettings
+from detectors.verdict import Verdict
+from schemas.errors import DetectorInputError
+from streams.aggregation import ClosedInterval
+
+__all__ = ["DatasetScorer", "ScoredInterval", "UnscoredInterval"]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredInterval:
+    interval: ClosedInterval
+    verdict: Verdict
+    snapshot_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnscoredInterval:
+    """An interval its series' model refused (a measure set other than the series has)."""
+
+    interval: ClosedInterval
+    reason: str
+
+
+@dataclass(slots=True)
+class _Series:
+    bank: SeriesBank
+    row: int
+    last_values: np.ndarray
+    snapshot_version: int = 0
+
+
+class DatasetScorer:
+    """Series models of one dataset, created on first sight (the aggregator guards cardinality)."""
+
+    def __init__(self, settings: SeriesModelSettings, *, carry_forward: bool = True) -> None:
+        """`carry_forward`: fill a measure an interval lacks with its last value (declared
+        measures); off, an event must carry exactly its series' measures (`measures: '*'`)."""
+        self.settings = settings
+        self.carry_forward = carry_forward
+        self._banks: dict[tuple[str, ...], SeriesBank] = {}
+        self._series: dict[str, _Series] = {}
+
+    @property
+    def series_count(self) -> int:
+        return len(self._series)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of model state held (the banks' rows in use)."""
+        return sum(bank.nbytes for bank in self._banks.values())
+
+    def score(self, intervals: Sequence[ClosedInterval]) -> list[ScoredInterval | UnscoredInterval]:
+        """Score then learn each interval, in order within each series; results in input order."""
+        results: list[ScoredInterval | UnscoredInterval | None] = [None] * len(intervals)
+        planned: dict[int, list[tuple[int, _Series, list[float]]]] = {}
+        for index, interval in enumerate(intervals):
+            try:
+                series = self._series_for(interval)
+                values = self._values(series, interval)
+            except DetectorInputError as error:
+                results[index] = UnscoredInterval(interval, str(error))
+                continue
+            planned.setdefault(id(series.bank), []).append((index, series, values))
+        for points in planned.values():
+            bank = points[0][1].bank
+            rows = np.fromiter((series.row for _, series, _ in points), np.int64, len(points))
+            times = np.fromiter(
+                (epoch_seconds(intervals[index].start) for index, _, _ in points),
+                np.float64,
+                len(points),
+            )
+            inputs = np.array([values for _, _, values in points], dtype=np.float64)
+            output = bank.process(rows, times, inputs)
+            columns = bank.columns(inputs)
+            for position, (index, series, _) in enumerate(points):
+                verdict = bank.verdict(output, position, columns[position])
+                results[index] = ScoredInterval(intervals[index], verdict, series.snapshot_version)
+        return [result for result in results if result is not None]
+
+    def _series_for(self, interval: ClosedInterval) -> _Series:
+        series = self._series.get(interval.series)
+        if series is not None:
+            return series
+        names = tuple(sorted(interval.measures))
+        if not names:
+            raise DetectorInputError("the interval has no measure to score")
+        bank = self._banks.get(names)
+        if bank is None:
+            bank = self._banks[names] = SeriesBank(self.settings, names)
+        series = _Series(bank, bank.add(), np.full(len(names), np.nan))
+        self._series[interval.series] = series
+        return series
+
+    def _values(self, series: _Series, interval: ClosedInterval) -> list[float]:
+        names = series.bank.inputs
+        unknown = interval.measures.keys() - set(names)
+        if unknown or (not self.carry_forward and len(interval.measures) != len(names)):
+            raise DetectorInputError(
+                f"this series has measures {list(names)}, but the event has "
+                f"{sorted(interval.measures)}"
+            )
+        values = series.last_values
+        for column, name in enumerate(names):
+            if name in interval.measures:
+                values[column] = interval.measures[name]
+        if np.isnan(values).any():
+            missing = [name for column, name in enumerate(names) if np.isnan(values[column])]
+            raise DetectorInputError(f"no value yet for measure(s) {missing}")
+        return [float(value) for value in values]
