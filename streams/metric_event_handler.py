@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from schemas.codec import decode, encode
+from schemas.codec import decode_many, encode
 from schemas.dead_letter import DeadLetterRecord
 from schemas.dex_transaction import DexTransaction
 from schemas.errors import ConfigError, SchemaError
@@ -103,38 +103,21 @@ class MetricEventHandler:
                 outputs.append(self._dead_letter(record, UNKNOWN_TOPIC, reason))
                 continue
             try:
-                event = decode(model, record.value)
+                decoded = decode_many(model, record.value)
             except SchemaError as error:
                 outputs.append(self._dead_letter(record, error.kind, error.reason))
                 continue
-            assert isinstance(event, MetricEvent | DexTransaction)
-            selected = False
-            for index, runtime in enumerate(self.datasets):
-                if runtime.dataset.source.topic != record.topic:
+            for element in decoded:
+                refused = element.error
+                if refused is not None:
+                    outputs.append(
+                        self._dead_letter(record, refused.kind, refused.reason, element.raw)
+                    )
                     continue
-                observation = runtime.selector.select(event)
-                if observation is None:
-                    continue
-                selected = True
-                if isinstance(observation, Rejection):
-                    outputs.append(self._rejected(record, runtime, observation))
-                    continue
-                result = runtime.aggregator.add(
-                    observation.series,
-                    observation.dimensions,
-                    observation.event_time,
-                    observation.values,
-                    SourcePosition(record.topic, record.partition, record.offset),
-                )
-                if result.rejected is not None:
-                    outputs.append(self._rejected(record, runtime, result.rejected))
-                for emitted in result.emitted:
-                    if isinstance(emitted, ClosedInterval):
-                        closed.setdefault(index, []).append(emitted)
-                    else:
-                        missing.setdefault(index, []).append(emitted)
-            if not selected:
-                self.metrics.events_unmatched.inc()
+                event = element.event
+                assert isinstance(event, MetricEvent | DexTransaction)
+                if not self._route(record, event, outputs, closed, missing):
+                    self.metrics.events_unmatched.inc()
         for index, runtime in enumerate(self.datasets):
             outputs += self._scored(runtime, closed.get(index, []), by_position)
             for gap in missing.get(index, []):
@@ -144,6 +127,42 @@ class MetricEventHandler:
         self.metrics.series_live.set(self.series_count)
         self.metrics.model_memory_bytes.set(sum(r.scorer.nbytes for r in self.datasets))
         return outputs
+
+    def _route(
+        self,
+        record: ConsumedRecord,
+        event: MetricEvent | DexTransaction,
+        outputs: list[OutputRecord],
+        closed: dict[int, list[ClosedInterval]],
+        missing: dict[int, list[NoDataInterval]],
+    ) -> bool:
+        """Give `event` to every dataset of its topic; False when none selected it."""
+        selected = False
+        for index, runtime in enumerate(self.datasets):
+            if runtime.dataset.source.topic != record.topic:
+                continue
+            observation = runtime.selector.select(event)
+            if observation is None:
+                continue
+            selected = True
+            if isinstance(observation, Rejection):
+                outputs.append(self._rejected(record, runtime, observation))
+                continue
+            result = runtime.aggregator.add(
+                observation.series,
+                observation.dimensions,
+                observation.event_time,
+                observation.values,
+                SourcePosition(record.topic, record.partition, record.offset),
+            )
+            if result.rejected is not None:
+                outputs.append(self._rejected(record, runtime, result.rejected))
+            for emitted in result.emitted:
+                if isinstance(emitted, ClosedInterval):
+                    closed.setdefault(index, []).append(emitted)
+                else:
+                    missing.setdefault(index, []).append(emitted)
+        return selected
 
     def _scored(
         self,
@@ -206,7 +225,10 @@ class MetricEventHandler:
             record, rejection.reason, f"dataset {runtime.dataset.name}: {rejection.detail}"
         )
 
-    def _dead_letter(self, record: ConsumedRecord, kind: str, reason: str) -> OutputRecord:
+    def _dead_letter(
+        self, record: ConsumedRecord, kind: str, reason: str, original: bytes | None = None
+    ) -> OutputRecord:
+        """`original`: the element of a batch record that was refused (default: the record)."""
         self.metrics.events_dead_lettered.labels(reason=kind).inc()
         log.info(
             "dead-lettered %s[%d]@%d: %s: %s",
@@ -217,7 +239,7 @@ class MetricEventHandler:
             reason,
         )
         dead = DeadLetterRecord(
-            original=record.value,
+            original=record.value if original is None else original,
             original_key=record.key,
             topic=record.topic,
             partition=record.partition,

@@ -157,3 +157,19 @@ def test_the_shipped_datasets_run_together_in_one_worker() -> None:
         "uniswap-v3-pools-hourly",
     }
     assert set(handler.topics) == {"dexwatch.metrics", "dexwatch.dex-transactions"}
+
+
+def test_a_batch_record_is_scored_element_by_element_and_a_bad_element_refused_alone(
+    tmp_path: Path,
+) -> None:
+    handler, registry = _handler(tmp_path)
+    good = [orjson.loads(_record(0, minutes, 1.0).value) for minutes in (0, 1, 2)]
+    bad = {"event_time": "2026-01-05T00:00:00Z", "source": "t", "measures": {"volume_usd": "x"}}
+    payload = orjson.dumps([good[0], bad, good[1], good[2]])
+    [dead] = handler.handle_batch([ConsumedRecord(TOPIC, 1, 9, b"k", payload)])
+    letter = decode(DeadLetterRecord, dead.value)
+    assert letter.reason.startswith("[1] ")
+    assert orjson.loads(letter.original) == bad
+    assert letter.offset == 9
+    assert handler.datasets[0].aggregator.counts.accepted == 3
+    assert registry.get_sample_value("dexwatch_events_consumed_total") == 1

@@ -1,0 +1,43 @@
+"""Durable model state without per-event writes: snapshots on a schedule, kept K deep.
+
+Live models stay in the worker's memory. `SeriesSnapshotter.on_event` (inside the agent)
+snapshots a series when `SnapshotScheduler` says it is due; `FaustSnapshotTable` keeps the last
+`DEFAULT_HISTORY` snapshots per series in a changelog-backed RocksDB table, flushes every dirty
+series on rebalance and shutdown, and is restored by faust's changelog recovery on restart.
+See docs/snapshots.md.
+"""
+
+from streams.snapshots.faust_snapshot_table import FaustSnapshotTable
+from streams.snapshots.in_memory_snapshot_store import InMemorySnapshotStore
+from streams.snapshots.series_snapshotter import SeriesSnapshotter, SeriesState
+from streams.snapshots.snapshot_record import (
+    MAGIC,
+    RECORD_VERSION,
+    decode_record,
+    encode_record,
+    push_snapshot,
+)
+from streams.snapshots.snapshot_scheduler import SnapshotScheduler
+from streams.snapshots.snapshot_store import (
+    DEFAULT_HISTORY,
+    PartitionedSnapshotStore,
+    Snapshot,
+    SnapshotStore,
+)
+
+__all__ = [
+    "DEFAULT_HISTORY",
+    "MAGIC",
+    "RECORD_VERSION",
+    "FaustSnapshotTable",
+    "InMemorySnapshotStore",
+    "PartitionedSnapshotStore",
+    "SeriesSnapshotter",
+    "SeriesState",
+    "Snapshot",
+    "SnapshotScheduler",
+    "SnapshotStore",
+    "decode_record",
+    "encode_record",
+    "push_snapshot",
+]
