@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -65,9 +65,16 @@ class DatasetRuntime:
 class MetricEventHandler:
     """Runs every configured dataset over each batch of records from their source topics."""
 
-    def __init__(self, settings: WorkerSettings, metrics: WorkerMetrics) -> None:
+    def __init__(
+        self,
+        settings: WorkerSettings,
+        metrics: WorkerMetrics,
+        on_scored: Callable[[DatasetRuntime, ScoredInterval], None] | None = None,
+    ) -> None:
+        """`on_scored` sees every scored interval, anomalous or not (a replay writes them all)."""
         self.settings = settings
         self.metrics = metrics
+        self.on_scored = on_scored
         self.datasets = [DatasetRuntime(dataset) for dataset in settings.dataset_configs()]
         self._formats: dict[str, type[BaseModel]] = {}
         for runtime in self.datasets:
@@ -178,6 +185,8 @@ class MetricEventHandler:
                 outputs += self._unscored(result.interval, result.reason, by_position)
                 continue
             self.metrics.events_scored.inc()
+            if self.on_scored is not None:
+                self.on_scored(runtime, result)
             if not result.verdict.is_anomaly:
                 continue
             anomaly = anomaly_event(runtime.dataset.name, runtime.config_hash, result)
