@@ -15,11 +15,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from streams.metric_event_handler import ConsumedRecord, MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.settings import WorkerSettings
+from streams.snapshots.faust_snapshot_table import FaustSnapshotTable
+from streams.snapshots.series_snapshotter import SeriesSnapshotter
+from streams.snapshots.snapshot_scheduler import SnapshotScheduler
 
 __all__ = ["create_app"]
 
 
 BATCH_RECORDS = 1000
+STATE_REPORT_S = 10.0  # snapshot age and consumer lag: O(series) and O(partitions) work
 BATCH_WAIT_S = 0.02  # at low rates, latency: a lone record waits at most this long
 
 
@@ -41,10 +45,12 @@ def create_app(
         web_bind=settings.web_bind,
         web_port=settings.web_port,
         web_host=settings.web_bind,
+        broker_session_timeout=settings.broker_session_timeout_s,
         autodiscover=False,
-        store="memory://",
+        store="memory://",  # the default store; the snapshot tables ask for RocksDB
     )
     input_topics = app.topic(*handler.topics, key_type=bytes, value_type=bytes)
+    snapshotters = _snapshots(app, settings, handler, metrics)
     output_topics = {
         name: app.topic(name, key_type=bytes, value_type=bytes)
         for name in (settings.anomalies_topic, settings.dead_letter_topic)
@@ -65,6 +71,9 @@ def create_app(
             ]
             for output in handler.handle_batch(consumed):
                 await output_topics[output.topic].send(key=output.key, value=output.value)
+            for key, topic, partition in handler.touched:
+                if snapshotters[topic].on_event(key, partition):
+                    metrics.snapshot_writes.inc()
 
     app.agent(input_topics, name="score-metric-events")(score_metric_events)
 
@@ -75,4 +84,63 @@ def create_app(
         )
 
     app.page("/metrics")(prometheus_metrics)
+
+    async def report_state() -> None:
+        ages = [snapshotter.scheduler.oldest_dirty_age() for snapshotter in snapshotters.values()]
+        metrics.snapshot_age.set(max(ages, default=0.0))
+        metrics.consumer_lag.set(_consumer_lag(app))
+
+    app.timer(STATE_REPORT_S)(report_state)
     return app
+
+
+def _consumer_lag(app: faust.App) -> float:
+    """Records in the assigned partitions not read yet: high water minus last read, summed.
+
+    faust keeps the last offset read per partition in `Consumer._read_offset` (not public API;
+    a partition it does not know yet counts as unread from its high water).
+    """
+    consumer: Any = app.consumer
+    read: Any = getattr(consumer, "_read_offset", {})
+    lag = 0
+    for partition in consumer.assignment():
+        try:
+            highwater = consumer.highwater(partition)
+        except (KeyError, AssertionError):  # not fetched from yet
+            continue
+        last = read.get(partition)
+        if highwater is not None:
+            lag += max(0, highwater - (last + 1 if last is not None else 0))
+    return float(lag)
+
+
+def _snapshots(
+    app: faust.App, settings: WorkerSettings, handler: MetricEventHandler, metrics: WorkerMetrics
+) -> dict[str, SeriesSnapshotter]:
+    """One changelog-backed RocksDB table of model snapshots per input topic.
+
+    Series are snapshotted on their schedule after the batch that scored them, and every
+    dirty one on rebalance and shutdown; a series first seen starts from its snapshot.
+    """
+    tables: dict[str, FaustSnapshotTable] = {}
+    snapshotters: dict[str, SeriesSnapshotter] = {}
+    for index, topic in enumerate(handler.topics):
+        table = tables[topic] = FaustSnapshotTable(
+            app,
+            f"model-snapshots-{index}",
+            source_topic=topic,
+            partitions=settings.topic_partitions,
+            history=settings.snapshot_history,
+        )
+        snapshotter = snapshotters[topic] = SeriesSnapshotter(
+            table,
+            SnapshotScheduler(settings.snapshot_interval_s),
+            handler.series_state,
+            on_forget=handler.forget,
+        )
+        table.flush_dirty_on_rebalance_and_stop(
+            snapshotter.flush, on_assigned=snapshotter.forget_unassigned
+        )
+    for runtime in handler.datasets:
+        runtime.restore_from(tables[runtime.dataset.source.topic].latest)
+    return snapshotters

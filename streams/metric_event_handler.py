@@ -26,8 +26,16 @@ from streams.metrics import MEASURES_MISMATCH, UNKNOWN_TOPIC, WorkerMetrics, sev
 from streams.pipeline.anomaly_building import anomaly_event, no_data_event
 from streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
 from streams.settings import WorkerSettings
+from streams.snapshots.series_snapshotter import SeriesState
+from streams.snapshots.snapshot_store import Snapshot
 
-__all__ = ["ConsumedRecord", "DatasetRuntime", "MetricEventHandler", "OutputRecord"]
+__all__ = [
+    "ConsumedRecord",
+    "DatasetRuntime",
+    "MetricEventHandler",
+    "OutputRecord",
+    "snapshot_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +57,14 @@ class OutputRecord:
     value: bytes
 
 
+SNAPSHOT_KEY_SEPARATOR = "\x1f"  # never in a dataset name (a slug)
+
+
+def snapshot_key(dataset: str, series: str) -> str:
+    """A series' key in the snapshot tables: its dataset, then its series key."""
+    return f"{dataset}{SNAPSHOT_KEY_SEPARATOR}{series}"
+
+
 class DatasetRuntime:
     """One dataset in the worker: its selector, aggregator, models and config hash."""
 
@@ -60,6 +76,15 @@ class DatasetRuntime:
         self.scorer = DatasetScorer(
             dataset.series_settings, carry_forward=not isinstance(dataset.measures, str)
         )
+
+    def restore_from(self, latest: Callable[[str], Snapshot | None]) -> None:
+        """Series first seen start from `latest(snapshot_key)` when there is one."""
+        name = self.dataset.name
+
+        def series_snapshot(series: str) -> Snapshot | None:
+            return latest(snapshot_key(name, series))
+
+        self.scorer.restore = series_snapshot
 
 
 class MetricEventHandler:
@@ -76,6 +101,8 @@ class MetricEventHandler:
         self.metrics = metrics
         self.on_scored = on_scored
         self.datasets = [DatasetRuntime(dataset) for dataset in settings.dataset_configs()]
+        # (snapshot key, topic, partition) of every series scored in the last batch.
+        self.touched: list[tuple[str, str, int]] = []
         self._formats: dict[str, type[BaseModel]] = {}
         for runtime in self.datasets:
             source = runtime.dataset.source
@@ -97,8 +124,26 @@ class MetricEventHandler:
     def handle(self, record: ConsumedRecord) -> list[OutputRecord]:
         return self.handle_batch([record])
 
+    def series_state(self, key: str) -> SeriesState | None:
+        """A live series' state for its snapshot (`key` from `snapshot_key`)."""
+        dataset, _, series = key.partition(SNAPSHOT_KEY_SEPARATOR)
+        for runtime in self.datasets:
+            if runtime.dataset.name == dataset:
+                held = runtime.scorer.state_of(series)
+                return None if held is None else SeriesState(*held)
+        return None
+
+    def forget(self, keys: Sequence[str]) -> None:
+        """Drop series whose partitions moved to another worker (it restores their snapshots)."""
+        for key in keys:
+            dataset, _, series = key.partition(SNAPSHOT_KEY_SEPARATOR)
+            for runtime in self.datasets:
+                if runtime.dataset.name == dataset:
+                    runtime.scorer.forget(series)
+
     def handle_batch(self, records: Sequence[ConsumedRecord]) -> list[OutputRecord]:
         outputs: list[OutputRecord] = []
+        self.touched = []
         closed: dict[int, list[ClosedInterval]] = {}
         missing: dict[int, list[NoDataInterval]] = {}
         by_position = {(r.topic, r.partition, r.offset): r for r in records}
@@ -185,6 +230,10 @@ class MetricEventHandler:
                 outputs += self._unscored(result.interval, result.reason, by_position)
                 continue
             self.metrics.events_scored.inc()
+            if result.interval.offsets:
+                last = result.interval.offsets[-1]
+                key = snapshot_key(runtime.dataset.name, result.interval.series)
+                self.touched.append((key, last.topic, last.partition))
             if self.on_scored is not None:
                 self.on_scored(runtime, result)
             if not result.verdict.is_anomaly:

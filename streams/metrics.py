@@ -105,6 +105,17 @@ class WorkerMetrics:
             "Bytes of model state held in memory (the series banks' rows in use).",
             registry=self.registry,
         )
+        self.snapshot_age = Gauge(
+            "dexwatch_snapshot_age_seconds",
+            "Age of the oldest snapshot of a series that has learnt since: the most a crash "
+            "would lose.",
+            registry=self.registry,
+        )
+        self.snapshot_writes = Counter(
+            "dexwatch_snapshot_writes_total",
+            "Model snapshots written to the snapshot tables.",
+            registry=self.registry,
+        )
         self.consumer_lag = Gauge(
             "dexwatch_consumer_lag_records",
             "Records in the assigned input partitions not yet read (high water - position).",

@@ -36,6 +36,21 @@ class WorkerSettings(BaseSettings):
     data_dir: Path = Path(".dexwatch/worker")
     max_series: int = Field(default=100_000, ge=1, description="Cardinality guard.")
     detector: SeriesModelSettings = Field(default_factory=SeriesModelSettings)
+    broker_session_timeout_s: float = Field(
+        default=60.0,
+        ge=1.0,
+        le=3600.0,
+        description="A worker silent this long leaves the group and its partitions move.",
+    )
+    snapshot_interval_s: float = Field(
+        default=300.0,
+        ge=0.5,
+        le=86_400.0,
+        description="A series' model is snapshotted at most this often (and on rebalance/stop).",
+    )
+    snapshot_history: int = Field(
+        default=3, ge=1, le=255, description="Snapshots kept per series (a rollback's choices)."
+    )
     datasets: Path | None = Field(
         default=None,
         description="A YAML file or folder of datasets (docs/datasets.md). Without it, one "

@@ -8,7 +8,8 @@ carries the previous value forward, as a level does between observations.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,10 +18,13 @@ from detectors.series_bank import SeriesBank
 from detectors.series_model import epoch_seconds
 from detectors.series_settings import SeriesModelSettings
 from detectors.verdict import Verdict
-from schemas.errors import DetectorInputError
+from schemas.errors import DetectorInputError, StateFormatError
 from streams.aggregation import ClosedInterval
+from streams.snapshots.snapshot_store import Snapshot
 
 __all__ = ["DatasetScorer", "ScoredInterval", "UnscoredInterval"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +53,19 @@ class _Series:
 class DatasetScorer:
     """Series models of one dataset, created on first sight (the aggregator guards cardinality)."""
 
-    def __init__(self, settings: SeriesModelSettings, *, carry_forward: bool = True) -> None:
+    def __init__(
+        self,
+        settings: SeriesModelSettings,
+        *,
+        carry_forward: bool = True,
+        restore: Callable[[str], Snapshot | None] | None = None,
+    ) -> None:
         """`carry_forward`: fill a measure an interval lacks with its last value (declared
-        measures); off, an event must carry exactly its series' measures (`measures: '*'`)."""
+        measures); off, an event must carry exactly its series' measures (`measures: '*'`).
+        `restore(series)`: the series' latest snapshot, looked up when it is first seen."""
         self.settings = settings
         self.carry_forward = carry_forward
+        self.restore = restore
         self._banks: dict[tuple[str, ...], SeriesBank] = {}
         self._series: dict[str, _Series] = {}
 
@@ -106,7 +118,28 @@ class DatasetScorer:
             bank = self._banks[names] = SeriesBank(self.settings, names)
         series = _Series(bank, bank.add(), np.full(len(names), np.nan))
         self._series[interval.series] = series
+        snapshot = self.restore(interval.series) if self.restore is not None else None
+        if snapshot is not None:
+            try:
+                bank.restore(series.row, snapshot.state)
+                series.snapshot_version = snapshot.version
+                series.last_values[:] = np.nan  # carried values restart with this interval
+            except StateFormatError as error:
+                # Settings or measures changed since: a fresh model is the honest answer.
+                log.warning("series %s starts afresh: its snapshot: %s", interval.series, error)
         return series
+
+    def state_of(self, series: str) -> tuple[bytes, int, int] | None:
+        """(state, points seen, snapshot version) for the snapshot about to be written."""
+        held = self._series.get(series)
+        if held is None:
+            return None
+        held.snapshot_version += 1
+        return held.bank.to_state(held.row), held.bank.points_seen(held.row), held.snapshot_version
+
+    def forget(self, series: str) -> None:
+        """Drop a series another worker now owns (its bank row is left unused)."""
+        self._series.pop(series, None)
 
     def _values(self, series: _Series, interval: ClosedInterval) -> list[float]:
         names = series.bank.inputs

@@ -60,7 +60,9 @@ class SeriesSnapshotter:
         """Call inside the agent for every event of `series_key`; True when it was snapshotted."""
         if not self.scheduler.seen(series_key, partition):
             return False
-        if self._write(series_key, None):
+        # The partition is named: in a batch (`take_events`) faust's current event may be
+        # another series' record, or none.
+        if self._write(series_key, partition):
             self.scheduled_writes += 1
             return True
         return False

@@ -48,6 +48,15 @@ class SnapshotScheduler:
         entry.dirty = True
         return now - entry.last_snapshot >= self.interval_s
 
+    def oldest_dirty_age(self) -> float:
+        """Seconds since the oldest snapshot of a series that changed since: what a crash
+        would lose at most (0 when every series is saved). O(series): call it on a timer."""
+        now = self._clock()
+        return max(
+            (now - entry.last_snapshot for entry in self._series.values() if entry.dirty),
+            default=0.0,
+        )
+
     def saved(self, series_key: str) -> None:
         """The snapshot of `series_key` was written: it is clean and its interval starts again."""
         entry = self._series.get(series_key)
