@@ -37,6 +37,9 @@ DEFAULT_PRODUCER_CONFIG: Mapping[str, str | int | float | bool] = {
     "acks": "all",
     "compression.type": "lz4",
     "linger.ms": 5,
+    # CRC32 of the key as librdkafka's default, but an empty key (the series of an event
+    # without dimensions) goes to one partition instead of a random one: a series stays in order.
+    "partitioner": "consistent",
 }
 
 _HINT = "is the broker running and reachable? Check with `dexwatch kafka status`."

@@ -6,6 +6,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from confluent_kafka import Consumer, KafkaException, Message, Producer
@@ -13,11 +14,13 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
 __all__ = [
+    "ProducedRecord",
     "consume",
     "consume_until",
     "create_topic",
     "free_port",
     "produce",
+    "produce_records",
     "wait_for",
 ]
 
@@ -56,8 +59,23 @@ def create_topic(bootstrap: str, name: str, partitions: int = 8) -> str:
     return name
 
 
+@dataclass(frozen=True, slots=True)
+class ProducedRecord:
+    """A record to produce: `partition` -1 lets the key choose, `timestamp_ms` 0 means now."""
+
+    key: bytes | None
+    value: bytes
+    partition: int = -1
+    timestamp_ms: int = 0
+
+
 def produce(bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes]]) -> int:
     """Produce `(key, value)` records and wait until every one is acknowledged."""
+    return produce_records(bootstrap, topic, (ProducedRecord(k, v) for k, v in records))
+
+
+def produce_records(bootstrap: str, topic: str, records: Iterable[ProducedRecord]) -> int:
+    """Produce records (partition and timestamp as given) and wait until all are acknowledged."""
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
     errors: list[str] = []
 
@@ -66,8 +84,15 @@ def produce(bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, by
             errors.append(str(error))
 
     count = 0
-    for key, value in records:
-        producer.produce(topic, key=key, value=value, on_delivery=on_delivery)
+    for record in records:
+        producer.produce(
+            topic,
+            key=record.key,
+            value=record.value,
+            partition=record.partition,
+            timestamp=record.timestamp_ms,
+            on_delivery=on_delivery,
+        )
         producer.poll(0)
         count += 1
     remaining = producer.flush(30)

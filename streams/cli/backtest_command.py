@@ -6,6 +6,8 @@
 
 Writes one output row per input row (`timestamp`, the dimensions, `score`, `severity`,
 `is_anomaly`, `explanation`); with labels, prints precision, recall, F1 and the NAB scores.
+With `--topic T` instead of INPUT.csv, a topic's history goes through the worker's own
+handler (`streams.cli.backtest_topic`).
 """
 
 from __future__ import annotations
@@ -17,14 +19,19 @@ from pathlib import Path
 
 from detectors.backtest import Backtest, BacktestColumns, backtest_file
 from detectors.backtest_config import load_detector_settings
-from detectors.backtest_evaluation import Evaluation, LabelSpec, RunRecord
+from detectors.backtest_evaluation import LabelSpec, RunRecord
 from detectors.backtest_io import OutputWriter
 from detectors.backtest_search import SearchMetric, search_grid
 from detectors.evaluation.labels import load_nab_windows, nab_key
-from detectors.evaluation.nab_score import PROFILES
 from detectors.series_model import SeriesModelSettings
 from schemas.errors import ConfigError
 from streams.cli.arguments import column_list, existing_file
+from streams.cli.backtest_report import print_evaluation
+from streams.cli.backtest_topic import (
+    add_topic_arguments,
+    check_file_arguments,
+    run_topic_backtest,
+)
 
 __all__ = ["register"]
 
@@ -35,26 +42,30 @@ _EXAMPLES_SHOWN = 5
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "backtest",
-        help="run a CSV file through the detector and write a verdict per row",
+        help="run a CSV file (or a topic's history) through the detector, a verdict per row",
         description="Runs every row of INPUT.csv, in file order and without look-ahead, through "
         "a fresh model per series (per distinct --dimensions values), writes one output row per "
-        "input row, and with labels prints precision, recall, F1 and the NAB scores.",
+        "input row, and with labels prints precision, recall, F1 and the NAB scores. With "
+        "--topic instead, replays the topic through the worker's own handler and datasets and "
+        "writes one row per scored interval (--dimensions then names output columns).",
     )
-    parser.add_argument("input", type=existing_file, metavar="INPUT.csv", help="the data")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "input", nargs="?", type=existing_file, metavar="INPUT.csv", help="the data"
+    )
+    add_topic_arguments(parser, source)
     parser.add_argument(
         "--time-column",
-        default="timestamp",
         help="column with each row's time: ISO 8601 (naive = UTC) or epoch seconds "
         "(default: timestamp)",
     )
-    parser.add_argument(
-        "--measures", type=column_list, required=True, help="numeric columns, comma-separated"
-    )
+    parser.add_argument("--measures", type=column_list, help="numeric columns, comma-separated")
     parser.add_argument(
         "--dimensions",
         type=column_list,
         default=(),
-        help="columns naming the series, comma-separated (default: the file is one series)",
+        help="columns naming the series, comma-separated (default: the file is one series); "
+        "with --topic, dimensions written as columns instead of the series key",
     )
     labels = parser.add_mutually_exclusive_group()
     labels.add_argument(
@@ -62,7 +73,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         type=existing_file,
         metavar="WINDOWS.json",
         help='NAB windows {"category/file.csv": [[start, end], ...]}; the entry is found by '
-        "INPUT's last two path parts",
+        "INPUT's last two path parts (with --topic: --labels-key, or the only entry)",
     )
     labels.add_argument("--label-column", metavar="COL", help="a 0/1 anomaly label column")
     parser.add_argument(
@@ -84,16 +95,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--output", type=Path, required=True, metavar="OUT.csv", help="the per-row results"
     )
-    parser.set_defaults(handler=_backtest)
+    parser.set_defaults(handler=lambda args: _backtest(parser, args))
 
 
-def _backtest(args: argparse.Namespace) -> int:
+def _backtest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.topic is not None:
+        return run_topic_backtest(parser, args)
+    check_file_arguments(parser, args)
     settings = (
         load_detector_settings(args.config) if args.config is not None else SeriesModelSettings()
     )
     labels = _labels(args)
     columns = BacktestColumns(
-        time_column=args.time_column,
+        time_column=args.time_column or "timestamp",
         measures=args.measures,
         dimensions=args.dimensions,
         carry=(args.label_column,) if args.label_column else (),
@@ -108,7 +122,7 @@ def _backtest(args: argparse.Namespace) -> int:
         backtest, record, seconds = _run(args.input, columns, settings, labels, writer, "")
     _print_run(args, backtest, record, seconds, writer.rows_written)
     if labels is not None:
-        _print_evaluation(labels, record.evaluate(), record)
+        print_evaluation(labels, record.evaluate(), record)
     return 0
 
 
@@ -201,33 +215,3 @@ def _print_run(
         print(f"  {reason}")
     print(f"alerts: {sum(record.alerts):,} row(s) with is_anomaly = 1")
     print(f"wrote: {args.output} ({written:,} rows)")
-
-
-def _print_evaluation(labels: LabelSpec, evaluation: Evaluation, record: RunRecord) -> None:
-    source = (
-        f"{evaluation.windows} NAB window(s) for {labels.name!r}"
-        if labels.windows is not None
-        else f"column {labels.column!r} ({evaluation.windows} run(s) of 1s as NAB windows)"
-    )
-    print(f"labels: {source}")
-    if evaluation.bad_labels:
-        print(f"  {evaluation.bad_labels} label(s) not 0/1, left out: {record.first_bad_label}")
-    result = evaluation.classification
-    print(
-        f"precision {result.precision:.3f}  recall {result.recall:.3f}  F1 {result.f1:.3f}  "
-        f"({evaluation.basis})"
-    )
-    print("NAB (threshold optimised over this file):")
-    print(
-        f"  {'profile':<20} {'normalised':>10} {'raw':>9} {'threshold':>10} "
-        f"{'detected':>9} {'false pos.':>10}"
-    )
-    for name in PROFILES:
-        nab = evaluation.nab[name]
-        normalised = "n/a" if nab.normalised is None else f"{nab.normalised:.2f}"
-        detected = sum(file.detected_windows for file in nab.per_file)
-        false_positives = sum(file.false_positives for file in nab.per_file)
-        print(
-            f"  {name:<20} {normalised:>10} {nab.raw:>9.3f} {nab.threshold:>10.4f} "
-            f"{f'{detected}/{nab.windows}':>9} {false_positives:>10}"
-        )

@@ -1,0 +1,141 @@
+"""History from a topic through the worker's own handler: the streaming code path, replayed.
+
+`TopicReplay` builds a `MetricEventHandler` from the same `WorkerSettings` a worker would use
+(its datasets file, or the default per-event dataset over the metrics topic), reads a bounded
+range of the topic (`streams.topic_reader`) in batches as the worker's agent does, and hands
+every scored interval to a callback as a row. What the handler would have published (anomaly
+events and dead letters) is tallied, never produced: a replay writes nothing to Kafka.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from detectors.verdict import Verdict
+from schemas.anomaly_event import AnomalyEvent
+from schemas.codec import decode
+from schemas.dead_letter import DeadLetterRecord
+from schemas.errors import ConfigError
+from streams.aggregation import ClosedInterval
+from streams.metric_event_handler import DatasetRuntime, MetricEventHandler, OutputRecord
+from streams.metrics import WorkerMetrics
+from streams.pipeline.dataset_scorer import ScoredInterval
+from streams.settings import WorkerSettings
+from streams.topic_reader import PartitionRange, StartPosition, TopicReader
+
+__all__ = ["BATCH_RECORDS", "ReplayProgress", "ReplaySummary", "ReplayedRow", "TopicReplay"]
+
+BATCH_RECORDS = 1000  # as the worker's agent takes them (streams.app.BATCH_RECORDS)
+
+ReplayProgress = Callable[[int, int, float], None]
+"""Called now and then with the records read so far, the records to read, seconds elapsed."""
+
+_EXAMPLES_KEPT = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayedRow:
+    """One scored interval of one dataset, with its verdict."""
+
+    dataset: str
+    interval: ClosedInterval
+    verdict: Verdict
+
+
+@dataclass
+class ReplaySummary:
+    """What a replay read and what the handler made of it."""
+
+    ranges: list[PartitionRange]
+    records: int = 0
+    rows: int = 0
+    alerts: int = 0
+    anomaly_events: int = 0
+    no_data_events: int = 0
+    unmatched: int = 0
+    series: int = 0
+    seconds: float = 0.0
+    dead_letters: Counter[str] = field(default_factory=Counter)
+    dead_letter_examples: list[str] = field(default_factory=list)
+
+    def dead_letter_summary(self) -> str:
+        """E.g. `3 dead letter(s) (invalid_json: 2, late: 1)`, or `no dead letters`."""
+        total = sum(self.dead_letters.values())
+        if not total:
+            return "no dead letters"
+        kinds = ", ".join(f"{kind}: {count}" for kind, count in sorted(self.dead_letters.items()))
+        return f"{total} dead letter(s) ({kinds})"
+
+
+class TopicReplay:
+    """The worker's handler over a bounded range of `topic`; every scored interval to `on_row`.
+
+    Fails at construction (before any read) when the settings are bad or no dataset reads
+    `topic`.
+    """
+
+    def __init__(
+        self,
+        settings: WorkerSettings,
+        topic: str,
+        *,
+        batch_records: int = BATCH_RECORDS,
+        on_progress: ReplayProgress | None = None,
+        progress_seconds: float = 5.0,
+    ) -> None:
+        self.settings = settings
+        self.topic = topic
+        self.batch_records = batch_records
+        self.on_progress = on_progress
+        self.progress_seconds = progress_seconds
+        self.metrics = WorkerMetrics()
+        self.handler = MetricEventHandler(settings, self.metrics, on_scored=self._scored)
+        if topic not in self.handler.topics:
+            raise ConfigError(
+                f"no dataset reads topic {topic!r}; the datasets read {list(self.handler.topics)}"
+            )
+        self._on_row: Callable[[ReplayedRow], None] | None = None
+        self._summary: ReplaySummary | None = None
+
+    def run(self, start: StartPosition, on_row: Callable[[ReplayedRow], None]) -> ReplaySummary:
+        """Read from `start` to the end of when the read began; rows in scoring order."""
+        started = time.monotonic()
+        with TopicReader(self.settings.bootstrap_servers, self.topic, start) as reader:
+            summary = self._summary = ReplaySummary(reader.ranges)
+            self._on_row = on_row
+            last_report = started
+            for batch in reader.batches(self.batch_records):
+                summary.records += len(batch)
+                for output in self.handler.handle_batch(batch):
+                    self._tally(summary, output)
+                now = time.monotonic()
+                if self.on_progress is not None and now - last_report >= self.progress_seconds:
+                    last_report = now
+                    self.on_progress(summary.records, reader.total, now - started)
+        unmatched = self.metrics.registry.get_sample_value("dexwatch_events_unmatched_total")
+        summary.unmatched = int(unmatched or 0)
+        summary.series = self.handler.series_count
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _scored(self, runtime: DatasetRuntime, scored: ScoredInterval) -> None:
+        assert self._on_row is not None
+        assert self._summary is not None
+        self._summary.rows += 1
+        self._summary.alerts += scored.verdict.is_anomaly
+        self._on_row(ReplayedRow(runtime.dataset.name, scored.interval, scored.verdict))
+
+    def _tally(self, summary: ReplaySummary, output: OutputRecord) -> None:
+        if output.topic == self.settings.anomalies_topic:
+            anomaly = decode(AnomalyEvent, output.value)
+            summary.anomaly_events += 1
+            summary.no_data_events += anomaly.kind == "no_data"
+            return
+        dead = decode(DeadLetterRecord, output.value)
+        summary.dead_letters[dead.reason_kind] += 1
+        if len(summary.dead_letter_examples) < _EXAMPLES_KEPT:
+            where = f"{dead.topic}[{dead.partition}]@{dead.offset}"
+            summary.dead_letter_examples.append(f"{where}: {dead.reason_kind}: {dead.reason}")
