@@ -53,7 +53,11 @@ def create_app(
     snapshotters = _snapshots(app, settings, handler, metrics)
     output_topics = {
         name: app.topic(name, key_type=bytes, value_type=bytes)
-        for name in (settings.anomalies_topic, settings.dead_letter_topic)
+        for name in (
+            settings.anomalies_topic,
+            settings.dead_letter_topic,
+            settings.model_actions_topic,
+        )
     }
 
     async def score_metric_events(stream: Any) -> None:
@@ -142,5 +146,5 @@ def _snapshots(
             snapshotter.flush, on_assigned=snapshotter.forget_unassigned
         )
     for runtime in handler.datasets:
-        runtime.restore_from(tables[runtime.dataset.source.topic].latest)
+        runtime.restore_from(tables[runtime.dataset.source.topic].history)
     return snapshotters

@@ -22,9 +22,11 @@ from schemas.errors import ConfigError, SchemaError
 from schemas.metric_event import MetricEvent
 from streams.aggregation import ClosedInterval, IntervalAggregator, NoDataInterval, SourcePosition
 from streams.datasets import DatasetConfig, EventSelector, Rejection, config_hash
+from streams.drift import DriftMetrics
 from streams.metrics import MEASURES_MISMATCH, UNKNOWN_TOPIC, WorkerMetrics, severity_band
 from streams.pipeline.anomaly_building import anomaly_event, no_data_event
 from streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
+from streams.pipeline.series_drift import SeriesDrift
 from streams.settings import WorkerSettings
 from streams.snapshots.series_snapshotter import SeriesState
 from streams.snapshots.snapshot_store import Snapshot
@@ -76,15 +78,25 @@ class DatasetRuntime:
         self.scorer = DatasetScorer(
             dataset.series_settings, carry_forward=not isinstance(dataset.measures, str)
         )
+        self.drift = (
+            SeriesDrift(dataset, self.scorer, self.config_hash) if dataset.drift_enabled else None
+        )
 
-    def restore_from(self, latest: Callable[[str], Snapshot | None]) -> None:
-        """Series first seen start from `latest(snapshot_key)` when there is one."""
+    def restore_from(self, history: Callable[[str], list[Snapshot]]) -> None:
+        """Series first seen start from their latest snapshot, and rollbacks pick from
+        `history(snapshot_key)` (newest first)."""
         name = self.dataset.name
 
+        def series_history(series: str) -> list[Snapshot]:
+            return history(snapshot_key(name, series))
+
         def series_snapshot(series: str) -> Snapshot | None:
-            return latest(snapshot_key(name, series))
+            kept = series_history(series)
+            return kept[0] if kept else None
 
         self.scorer.restore = series_snapshot
+        if self.drift is not None:
+            self.drift.history = series_history
 
 
 class MetricEventHandler:
@@ -101,6 +113,7 @@ class MetricEventHandler:
         self.metrics = metrics
         self.on_scored = on_scored
         self.datasets = [DatasetRuntime(dataset) for dataset in settings.dataset_configs()]
+        self.drift_metrics = DriftMetrics(metrics.registry)
         # (snapshot key, topic, partition) of every series scored in the last batch.
         self.touched: list[tuple[str, str, int]] = []
         self._formats: dict[str, type[BaseModel]] = {}
@@ -140,6 +153,8 @@ class MetricEventHandler:
             for runtime in self.datasets:
                 if runtime.dataset.name == dataset:
                     runtime.scorer.forget(series)
+                    if runtime.drift is not None:
+                        runtime.drift.forget(series)
 
     def handle_batch(self, records: Sequence[ConsumedRecord]) -> list[OutputRecord]:
         outputs: list[OutputRecord] = []
@@ -236,6 +251,18 @@ class MetricEventHandler:
                 self.touched.append((key, last.topic, last.partition))
             if self.on_scored is not None:
                 self.on_scored(runtime, result)
+            if runtime.drift is not None:
+                acted = runtime.drift.observe(result)
+                if acted is not None:
+                    applied, event = acted
+                    self.drift_metrics.record(applied)
+                    outputs.append(
+                        OutputRecord(
+                            self.settings.model_actions_topic,
+                            result.interval.series.encode(),
+                            encode(event),
+                        )
+                    )
             if not result.verdict.is_anomaly:
                 continue
             anomaly = anomaly_event(runtime.dataset.name, runtime.config_hash, result)

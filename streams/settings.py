@@ -30,6 +30,7 @@ class WorkerSettings(BaseSettings):
     metrics_topic: str = Field(default="dexwatch.metrics", pattern=_TOPIC_PATTERN)
     anomalies_topic: str = Field(default="dexwatch.anomalies", pattern=_TOPIC_PATTERN)
     dead_letter_topic: str = Field(default="dexwatch.dead-letter", pattern=_TOPIC_PATTERN)
+    model_actions_topic: str = Field(default="dexwatch.model-actions", pattern=_TOPIC_PATTERN)
     topic_partitions: int = Field(default=8, ge=1, le=1024)
     web_bind: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)

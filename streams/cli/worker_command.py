@@ -52,7 +52,12 @@ def _run(args: argparse.Namespace) -> int:
     handler = MetricEventHandler(settings, WorkerMetrics())  # bad datasets fail here
     ensure_topics(
         settings.bootstrap_servers,
-        [*handler.topics, settings.anomalies_topic, settings.dead_letter_topic],
+        [
+            *handler.topics,
+            settings.anomalies_topic,
+            settings.dead_letter_topic,
+            settings.model_actions_topic,
+        ],
         settings.topic_partitions,
     )
     # Imported late: faust is heavy, and the settings errors above should come first.

@@ -22,6 +22,7 @@ from pydantic import (
 from detectors.series_settings import SeriesModelSettings
 from schemas.metric_event import DimensionName
 from streams.datasets.dataset_source import DatasetSource
+from streams.datasets.drift_config import DriftConfig
 from streams.datasets.durations import format_duration, parse_duration
 from streams.datasets.measure_spec import (
     TRANSACTION_NUMBER_FIELDS,
@@ -29,6 +30,7 @@ from streams.datasets.measure_spec import (
     MeasureSpec,
 )
 from streams.datasets.rule_error import rule_error
+from streams.drift.drift_rules import DriftRuleSettings
 
 __all__ = [
     "ALL",
@@ -89,6 +91,7 @@ class DatasetConfig(BaseModel):
     high_impact_measures: tuple[Annotated[str, Field(min_length=1, max_length=129)], ...] = Field(
         default=(), description="Measures (or ratios 'a/b') whose drift escalates a decision."
     )
+    drift: DriftConfig = Field(default_factory=DriftConfig)
 
     @field_validator("dimensions")
     @classmethod
@@ -181,6 +184,20 @@ class DatasetConfig(BaseModel):
         if self.allowed_lateness is not None:
             return parse_duration(self.allowed_lateness)
         return self.interval_seconds or 0
+
+    @property
+    def drift_enabled(self) -> bool:
+        return (
+            self.drift.enabled if self.drift.enabled is not None else self.interval != NO_INTERVAL
+        )
+
+    @property
+    def drift_rules(self) -> DriftRuleSettings:
+        """The drift rules, with this dataset's high-impact measures when it names any."""
+        rules = self.drift.rules
+        if self.high_impact_measures:
+            return rules.model_copy(update={"high_impact_measures": self.high_impact_measures})
+        return rules
 
     @property
     def series_settings(self) -> SeriesModelSettings:

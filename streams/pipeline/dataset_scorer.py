@@ -32,6 +32,7 @@ class ScoredInterval:
     interval: ClosedInterval
     verdict: Verdict
     snapshot_version: int
+    inputs: tuple[float, ...] = ()  # the values scored, in the model's measure order
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +102,11 @@ class DatasetScorer:
             inputs = np.array([values for _, _, values in points], dtype=np.float64)
             output = bank.process(rows, times, inputs)
             columns = bank.columns(inputs)
-            for position, (index, series, _) in enumerate(points):
+            for position, (index, series, values) in enumerate(points):
                 verdict = bank.verdict(output, position, columns[position])
-                results[index] = ScoredInterval(intervals[index], verdict, series.snapshot_version)
+                results[index] = ScoredInterval(
+                    intervals[index], verdict, series.snapshot_version, tuple(values)
+                )
         return [result for result in results if result is not None]
 
     def _series_for(self, interval: ClosedInterval) -> _Series:
@@ -136,6 +139,28 @@ class DatasetScorer:
             return None
         held.snapshot_version += 1
         return held.bank.to_state(held.row), held.bank.points_seen(held.row), held.snapshot_version
+
+    def measures_of(self, series: str) -> tuple[str, ...]:
+        """The input measures of a series' model, in its column order."""
+        return self._series[series].bank.inputs
+
+    def points_seen(self, series: str) -> int:
+        held = self._series.get(series)
+        return 0 if held is None else held.bank.points_seen(held.row)
+
+    def replace_with_trained(self, series: str, times: np.ndarray, inputs: np.ndarray) -> None:
+        """Retrain: a fresh model for `series` learns these points (oldest first) and takes
+        over; the old row is left unused."""
+        held = self._series[series]
+        bank = held.bank
+        row = bank.add()
+        bank.process(np.full(len(times), row, dtype=np.int64), times, inputs)
+        held.row = row
+
+    def replace_with_state(self, series: str, state: bytes) -> None:
+        """Rollback: `series` goes back to an earlier snapshot's model."""
+        held = self._series[series]
+        held.bank.restore(held.row, state)
 
     def forget(self, series: str) -> None:
         """Drop a series another worker now owns (its bank row is left unused)."""
