@@ -13,11 +13,13 @@ run: setup
 ## test: lint, types and the whole test suite, broker tests included.
 test: setup lint typecheck pytest
 
-## bench: NAB quality, speed against river, memory per series (figures: docs/benchmarks.md).
+## bench: NAB quality, speed against river, memory per series, the pipeline on a real broker
+## (figures: docs/benchmarks.md).
 bench: setup
 	$(BIN)/python -m bench.nab
 	$(BIN)/python -m bench.speed
 	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.pipeline
 
 ## setup: virtual environment, pinned Python dependencies, Kafka jars from Maven Central.
 setup: $(STAMP) kafka-jars
