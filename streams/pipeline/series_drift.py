@@ -10,9 +10,6 @@ series' last `retrain_points` points; rollback restores the newest snapshot take
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-
-import numpy as np
 
 from detectors.series_model import DETECTOR_VERSION, epoch_seconds
 from schemas.errors import StateFormatError
@@ -24,6 +21,7 @@ from streams.drift import (
     DriftMonitor,
     NoSnapshotError,
     NotEnoughDataError,
+    RecentPoints,
     apply_decision,
     decide,
     model_action_event,
@@ -32,29 +30,6 @@ from streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
 from streams.snapshots.snapshot_store import Snapshot
 
 __all__ = ["SeriesDrift"]
-
-
-@dataclass(slots=True)
-class _Recent:
-    """A ring of the last points: Unix seconds and the inputs, in the bank's column order."""
-
-    times: np.ndarray
-    inputs: np.ndarray
-    filled: int = 0
-    next: int = 0
-
-    def append(self, at: float, values: np.ndarray) -> None:
-        self.times[self.next] = at
-        self.inputs[self.next] = values
-        self.next = (self.next + 1) % len(self.times)
-        self.filled = min(self.filled + 1, len(self.times))
-
-    def ordered(self) -> tuple[np.ndarray, np.ndarray]:
-        """Oldest first."""
-        if self.filled < len(self.times):
-            return self.times[: self.filled], self.inputs[: self.filled]
-        order = np.roll(np.arange(len(self.times)), -self.next)
-        return self.times[order], self.inputs[order]
 
 
 class SeriesDrift:
@@ -74,7 +49,7 @@ class SeriesDrift:
         self.rules = dataset.drift_rules
         self.retrain_points = dataset.drift.retrain_points or dataset.series_settings.warmup
         self._monitors: dict[str, DriftMonitor] = {}
-        self._recent: dict[str, _Recent] = {}
+        self._recent: dict[str, RecentPoints] = {}
 
     def observe(self, scored: ScoredInterval) -> tuple[AppliedDecision, ModelActionEvent] | None:
         """Learn the point; what was done and its event, when the rules asked for an action."""
@@ -84,14 +59,11 @@ class SeriesDrift:
         monitor = self._monitors.get(series)
         if monitor is None:
             monitor = self._monitors[series] = DriftMonitor(self.dataset.drift.monitor)
-        names = self.scorer.measures_of(series)
+        measures = dict(zip(self.scorer.measures_of(series), inputs, strict=True))
         recent = self._recent.get(series)
         if recent is None:
-            recent = self._recent[series] = _Recent(
-                np.zeros(self.retrain_points), np.zeros((self.retrain_points, len(names)))
-            )
-        recent.append(epoch_seconds(interval.start), np.asarray(inputs))
-        measures = dict(zip(names, inputs, strict=True))
+            recent = self._recent[series] = RecentPoints(self.retrain_points)
+        recent.append(measures, epoch_seconds(interval.start))
         scores = monitor.update(measures, None if verdict.warming_up else verdict.score)
         decision = decide(series, scores, self.rules)
         if decision.action == "none":
@@ -121,14 +93,14 @@ class _Actions:
 
     def retrain(self, series: str) -> None:
         recent = self.drift._recent.get(series)
-        held = recent.filled if recent is not None else 0
+        held = len(recent) if recent is not None else 0
         if recent is None or held < self.drift.retrain_points:
             raise NotEnoughDataError(
                 f"retrain of {series!r} needs {self.drift.retrain_points} recent points, "
                 f"{held} are kept"
             )
-        times, inputs = recent.ordered()
-        self.drift.scorer.replace_with_trained(series, times.copy(), inputs.copy())
+        times, inputs = recent.arrays()  # columns in `measures` order: the bank's, sorted
+        self.drift.scorer.replace_with_trained(series, times, inputs)
 
     def rollback(self, series: str) -> None:
         kept = self.drift.history(series) if self.drift.history is not None else []
