@@ -33,25 +33,27 @@ def encode(event: BaseModel) -> bytes:
 
 def decode(model: type[ModelT], payload: bytes) -> ModelT:
     """Parse and validate `payload`, or raise `SchemaError` saying what is wrong and where."""
+    decoded = _validated(model, _loads(payload), "", payload)
+    if decoded.error is not None:
+        raise decoded.error
+    assert decoded.event is not None
+    return decoded.event
+
+
+def _loads(payload: bytes) -> object:
     try:
-        data = orjson.loads(payload)
+        return orjson.loads(payload)
     except orjson.JSONDecodeError as error:
         raise SchemaError(INVALID_JSON, f"not valid UTF-8 JSON: {error}") from error
-    if not isinstance(data, dict):
-        raise SchemaError(INVALID_SCHEMA, f"expected a JSON object, got {type(data).__name__}")
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise SchemaError(INVALID_SCHEMA, describe_validation_error(error)) from error
 
 
 @dataclass(frozen=True, slots=True)
 class Decoded(Generic[ModelT]):
-    """One element of a record: the event, or why it was refused, with its own bytes."""
+    """One element of a record: the event, or why it was refused and its own bytes."""
 
-    raw: bytes
     event: ModelT | None = None
     error: SchemaError | None = None
+    raw: bytes = b""  # a refused element's bytes: what its dead letter keeps
 
 
 def decode_many(model: type[ModelT], payload: bytes) -> list[Decoded[ModelT]]:
@@ -61,27 +63,29 @@ def decode_many(model: type[ModelT], payload: bytes) -> list[Decoded[ModelT]]:
     on its own, so one bad element is refused alone (its reason says `[index]`). A payload that
     is not JSON at all raises `SchemaError`.
     """
-    try:
-        data = orjson.loads(payload)
-    except orjson.JSONDecodeError as error:
-        raise SchemaError(INVALID_JSON, f"not valid UTF-8 JSON: {error}") from error
+    data = _loads(payload)
     if not isinstance(data, list):
-        return [_validated(model, data, payload, "")]
-    return [
-        _validated(model, item, orjson.dumps(item), f"[{index}] ")
-        for index, item in enumerate(data)
-    ]
+        return [_validated(model, data, "", payload)]
+    return [_validated(model, item, f"[{index}] ", None) for index, item in enumerate(data)]
 
 
-def _validated(model: type[ModelT], data: object, raw: bytes, place: str) -> Decoded[ModelT]:
+def _validated(
+    model: type[ModelT], data: object, place: str, payload: bytes | None
+) -> Decoded[ModelT]:
+    """`payload`: the record's bytes when `data` is all of it; an element's bytes are made
+    again, from `data`, only when it is refused."""
+    cause: ValidationError | None = None
     if not isinstance(data, dict):
-        expected = f"{place}expected a JSON object, got {type(data).__name__}"
-        return Decoded(raw, error=SchemaError(INVALID_SCHEMA, expected))
-    try:
-        return Decoded(raw, event=model.model_validate(data))
-    except ValidationError as error:
-        reason = place + describe_validation_error(error)
-        return Decoded(raw, error=SchemaError(INVALID_SCHEMA, reason))
+        reason = f"{place}expected a JSON object, got {type(data).__name__}"
+    else:
+        try:
+            return Decoded(event=model.model_validate(data))
+        except ValidationError as error:
+            reason, cause = place + describe_validation_error(error), error
+    refused = SchemaError(INVALID_SCHEMA, reason)
+    refused.__cause__ = cause  # `raise refused` (in `decode`) keeps the details
+    raw = payload if payload is not None else orjson.dumps(data)
+    return Decoded(error=refused, raw=raw)
 
 
 def describe_validation_error(error: ValidationError) -> str:
