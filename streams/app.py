@@ -50,7 +50,7 @@ def create_app(
         store="memory://",  # the default store; the snapshot tables ask for RocksDB
     )
     input_topics = app.topic(*handler.topics, key_type=bytes, value_type=bytes)
-    snapshotters = _snapshots(app, settings, handler, metrics)
+    snapshotters = _snapshots(app, settings, handler)
     output_topics = {
         name: app.topic(name, key_type=bytes, value_type=bytes)
         for name in (
@@ -119,7 +119,7 @@ def _consumer_lag(app: faust.App) -> float:
 
 
 def _snapshots(
-    app: faust.App, settings: WorkerSettings, handler: MetricEventHandler, metrics: WorkerMetrics
+    app: faust.App, settings: WorkerSettings, handler: MetricEventHandler
 ) -> dict[str, SeriesSnapshotter]:
     """One changelog-backed RocksDB table of model snapshots per input topic.
 

@@ -113,6 +113,7 @@ class MetricEventHandler:
         self.metrics = metrics
         self.on_scored = on_scored
         self.datasets = [DatasetRuntime(dataset) for dataset in settings.dataset_configs()]
+        self._by_name = {runtime.dataset.name: runtime for runtime in self.datasets}
         self.drift_metrics = DriftMetrics(metrics.registry)
         # (snapshot key, topic, partition) of every series scored in the last batch.
         self.touched: list[tuple[str, str, int]] = []
@@ -139,22 +140,24 @@ class MetricEventHandler:
 
     def series_state(self, key: str) -> SeriesState | None:
         """A live series' state for its snapshot (`key` from `snapshot_key`)."""
-        dataset, _, series = key.partition(SNAPSHOT_KEY_SEPARATOR)
-        for runtime in self.datasets:
-            if runtime.dataset.name == dataset:
-                held = runtime.scorer.state_of(series)
-                return None if held is None else SeriesState(*held)
-        return None
+        runtime, series = self._owner(key)
+        held = runtime.scorer.state_of(series) if runtime is not None else None
+        return None if held is None else SeriesState(*held)
 
     def forget(self, keys: Sequence[str]) -> None:
         """Drop series whose partitions moved to another worker (it restores their snapshots)."""
         for key in keys:
-            dataset, _, series = key.partition(SNAPSHOT_KEY_SEPARATOR)
-            for runtime in self.datasets:
-                if runtime.dataset.name == dataset:
-                    runtime.scorer.forget(series)
-                    if runtime.drift is not None:
-                        runtime.drift.forget(series)
+            runtime, series = self._owner(key)
+            if runtime is not None:
+                runtime.scorer.forget(series)
+                if runtime.drift is not None:
+                    runtime.drift.forget(series)
+
+    def _owner(self, key: str) -> tuple[DatasetRuntime | None, str]:
+        """The dataset runtime a snapshot key belongs to (None: no longer configured), and
+        the series key."""
+        dataset, _, series = key.partition(SNAPSHOT_KEY_SEPARATOR)
+        return self._by_name.get(dataset), series
 
     def handle_batch(self, records: Sequence[ConsumedRecord]) -> list[OutputRecord]:
         outputs: list[OutputRecord] = []
