@@ -17,6 +17,8 @@ from schemas.errors import (
     SchemaError,
     StateFormatError,
 )
+from schemas.feedback import FeedbackEvent, FeedbackTarget, feedback_id
+from schemas.incident import IncidentContributor, IncidentEvent, IncidentFeedback, incident_id
 from schemas.metric_event import MetricEvent, series_key
 from schemas.model_action import ModelActionEvent, model_action_id
 
@@ -30,6 +32,11 @@ __all__ = [
     "DetectorInputError",
     "DexTransaction",
     "DexwatchError",
+    "FeedbackEvent",
+    "FeedbackTarget",
+    "IncidentContributor",
+    "IncidentEvent",
+    "IncidentFeedback",
     "KafkaSetupError",
     "MeasureContribution",
     "MetricEvent",
@@ -41,6 +48,8 @@ __all__ = [
     "anomaly_id",
     "decode",
     "encode",
+    "feedback_id",
+    "incident_id",
     "model_action_id",
     "series_key",
     "transaction_event_id",

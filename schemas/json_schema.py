@@ -12,6 +12,8 @@ from pydantic.json_schema import JsonSchemaMode
 from schemas.anomaly_event import AnomalyEvent
 from schemas.dead_letter import DeadLetterRecord
 from schemas.dex_transaction import DexTransaction
+from schemas.feedback import FeedbackEvent
+from schemas.incident import IncidentEvent
 from schemas.metric_event import MetricEvent
 from schemas.model_action import ModelActionEvent
 
@@ -29,6 +31,8 @@ _EVENT_TYPES: tuple[tuple[str, type[BaseModel], JsonSchemaMode], ...] = (
     ("dead-letter-record", DeadLetterRecord, "serialization"),
     ("dex-transaction", DexTransaction, "serialization"),
     ("model-action-event", ModelActionEvent, "serialization"),
+    ("incident-event", IncidentEvent, "serialization"),
+    ("feedback-event", FeedbackEvent, "validation"),
 )
 
 

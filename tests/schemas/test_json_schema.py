@@ -16,6 +16,8 @@ from schemas import (
     AnomalyEvent,
     DeadLetterRecord,
     DexTransaction,
+    FeedbackEvent,
+    IncidentEvent,
     MetricEvent,
     ModelActionEvent,
     SchemaError,
@@ -36,6 +38,8 @@ FILES: dict[type[BaseModel], str] = {
     DeadLetterRecord: "dead-letter-record.schema.json",
     DexTransaction: "dex-transaction.schema.json",
     ModelActionEvent: "model-action-event.schema.json",
+    IncidentEvent: "incident-event.schema.json",
+    FeedbackEvent: "feedback-event.schema.json",
 }
 
 
