@@ -18,6 +18,8 @@ NAMES = [
     "dead-letter-record.schema.json",
     "dex-transaction.schema.json",
     "model-action-event.schema.json",
+    "incident-event.schema.json",
+    "feedback-event.schema.json",
 ]
 
 
