@@ -662,7 +662,8 @@ class AnomalyReader(threading.Thread):
             }
         )
         self.consumer.subscribe([topic])
-        self.arrivals: list[tuple[str, int, float]] = []
+        # (series, interval start, arrival wall time, the worker's `detected_at`)
+        self.arrivals: list[tuple[str, int, float, float]] = []
         self.stopping = threading.Event()
         self.assigned = threading.Event()
 
@@ -678,7 +679,10 @@ class AnomalyReader(threading.Thread):
                     continue
                 arrived = time.time()
                 anomaly = orjson.loads(message.value() or b"{}")
-                self.arrivals.append((anomaly["series"], epoch(anomaly["interval_start"]), arrived))
+                detected = datetime.fromisoformat(anomaly["detected_at"]).timestamp()
+                self.arrivals.append(
+                    (anomaly["series"], epoch(anomaly["interval_start"]), arrived, detected)
+                )
         finally:
             self.consumer.close()
 
@@ -861,11 +865,15 @@ def latency_per_event(bench: Bench, envelope: int) -> None:
     probe_tags = set(spiked)
     natural: list[float] = []
     probed: list[float] = []
-    for series, start, arrived in reader.arrivals:
+    to_detected: list[float] = []  # produce() to the worker's `detected_at`
+    to_arrival: list[float] = []  # `detected_at` to the bench's consumer
+    for series, start, arrived, detected in reader.arrivals:
         sent_at = produced_at.get((series, start))
         if sent_at is None:
             continue
         (probed if (series, start) in probe_tags else natural).append(arrived - sent_at)
+        to_detected.append(detected - sent_at)
+        to_arrival.append(arrived - detected)
     window = {bound: after.get(bound, 0.0) - before.get(bound, 0.0) for bound in after}
     hist = ", ".join(
         f"p{int(p * 100)} {histogram_quantile(window, p) * 1000:.1f} ms" for p in (0.5, 0.99)
@@ -875,6 +883,10 @@ def latency_per_event(bench: Bench, envelope: int) -> None:
         f"anomalies {quantiles(natural)}; probe spikes {quantiles(probed)} "
         f"({len(probed)} of {len(spiked)} probes alerted); worker histogram (arrival to "
         f"hand-over, {window.get(float('inf'), 0):,.0f} anomalies): {hist}"
+    )
+    say(
+        f"  of which produce to scored (`detected_at`): {quantiles(to_detected)}; scored to "
+        f"the bench's consumer: {quantiles(to_arrival)}"
     )
     both = natural + probed
     bench.record(
@@ -961,7 +973,7 @@ def latency_interval(bench: Bench, envelope: int) -> None:
         reader.join(10)
     delays: list[float] = []
     minute0 = int(START.timestamp())
-    for _, start, arrived in reader.arrivals:
+    for _, start, arrived, _detected in reader.arrivals:
         closing = (start - minute0) // 60 + 1 + lateness  # its first event closes it
         sent_at = first_of_minute.get(closing)
         if sent_at is not None:

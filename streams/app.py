@@ -12,6 +12,7 @@ from typing import Any
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from streams.heap_freezer import HeapFreezer
 from streams.metric_event_handler import ConsumedRecord, MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.settings import WorkerSettings
@@ -60,6 +61,8 @@ def create_app(
         )
     }
 
+    heap = HeapFreezer()
+
     async def score_metric_events(stream: Any) -> None:
         # concurrency stays 1: with more, faust can commit past an unfinished message.
         async for events in stream.take_events(BATCH_RECORDS, within=BATCH_WAIT_S):
@@ -78,6 +81,7 @@ def create_app(
             for key, topic, partition in handler.touched:
                 if snapshotters[topic].on_event(key, partition):
                     metrics.snapshot_writes.inc()
+            heap.after_batch(handler.series_count)
 
     app.agent(input_topics, name="score-metric-events")(score_metric_events)
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from schemas.errors import StateFormatError
+from streams.aggregation.accumulators import ZERO_WHEN_EMPTY
 from streams.aggregation.aggregator_state import (
     AggregatorState,
     BucketState,
@@ -25,6 +26,7 @@ from streams.aggregation.interval_outputs import (
     AddResult,
     ClosedInterval,
     Emitted,
+    OffsetRange,
     SourcePosition,
 )
 from streams.aggregation.series_tracker import SeriesRecord, SeriesTracker, from_micros
@@ -116,11 +118,8 @@ class IntervalAggregator:
             )
         self.counts.accepted += 1
         if step is None:  # interval 'none': the event is its own interval
-            layout = self._layout or dict.fromkeys(values, "last")
-            single = IntervalBucket()
-            single.add(layout, values, time_us, position)
             self.counts.closed += 1
-            return AddResult([single.close(layout, series, dimensions, event_time, event_time)])
+            return AddResult([self._single(series, dimensions, event_time, values, position)])
         buckets = self._open.setdefault(start, {})
         bucket = buckets.get(series)
         if bucket is None:
@@ -198,6 +197,41 @@ class IntervalAggregator:
                 aggregator._layout or {}, item.event_count, item.measures, item.offsets
             )
         return aggregator
+
+    def _single(
+        self,
+        series: str,
+        dimensions: dict[str, str],
+        event_time: datetime,
+        values: Mapping[str, float | str],
+        position: SourcePosition,
+    ) -> ClosedInterval:
+        """One event as its own interval, without an accumulator: what `IntervalBucket` would
+        close it to (the hot path of every-event datasets)."""
+        layout = self._layout
+        if layout is None:  # '*': the event's measures as they are (all numbers)
+            measures = {name: float(value) for name, value in values.items()}
+        else:
+            measures = {}
+            for name, aggregation in layout.items():
+                value = values.get(name)
+                if value is None:
+                    if aggregation in ZERO_WHEN_EMPTY:
+                        measures[name] = 0.0
+                elif aggregation in ("count", "count_distinct"):
+                    measures[name] = 1.0
+                else:
+                    measures[name] = float(value)
+        offset = position.offset
+        return ClosedInterval(
+            series=series,
+            dimensions=dimensions,
+            start=event_time,
+            end=event_time,
+            measures=measures,
+            event_count=1,
+            offsets=(OffsetRange(position.topic, position.partition, offset, offset),),
+        )
 
     def _horizon(self, time_us: int, step: int) -> int:
         watermark = time_us - self._lateness_us

@@ -39,6 +39,11 @@ class EventSelector:
     def __init__(self, dataset: DatasetConfig) -> None:
         self.dataset = dataset
         self._transactions = dataset.source.format == "dex_transaction"
+        # Projected dimensions (as the event lists them) -> (series key, dimensions): the key
+        # is built once per series, not per event. Bounded: cleared when it outgrows the
+        # dataset's series (events may list dimensions in any order).
+        self._series: dict[tuple[tuple[str, str], ...], tuple[str, dict[str, str]]] = {}
+        self._series_limit = 2 * dataset.max_series + 1_000
 
     def select(self, event: Event) -> Observation | Rejection | None:
         """The observation; a rejection saying why not; None if not this dataset's event."""
@@ -47,22 +52,35 @@ class EventSelector:
         kind = event.kind if isinstance(event, DexTransaction) else None
         if not self.dataset.source.filter.matches(event.source, event.dimensions, kind):
             return None
-        dimensions = self._dimensions(event)
-        if isinstance(dimensions, Rejection):
-            return dimensions
+        identity = self._identity(event)
+        if isinstance(identity, Rejection):
+            return identity
         values = self._values(event)
         if not values:
             return Rejection(NO_MEASURES, f"the event feeds none of {self.dataset.name}'s measures")
-        return Observation(series_key(dimensions), dimensions, event.event_time, values)
+        series, dimensions = identity
+        return Observation(series, dimensions, event.event_time, values)
 
-    def _dimensions(self, event: Event) -> dict[str, str] | Rejection:
+    def _identity(self, event: Event) -> tuple[str, dict[str, str]] | Rejection:
+        """The event's series key and projected dimensions (shared, never to be mutated)."""
         wanted = self.dataset.dimensions
         if isinstance(wanted, str):
-            return dict(event.dimensions)
-        missing = [name for name in wanted if name not in event.dimensions]
-        if missing:
-            return Rejection(MISSING_DIMENSION, f"{self.dataset.name} needs dimension(s) {missing}")
-        return {name: event.dimensions[name] for name in wanted}
+            projected = tuple(event.dimensions.items())
+        else:
+            try:
+                projected = tuple((name, event.dimensions[name]) for name in wanted)
+            except KeyError:
+                missing = [name for name in wanted if name not in event.dimensions]
+                return Rejection(
+                    MISSING_DIMENSION, f"{self.dataset.name} needs dimension(s) {missing}"
+                )
+        known = self._series.get(projected)
+        if known is None:
+            if len(self._series) >= self._series_limit:
+                self._series.clear()
+            dimensions = dict(projected)
+            known = self._series[projected] = (series_key(dimensions), dimensions)
+        return known
 
     def _values(self, event: Event) -> dict[str, float | str]:
         measures = self.dataset.measures

@@ -9,13 +9,13 @@ carries the previous value forward, as a level does between observations.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from detectors.series_bank import SeriesBank
-from detectors.series_model import epoch_seconds
 from detectors.series_settings import SeriesModelSettings
 from detectors.verdict import Verdict
 from schemas.errors import DetectorInputError, StateFormatError
@@ -47,7 +47,7 @@ class UnscoredInterval:
 class _Series:
     bank: SeriesBank
     row: int
-    last_values: np.ndarray
+    last_values: list[float]  # NaN: no value yet
     snapshot_version: int = 0
 
 
@@ -95,7 +95,7 @@ class DatasetScorer:
             bank = points[0][1].bank
             rows = np.fromiter((series.row for _, series, _ in points), np.int64, len(points))
             times = np.fromiter(
-                (epoch_seconds(intervals[index].start) for index, _, _ in points),
+                (intervals[index].start.timestamp() for index, _, _ in points),
                 np.float64,
                 len(points),
             )
@@ -119,14 +119,14 @@ class DatasetScorer:
         bank = self._banks.get(names)
         if bank is None:
             bank = self._banks[names] = SeriesBank(self.settings, names)
-        series = _Series(bank, bank.add(), np.full(len(names), np.nan))
+        series = _Series(bank, bank.add(), [math.nan] * len(names))
         self._series[interval.series] = series
         snapshot = self.restore(interval.series) if self.restore is not None else None
         if snapshot is not None:
             try:
                 bank.restore(series.row, snapshot.state)
                 series.snapshot_version = snapshot.version
-                series.last_values[:] = np.nan  # carried values restart with this interval
+                series.last_values = [math.nan] * len(names)  # carried values restart here
             except StateFormatError as error:
                 # Settings or measures changed since: a fresh model is the honest answer.
                 log.warning("series %s starts afresh: its snapshot: %s", interval.series, error)
@@ -168,17 +168,25 @@ class DatasetScorer:
 
     def _values(self, series: _Series, interval: ClosedInterval) -> list[float]:
         names = series.bank.inputs
-        unknown = interval.measures.keys() - set(names)
-        if unknown or (not self.carry_forward and len(interval.measures) != len(names)):
+        measures = interval.measures
+        if len(measures) == len(names):  # the usual case: exactly the series' measures
+            try:
+                values = [measures[name] for name in names]
+            except KeyError:
+                pass
+            else:
+                series.last_values = values
+                return values
+        unknown = measures.keys() - set(names)
+        if unknown or not self.carry_forward:
             raise DetectorInputError(
-                f"this series has measures {list(names)}, but the event has "
-                f"{sorted(interval.measures)}"
+                f"this series has measures {list(names)}, but the event has {sorted(measures)}"
             )
-        values = series.last_values
-        for column, name in enumerate(names):
-            if name in interval.measures:
-                values[column] = interval.measures[name]
-        if np.isnan(values).any():
-            missing = [name for column, name in enumerate(names) if np.isnan(values[column])]
+        values = [
+            measures.get(name, last) for name, last in zip(names, series.last_values, strict=True)
+        ]
+        series.last_values = values
+        missing = [name for name, value in zip(names, values, strict=True) if math.isnan(value)]
+        if missing:
             raise DetectorInputError(f"no value yet for measure(s) {missing}")
-        return [float(value) for value in values]
+        return values

@@ -11,6 +11,7 @@ partition, for the flush on rebalance and shutdown.
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -27,26 +28,43 @@ class _SeriesClock:
 class SnapshotScheduler:
     """Per series: the time of its last snapshot, its source partition, and whether it changed."""
 
-    def __init__(self, interval_s: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        interval_s: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        spread: bool = True,
+    ) -> None:
+        """`spread`: a series' first snapshot comes after a fraction of `interval_s` fixed by
+        its key, so series first seen together (at start-up, after a rebalance) are not all
+        due in the same second: 100,000 series at once would stall the stream."""
         if not interval_s > 0:
             raise ValueError(f"interval_s must be positive, not {interval_s}")
         self.interval_s = interval_s
         self._clock = clock
+        self._spread = spread
         self._series: dict[str, _SeriesClock] = {}
+
+    def _start(self, series_key: str) -> float:
+        """The clock a new series' interval counts from: now, or earlier by its share."""
+        now = self._clock()
+        if not self._spread:
+            return now
+        share = zlib.crc32(series_key.encode()) / 2**32
+        return now - share * self.interval_s
 
     def __len__(self) -> int:
         return len(self._series)
 
     def seen(self, series_key: str, partition: int) -> bool:
         """Note an event of `series_key` from source `partition`; True when a snapshot is due."""
-        now = self._clock()
         entry = self._series.get(series_key)
         if entry is None:
-            self._series[series_key] = _SeriesClock(partition, now, dirty=True)
+            self._series[series_key] = _SeriesClock(partition, self._start(series_key), True)
             return False
         entry.partition = partition
         entry.dirty = True
-        return now - entry.last_snapshot >= self.interval_s
+        return self._clock() - entry.last_snapshot >= self.interval_s
 
     def oldest_dirty_age(self) -> float:
         """Seconds since the oldest snapshot of a series that changed since: what a crash
@@ -66,7 +84,7 @@ class SnapshotScheduler:
 
     def restored(self, series_key: str, partition: int) -> None:
         """`series_key` was just loaded from its snapshot: clean, interval starting now."""
-        self._series[series_key] = _SeriesClock(partition, self._clock(), dirty=False)
+        self._series[series_key] = _SeriesClock(partition, self._start(series_key), dirty=False)
 
     def partition_of(self, series_key: str) -> int | None:
         entry = self._series.get(series_key)

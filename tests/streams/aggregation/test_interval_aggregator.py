@@ -6,7 +6,8 @@ import logging
 
 import pytest
 
-from streams.aggregation import ClosedInterval, IntervalAggregator, OffsetRange
+from streams.aggregation import ClosedInterval, IntervalAggregator, OffsetRange, SourcePosition
+from streams.aggregation.interval_bucket import IntervalBucket
 from tests.streams.aggregation.aggregation_inputs import Feeder, at, dataset
 
 
@@ -145,3 +146,26 @@ def test_interval_none_passes_each_event_through_as_a_one_event_interval() -> No
     assert rejected is not None
     assert rejected.reason == "series_limit"
     assert aggregator.flush() == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"volume": 3.0, "price": 2.5, "low": 1.0, "high": 9.0, "tvl": 7.0, "trades": 1.0},
+        {"price": 2.5},
+        {"volume": 4.0, "unknown": 1.0},
+    ],
+)
+def test_interval_none_closes_an_event_as_a_one_event_bucket_would(
+    values: dict[str, float],
+) -> None:
+    """The every-event path skips the accumulators: it must agree with them exactly."""
+    every_event = IntervalAggregator(dataset(interval="none", allowed_lateness=None))
+    position = SourcePosition("metrics", 0, 0)
+    (single,) = every_event.add("pool=a", {"pool": "a"}, at(10), values, position).emitted
+    measures = every_event.dataset.measures
+    assert not isinstance(measures, str)
+    layout = {spec.name: spec.aggregation for spec in measures}
+    bucket = IntervalBucket()
+    bucket.add(layout, values, 0, SourcePosition("metrics", 0, 0))
+    assert single == bucket.close(layout, "pool=a", {"pool": "a"}, at(10), at(10))

@@ -41,14 +41,14 @@ class Counters:
 
 
 def make(
-    interval_s: float = 10.0,
+    interval_s: float = 10.0, *, spread: bool = False
 ) -> tuple[SeriesSnapshotter, InMemorySnapshotStore, Counters, FakeClock]:
     clock = FakeClock()
     store = InMemorySnapshotStore(history=3)
     counters = Counters()
     snapshotter = SeriesSnapshotter(
         store,
-        SnapshotScheduler(interval_s, clock=clock),
+        SnapshotScheduler(interval_s, clock=clock, spread=spread),
         counters.state,
         now=lambda: datetime(2025, 1, 1, tzinfo=UTC),
     )
@@ -76,6 +76,25 @@ def test_a_series_is_snapshotted_once_per_interval_of_wall_time() -> None:
     assert [index for index, wrote in enumerate(written) if wrote] == [160, 320, 480, 640, 800, 960]
     assert store.writes == 6
     assert [s.points_seen for s in store.history("pool-a")] == [961, 801, 641]
+
+
+def test_first_snapshots_of_series_seen_together_are_spread_over_the_interval() -> None:
+    snapshotter, _store, counters, clock = make(interval_s=100.0, spread=True)
+    keys = [f"pool-{index}" for index in range(1000)]
+    for key in keys:  # all first seen at once, as at start-up
+        event(snapshotter, counters, key, 0)
+    due_at, first_due = [], set()
+    for second in range(1, 101):
+        clock.now += 1.0
+        due = [key for key in keys if event(snapshotter, counters, key, 0)]
+        due_at += [second] * len(due)
+        if second == 1:
+            first_due = set(due)
+    assert len(due_at) == len(keys)  # each once, within the interval
+    per_decile = [sum(1 for at in due_at if 10 * d < at <= 10 * (d + 1)) for d in range(10)]
+    assert max(per_decile) < 150, per_decile  # about 100 per 10 s, never all at once
+    clock.now += 1.0  # then every interval from its own write
+    assert {key for key in keys if event(snapshotter, counters, key, 0)} == first_due
 
 
 def test_the_interval_is_per_series() -> None:
