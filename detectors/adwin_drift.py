@@ -22,6 +22,7 @@ from typing import Self
 import numpy as np
 
 from detectors.base import DetectorBase, Features, Score, check_features
+from detectors.parameter_checks import check_at_least
 from detectors.state_codec import Scalar, decode_state, encode_state, register_kind
 from schemas.errors import StateFormatError
 
@@ -250,11 +251,8 @@ class AdwinDriftDetector(DetectorBase):
     ) -> None:
         if not 0.0 < delta < 1.0:
             raise ValueError(f"delta must be in (0, 1), got {delta}")
-        if clock < 1 or max_buckets < 1 or min_window_length < 1 or grace_period < 0:
-            raise ValueError(
-                "clock, max_buckets and min_window_length must be at least 1 and grace_period"
-                " at least 0"
-            )
+        check_at_least(1, clock=clock, max_buckets=max_buckets, min_window_length=min_window_length)
+        check_at_least(0, grace_period=grace_period)
         self.feature = feature
         self.delta = delta
         self.clock = clock

@@ -11,9 +11,9 @@ import math
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Self
+from typing import IO
 
+from detectors.closing import Closing
 from schemas.errors import DexwatchError
 
 __all__ = ["CsvInput", "CsvRecord", "OutputWriter", "TimeParseError", "parse_time"]
@@ -54,7 +54,7 @@ def parse_time(text: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-class CsvInput:
+class CsvInput(Closing):
     """A CSV file with a header row, read lazily: `header`, then `(line, fields)` records.
 
     Blank lines are not rows and are passed over. Use as a context manager.
@@ -97,19 +97,8 @@ class CsvInput:
     def close(self) -> None:
         self._file.close()
 
-    def __enter__(self) -> Self:
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class OutputWriter:
+class OutputWriter(Closing):
     """The per-row result file: a CSV with the given header, one `write` per input row."""
 
     def __init__(self, path: Path, header: Sequence[str]) -> None:
@@ -128,14 +117,3 @@ class OutputWriter:
 
     def close(self) -> None:
         self._file.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from detectors.base import Features, Score, check_features
+from detectors.parameter_checks import check_at_least, check_min_points
 from detectors.recent_window import RecentWindow
 from detectors.state_codec import register_kind
 from detectors.threshold_rule import outside_score
@@ -23,10 +24,8 @@ class IqrRule(WindowedRule):
     def __init__(
         self, feature: str, window: int = 100, k: float = 1.5, min_points: int = 20
     ) -> None:
-        if k < 0.0:
-            raise ValueError(f"k must be at least 0, got {k}")
-        if not 4 <= min_points <= window:
-            raise ValueError(f"need 4 <= min_points <= window, got {min_points} and {window}")
+        check_at_least(0, k=k)
+        check_min_points(min_points, window, fewest=4)
         self.feature = feature
         self.window = window
         self.k = k

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Literal, NamedTuple, Self
 
 from detectors.base import DetectorBase, Features, Score, check_features
+from detectors.parameter_checks import check_at_least
 from detectors.state_codec import Scalar, decode_state, encode_state, register_kind
 from schemas.errors import StateFormatError
 
@@ -71,8 +72,9 @@ class PageHinkleyDriftDetector(DetectorBase):
     ) -> None:
         if mode not in ("up", "down", "both"):
             raise ValueError(f"mode must be 'up', 'down' or 'both', got {mode!r}")
-        if threshold <= 0.0 or min_instances < 1:
-            raise ValueError("threshold must be positive and min_instances at least 1")
+        if threshold <= 0.0:
+            raise ValueError(f"threshold must be positive, got {threshold}")
+        check_at_least(1, min_instances=min_instances)
         self.feature = feature
         self.min_instances = min_instances
         self.delta = delta

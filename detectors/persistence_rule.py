@@ -8,6 +8,7 @@ from typing import Self
 import numpy as np
 
 from detectors.base import DetectorBase, Features, Score, check_features
+from detectors.parameter_checks import check_at_least, check_min_points
 from detectors.recent_window import RecentWindow
 from detectors.state_codec import decode_state, encode_state, register_kind
 from detectors.threshold_rule import outside_score
@@ -41,12 +42,10 @@ class PersistenceRule(DetectorBase):
         k: float = 4.0,
         min_points: int = 10,
     ) -> None:
-        if stuck_points < 2:
-            raise ValueError(f"stuck_points must be at least 2, got {stuck_points}")
+        check_at_least(2, stuck_points=stuck_points)
         if not (math.isfinite(tolerance) and tolerance >= 0.0 and k >= 0.0):
             raise ValueError(f"tolerance and k must be finite and >= 0, got {tolerance}, {k}")
-        if not 2 <= min_points <= window:
-            raise ValueError(f"need 2 <= min_points <= window, got {min_points} and {window}")
+        check_min_points(min_points, window, fewest=2)
         self.feature = feature
         self.stuck_points = stuck_points
         self.tolerance = tolerance

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from detectors.base import Features, Score, check_features
+from detectors.parameter_checks import check_min_points
 from detectors.recent_window import RecentWindow
 from detectors.state_codec import register_kind
 from detectors.threshold_rule import outside_score
@@ -31,8 +32,7 @@ class QuantileBandRule(WindowedRule):
     ) -> None:
         if not 0.0 <= q_low < q_high <= 1.0:
             raise ValueError(f"need 0 <= q_low < q_high <= 1, got {q_low} and {q_high}")
-        if not 2 <= min_points <= window:
-            raise ValueError(f"need 2 <= min_points <= window, got {min_points} and {window}")
+        check_min_points(min_points, window, fewest=2)
         self.feature = feature
         self.window = window
         self.q_low = q_low

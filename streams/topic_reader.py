@@ -14,12 +14,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import confluent_kafka
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
+from detectors.closing import Closing
 from schemas.errors import ConfigError, DexwatchError
 from streams.metric_event_handler import ConsumedRecord
 
@@ -79,7 +79,7 @@ def _confluent_consumer(config: dict[str, Any]) -> Any:
     return confluent_kafka.Consumer(config)
 
 
-class TopicReader:
+class TopicReader(Closing):
     """Reads `topic` from `start` to the high-water marks of when it opened; a context manager."""
 
     def __init__(
@@ -167,17 +167,6 @@ class TopicReader:
 
     def close(self) -> None:
         self._consumer.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _finish(self, todo: dict[int, PartitionRange], partition: int) -> None:
         del todo[partition]

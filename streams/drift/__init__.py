@@ -27,8 +27,6 @@ from streams.drift.drift_rules import (
     decide,
 )
 from streams.drift.recent_points import RecentPoints
-from streams.drift.series_model_actions import SeriesModelActions
-from streams.drift.snapshot_history import ModelSnapshot, SnapshotHistory
 
 __all__ = [
     "ACTIONS",
@@ -45,12 +43,9 @@ __all__ = [
     "DriftRuleSettings",
     "DriftScores",
     "ModelActions",
-    "ModelSnapshot",
     "NoSnapshotError",
     "NotEnoughDataError",
     "RecentPoints",
-    "SeriesModelActions",
-    "SnapshotHistory",
     "apply_decision",
     "decide",
     "model_action_event",

@@ -137,7 +137,14 @@ def test_restored_right_after_a_detection_restarts_like_river() -> None:
 
 @pytest.mark.parametrize(
     "parameters",
-    [{"delta": 0.0}, {"delta": 1.0}, {"clock": 0}, {"max_buckets": 0}, {"min_window_length": 0}],
+    [
+        {"delta": 0.0},
+        {"delta": 1.0},
+        {"clock": 0},
+        {"max_buckets": 0},
+        {"min_window_length": 0},
+        {"grace_period": -1},
+    ],
 )
 def test_refuses_parameters_river_would_misbehave_with(parameters: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="must be"):

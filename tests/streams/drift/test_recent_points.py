@@ -1,4 +1,4 @@
-"""RecentPoints and SnapshotHistory: bounded, oldest first, and (the buffer) restorable."""
+"""RecentPoints: bounded, oldest first, restorable."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas.errors import DetectorInputError, StateFormatError
-from streams.drift import DriftMonitor, RecentPoints, SnapshotHistory
+from streams.drift import DriftMonitor, RecentPoints
 
 values = st.floats(-1e12, 1e12, allow_nan=False)
 
@@ -50,18 +50,3 @@ def test_a_bad_capacity_is_refused() -> None:
         RecentPoints(0)
     with pytest.raises(StateFormatError, match="not 'recent_points'"):
         RecentPoints.from_state(DriftMonitor().to_state())
-
-
-def test_the_history_keeps_the_last_k() -> None:
-    history = SnapshotHistory(keep=2)
-    for seen in (10, 20, 30):
-        history.add(f"state {seen}".encode(), seen * 60.0, seen)
-    assert [snapshot.points_seen for snapshot in history.snapshots()] == [20, 30]
-    newest = history.newest_before(30)
-    assert newest is not None
-    assert (newest.state, newest.taken_at) == (b"state 20", 1200.0)
-    assert history.newest_before(20) is None
-    history.drop_after(20)
-    assert len(history) == 1
-    with pytest.raises(ValueError, match="keep"):
-        SnapshotHistory(keep=0)
