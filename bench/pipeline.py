@@ -587,7 +587,17 @@ class Bench:
             a.envelope,
         )
         app_id = f"bench-recovery-{uuid.uuid4().hex[:6]}"
-        worker = Worker(self.bootstrap, app_id, topics, self.root)
+        # A stable instance id (static membership): the restarted worker takes its partitions
+        # back at once rather than after the session timeout. Snapshots every few seconds, so
+        # the series have some before the kill (`points` events each, seconds apart).
+        worker = Worker(
+            self.bootstrap,
+            app_id,
+            topics,
+            self.root,
+            DEXWATCH_GROUP_INSTANCE_ID=f"{app_id}-0",
+            DEXWATCH_SNAPSHOT_INTERVAL_S=str(a.recovery_snapshot_interval),
+        )
         try:
             held = drain([worker], n_series * points, {}, a.timeout)
             say(
@@ -1020,6 +1030,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--interval-warmup", type=int, default=60)
     parser.add_argument("--recovery-series", type=int, default=100_000)
     parser.add_argument("--recovery-points", type=int, default=3)
+    parser.add_argument(
+        "--recovery-snapshot-interval", type=float, default=2.0, help="seconds, recovery run"
+    )
     parser.add_argument("--timeout", type=float, default=900.0, help="per wait, seconds")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)

@@ -47,6 +47,8 @@ def create_app(
         web_port=settings.web_port,
         web_host=settings.web_bind,
         broker_session_timeout=settings.broker_session_timeout_s,
+        consumer_group_instance_id=settings.group_instance_id,
+        **_member_url(settings),
         autodiscover=False,
         store="memory://",  # the default store; the snapshot tables ask for RocksDB
     )
@@ -100,6 +102,19 @@ def create_app(
 
     app.timer(STATE_REPORT_S)(report_state)
     return app
+
+
+def _member_url(settings: WorkerSettings) -> dict[str, str]:
+    """A static member's faust URL: its instance id, not its web port.
+
+    faust's assignor refuses an assignment made for another URL (an `AssertionError` that
+    stops the consumer), and a restarted static member gets the assignment cached for its
+    instance id: with the web port in the URL, a worker back on another port would hang.
+    We route no requests by this URL; it only names the member.
+    """
+    if settings.group_instance_id is None:
+        return {}
+    return {"canonical_url": f"http://static-member.invalid/{settings.group_instance_id}"}
 
 
 def _consumer_lag(app: faust.App) -> float:

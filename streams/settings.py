@@ -31,6 +31,12 @@ class WorkerSettings(BaseSettings):
     anomalies_topic: str = Field(default="dexwatch.anomalies", pattern=_TOPIC_PATTERN)
     dead_letter_topic: str = Field(default="dexwatch.dead-letter", pattern=_TOPIC_PATTERN)
     model_actions_topic: str = Field(default="dexwatch.model-actions", pattern=_TOPIC_PATTERN)
+    alerts_topic: str = Field(
+        default="dexwatch.alerts", pattern=_TOPIC_PATTERN, description="Incident versions."
+    )
+    feedback_topic: str = Field(
+        default="dexwatch.feedback", pattern=_TOPIC_PATTERN, description="Verdicts on incidents."
+    )
     topic_partitions: int = Field(default=8, ge=1, le=1024)
     web_bind: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)
@@ -42,6 +48,14 @@ class WorkerSettings(BaseSettings):
         ge=1.0,
         le=3600.0,
         description="A worker silent this long leaves the group and its partitions move.",
+    )
+    group_instance_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9._\-]{1,249}$",
+        description="Kafka static membership (KIP-345): a stable name per worker (e.g. its host "
+        "or ordinal). A restarted worker with the same name takes its partitions back at once "
+        "instead of after the session timeout; a worker stopped for good keeps them unserved "
+        "until that timeout. Each worker of a group needs its own.",
     )
     snapshot_interval_s: float = Field(
         default=300.0,

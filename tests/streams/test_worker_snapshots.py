@@ -39,9 +39,14 @@ def test_a_restarted_worker_goes_on_from_its_snapshots(
     for topic in topics.values():
         create_topic(kafka_bootstrap, topic)
     app_id = unique_name("app")
-    # Snapshots are due every 0.5 s; a SIGTERM also flushes every changed series.
-    # The killed worker's group membership must expire before the next one gets partitions.
-    env = {"DEXWATCH_SNAPSHOT_INTERVAL_S": "0.5", "DEXWATCH_BROKER_SESSION_TIMEOUT_S": "6"}
+    # Snapshots are due every 0.5 s; a SIGTERM also flushes every changed series. Both
+    # workers are one static group member (KIP-345): the second takes the partitions at once,
+    # where a new member would wait out the first one's 60 s session (the wait below is 45 s).
+    env = {
+        "DEXWATCH_SNAPSHOT_INTERVAL_S": "0.5",
+        "DEXWATCH_BROKER_SESSION_TIMEOUT_S": "60",
+        "DEXWATCH_GROUP_INSTANCE_ID": f"{app_id}-0",
+    }
     first = WorkerProcess(kafka_bootstrap, app_id, topics, tmp_path / "first", env)
     resume_at = RESTART_AT
     try:
@@ -73,7 +78,7 @@ def test_a_restarted_worker_goes_on_from_its_snapshots(
         anomalies = [
             decode(AnomalyEvent, message.value() or b"")
             for message in consume_until(
-                kafka_bootstrap, topics["anomalies"], lambda found: len(found) >= 1, 90
+                kafka_bootstrap, topics["anomalies"], lambda found: len(found) >= 1, 45
             )
         ]
         # A model started afresh at RESTART_AT would still be warming up at the spike.
