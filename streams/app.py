@@ -48,7 +48,7 @@ def create_app(
         web_host=settings.web_bind,
         broker_session_timeout=settings.broker_session_timeout_s,
         consumer_group_instance_id=settings.group_instance_id,
-        **_member_url(settings),
+        canonical_url=_member_url(settings),  # None: faust's default, from the web port
         autodiscover=False,
         store="memory://",  # the default store; the snapshot tables ask for RocksDB
     )
@@ -104,7 +104,7 @@ def create_app(
     return app
 
 
-def _member_url(settings: WorkerSettings) -> dict[str, str]:
+def _member_url(settings: WorkerSettings) -> str | None:
     """A static member's faust URL: its instance id, not its web port.
 
     faust's assignor refuses an assignment made for another URL (an `AssertionError` that
@@ -113,8 +113,8 @@ def _member_url(settings: WorkerSettings) -> dict[str, str]:
     We route no requests by this URL; it only names the member.
     """
     if settings.group_instance_id is None:
-        return {}
-    return {"canonical_url": f"http://static-member.invalid/{settings.group_instance_id}"}
+        return None
+    return f"http://static-member.invalid/{settings.group_instance_id}"
 
 
 def _consumer_lag(app: faust.App) -> float:
