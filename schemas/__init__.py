@@ -21,6 +21,7 @@ from schemas.feedback import FeedbackEvent, FeedbackTarget, feedback_id
 from schemas.incident import IncidentContributor, IncidentEvent, IncidentFeedback, incident_id
 from schemas.metric_event import MetricEvent, series_key
 from schemas.model_action import ModelActionEvent, model_action_id
+from schemas.sink_dead_letter import SinkDeadLetterRecord
 
 __all__ = [
     "INVALID_JSON",
@@ -42,6 +43,7 @@ __all__ = [
     "MetricEvent",
     "ModelActionEvent",
     "SchemaError",
+    "SinkDeadLetterRecord",
     "SourceOffsets",
     "StateFormatError",
     "TransactionKind",

@@ -16,6 +16,7 @@ from schemas.feedback import FeedbackEvent
 from schemas.incident import IncidentEvent
 from schemas.metric_event import MetricEvent
 from schemas.model_action import ModelActionEvent
+from schemas.sink_dead_letter import SinkDeadLetterRecord
 
 __all__ = ["JSON_SCHEMA_DIALECT", "export_json_schemas", "json_schemas"]
 
@@ -33,6 +34,7 @@ _EVENT_TYPES: tuple[tuple[str, type[BaseModel], JsonSchemaMode], ...] = (
     ("model-action-event", ModelActionEvent, "serialization"),
     ("incident-event", IncidentEvent, "serialization"),
     ("feedback-event", FeedbackEvent, "validation"),
+    ("sink-dead-letter-record", SinkDeadLetterRecord, "serialization"),
 )
 
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from schemas.anomaly_event import AnomalyEvent
 
-__all__ = ["describe_anomaly"]
+__all__ = ["compact_number", "describe_anomaly"]
 
 
 def describe_anomaly(anomaly: AnomalyEvent) -> str:
     """One line: severity, interval start, series, and each measure against its band."""
     moves = "; ".join(
-        f"{move.measure} {_number(move.value)} "
-        f"(expected {_number(move.expected_low)}-{_number(move.expected_high)})"
+        f"{move.measure} {compact_number(move.value)} "
+        f"(expected {compact_number(move.expected_low)}-{compact_number(move.expected_high)})"
         for move in anomaly.measures
     )
     when = anomaly.interval_start.strftime("%Y-%m-%d %H:%M UTC")
     return f"ANOMALY sev {anomaly.severity:3d}  {when}  {anomaly.series}  | {moves}"
 
 
-def _number(value: float) -> str:
+def compact_number(value: float) -> str:
+    """Three significant figures, with k, M or B from a thousand on: `7.4k`, `0.695`."""
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= limit:
             return f"{value / limit:.1f}{suffix}"

@@ -24,6 +24,7 @@ def _command_modules() -> list[ModuleType]:
         run_command,
         schemas_command,
         simulate_command,
+        sink_command,
         tail_command,
         worker_command,
     )
@@ -36,6 +37,7 @@ def _command_modules() -> list[ModuleType]:
         replay_command,
         connect_command,
         tail_command,
+        sink_command,
         schemas_command,
         backtest_command,
     ]

@@ -21,6 +21,7 @@ from schemas import (
     MetricEvent,
     ModelActionEvent,
     SchemaError,
+    SinkDeadLetterRecord,
     decode,
     encode,
 )
@@ -40,6 +41,7 @@ FILES: dict[type[BaseModel], str] = {
     ModelActionEvent: "model-action-event.schema.json",
     IncidentEvent: "incident-event.schema.json",
     FeedbackEvent: "feedback-event.schema.json",
+    SinkDeadLetterRecord: "sink-dead-letter-record.schema.json",
 }
 
 
@@ -119,7 +121,8 @@ def test_metric_event_schema_requires_the_required_fields(
 
 
 @pytest.mark.parametrize(
-    "model", [AnomalyEvent, DeadLetterRecord, DexTransaction, ModelActionEvent]
+    "model",
+    [AnomalyEvent, DeadLetterRecord, DexTransaction, ModelActionEvent, SinkDeadLetterRecord],
 )
 def test_output_schemas_require_every_field_we_always_write(
     exported: dict[str, dict[str, Any]], model: type[BaseModel]

@@ -20,6 +20,7 @@ NAMES = [
     "model-action-event.schema.json",
     "incident-event.schema.json",
     "feedback-event.schema.json",
+    "sink-dead-letter-record.schema.json",
 ]
 
 

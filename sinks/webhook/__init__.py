@@ -1,0 +1,25 @@
+"""The webhook sink: signed JSON incident events, and the receiver's verification code."""
+
+from sinks.webhook.signing import (
+    EVENT_HEADER,
+    IDEMPOTENCY_KEY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    sign,
+    signature_header,
+)
+from sinks.webhook.verification import TOLERANCE_S, SignatureError, verify_signature
+from sinks.webhook.webhook_sink import WebhookSink
+
+__all__ = [
+    "EVENT_HEADER",
+    "IDEMPOTENCY_KEY_HEADER",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "TOLERANCE_S",
+    "SignatureError",
+    "WebhookSink",
+    "sign",
+    "signature_header",
+    "verify_signature",
+]
