@@ -1,18 +1,23 @@
-"""Read anomaly events from a topic, from a point in time on, for people and scripts."""
+"""Read anomaly events (or other events, e.g. incidents) from a topic, from a point in time
+on, for people and scripts."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from collections.abc import Iterator
+from typing import TypeVar
 
 from confluent_kafka import Consumer, KafkaError, TopicPartition
+from pydantic import BaseModel
 
 from schemas.anomaly_event import AnomalyEvent
 from schemas.codec import decode
 from schemas.errors import KafkaSetupError, SchemaError
 
-__all__ = ["read_anomalies"]
+__all__ = ["read_anomalies", "read_events"]
+
+EventT = TypeVar("EventT", bound=BaseModel)
 
 
 def read_anomalies(
@@ -22,6 +27,17 @@ def read_anomalies(
 
     Yields None after each empty poll so that callers can check their own deadlines.
     """
+    return read_events(bootstrap_servers, topic, since_ms, AnomalyEvent, poll_s)
+
+
+def read_events(
+    bootstrap_servers: str,
+    topic: str,
+    since_ms: int | None,
+    model: type[EventT],
+    poll_s: float = 0.5,
+) -> Iterator[EventT | None]:
+    """`read_anomalies` for events of any schema `model` (records that are not are skipped)."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap_servers,
@@ -53,7 +69,7 @@ def read_anomalies(
                     f"reading {topic} failed: {error}", "check `dexwatch kafka status`"
                 )
             try:
-                yield decode(AnomalyEvent, message.value() or b"")
+                yield decode(model, message.value() or b"")
             except SchemaError:
                 continue  # not ours to judge here: another producer wrote to this topic
     finally:

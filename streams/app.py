@@ -13,6 +13,7 @@ import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streams.heap_freezer import HeapFreezer
+from streams.incidents.faust_incidents import install_incidents
 from streams.metric_event_handler import ConsumedRecord, MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.settings import WorkerSettings
@@ -101,6 +102,13 @@ def create_app(
         metrics.consumer_lag.set(_consumer_lag(app))
 
     app.timer(STATE_REPORT_S)(report_state)
+    install_incidents(
+        app,
+        settings,
+        metrics,
+        [runtime.dataset for runtime in handler.datasets],
+        lambda: {r.dataset.name: r.aggregator.watermark for r in handler.datasets},
+    )
     return app
 
 

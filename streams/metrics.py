@@ -121,3 +121,30 @@ class WorkerMetrics:
             "Records in the assigned input partitions not yet read (high water - position).",
             registry=self.registry,
         )
+        # Incidents (streams/incidents): `dataset` comes from the configuration, `status`,
+        # `reason` and `verdict` are closed sets.
+        self.incidents_open = Gauge(
+            "dexwatch_incidents_open",
+            "Incidents open (not resolved) in the datasets this worker holds.",
+            ["dataset"],
+            registry=self.registry,
+        )
+        self.incident_events = Counter(
+            "dexwatch_incident_events_total",
+            "Incident versions sent to the alerts topic, by status (open, updated, resolved).",
+            ["dataset", "status"],
+            registry=self.registry,
+        )
+        self.anomalies_suppressed = Counter(
+            "dexwatch_anomalies_suppressed_total",
+            "Anomalies that did not alert, by reason (below_severity, feedback, unconfirmed, "
+            "cooldown, maintenance).",
+            ["dataset", "reason"],
+            registry=self.registry,
+        )
+        self.feedback_applied = Counter(
+            "dexwatch_feedback_applied_total",
+            "Feedback verdicts applied from the feedback topic.",
+            ["dataset", "verdict"],
+            registry=self.registry,
+        )

@@ -20,7 +20,17 @@ __all__ = ["ensure_topics"]
 log = logging.getLogger(__name__)
 
 
-def ensure_topics(bootstrap_servers: str, names: Iterable[str], partitions: int) -> None:
+def ensure_topics(
+    bootstrap_servers: str,
+    names: Iterable[str],
+    partitions: int,
+    *,
+    compacted: Iterable[str] = (),
+) -> None:
+    """Create the topics of `names` and `compacted` that do not exist yet (`compacted` ones
+    with `cleanup.policy=compact`: a table's changelog, whose latest record per key is kept)."""
+    compact = set(compacted)
+    names = [*names, *compact]
     admin = AdminClient({"bootstrap.servers": bootstrap_servers})
     try:
         existing = set(admin.list_topics(timeout=15).topics)
@@ -33,7 +43,15 @@ def ensure_topics(bootstrap_servers: str, names: Iterable[str], partitions: int)
     if not missing:
         return
     futures = admin.create_topics(
-        [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in missing]
+        [
+            NewTopic(
+                name,
+                num_partitions=partitions,
+                replication_factor=1,
+                config={"cleanup.policy": "compact"} if name in compact else {},
+            )
+            for name in missing
+        ]
     )
     for name, future in futures.items():
         try:

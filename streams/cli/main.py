@@ -19,6 +19,7 @@ def _command_modules() -> list[ModuleType]:
     from streams.cli import (
         backtest_command,
         connect_command,
+        feedback_command,
         kafka_command,
         replay_command,
         run_command,
@@ -38,6 +39,7 @@ def _command_modules() -> list[ModuleType]:
         connect_command,
         tail_command,
         sink_command,
+        feedback_command,
         schemas_command,
         backtest_command,
     ]

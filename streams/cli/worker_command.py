@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from streams.cli.arguments import existing_path
+from streams.incidents.incident_inputs import incident_inputs_topic, incident_state_changelog
 from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.settings import WorkerSettings
@@ -57,8 +58,14 @@ def _run(args: argparse.Namespace) -> int:
             settings.anomalies_topic,
             settings.dead_letter_topic,
             settings.model_actions_topic,
+            settings.alerts_topic,
+            settings.feedback_topic,
+            incident_inputs_topic(settings.app_id),
         ],
         settings.topic_partitions,
+        # faust declares these too, but a topic created as it subscribes is ignored until its
+        # next metadata refresh (and a table refuses writes while it sees 0 partitions)
+        compacted=[incident_state_changelog(settings.app_id)],
     )
     # Imported late: faust is heavy, and the settings errors above should come first.
     from faust.worker import Worker

@@ -1,6 +1,7 @@
 """Datasets as configuration: what to watch, loaded from YAML, and how events map onto it."""
 
-from streams.datasets.config_hash import config_hash
+from streams.datasets.alerting_config import AlertingConfig
+from streams.datasets.config_hash import alerting_hash, config_hash, incident_config_hash
 from streams.datasets.dataset_config import DatasetConfig
 from streams.datasets.dataset_loading import load_datasets
 from streams.datasets.dataset_source import DatasetSource, SourceFilter
@@ -10,6 +11,7 @@ from streams.datasets.rejection import REJECT_REASONS, Rejection
 
 __all__ = [
     "REJECT_REASONS",
+    "AlertingConfig",
     "DatasetConfig",
     "DatasetSource",
     "EventSelector",
@@ -17,6 +19,8 @@ __all__ = [
     "Observation",
     "Rejection",
     "SourceFilter",
+    "alerting_hash",
     "config_hash",
+    "incident_config_hash",
     "load_datasets",
 ]

@@ -1,7 +1,10 @@
 """A short, stable fingerprint of a dataset's validated settings, carried by anomaly events.
 
 Computed on the validated model (defaults filled in, durations normalised), so a file
-reformatted or reordered keeps its hash and any change of meaning changes it.
+reformatted or reordered keeps its hash and any change of meaning changes it. The `alerting`
+section is left out: it decides which anomalies become incidents, not what an anomaly is, so
+tuning it neither changes the anomalies' hash nor the models' identity. Incidents carry both:
+`incident_config_hash` is `config_hash` and `alerting_hash` joined by `+`.
 """
 
 from __future__ import annotations
@@ -12,12 +15,26 @@ import orjson
 
 from streams.datasets.dataset_config import DatasetConfig
 
-__all__ = ["config_hash"]
+__all__ = ["alerting_hash", "config_hash", "incident_config_hash"]
 
 HASH_HEX_DIGITS = 16
 
 
 def config_hash(dataset: DatasetConfig) -> str:
     """sha256 of the canonical JSON (sorted keys, compact) of `dataset`, first 16 hex digits."""
-    canonical = orjson.dumps(dataset.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    return _digest(dataset.model_dump(mode="json", exclude={"alerting"}))
+
+
+def alerting_hash(dataset: DatasetConfig) -> str:
+    """The same fingerprint of the dataset's `alerting` section alone."""
+    return _digest(dataset.alerting.model_dump(mode="json"))
+
+
+def incident_config_hash(dataset: DatasetConfig) -> str:
+    """What incident events carry: `<config_hash>+<alerting_hash>`."""
+    return f"{config_hash(dataset)}+{alerting_hash(dataset)}"
+
+
+def _digest(data: object) -> str:
+    canonical = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()[:HASH_HEX_DIGITS]

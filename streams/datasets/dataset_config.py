@@ -21,6 +21,7 @@ from pydantic import (
 
 from detectors.series_settings import SeriesModelSettings
 from schemas.metric_event import DimensionName
+from streams.datasets.alerting_config import TOKEN, AlertingConfig
 from streams.datasets.dataset_source import DatasetSource
 from streams.datasets.drift_config import DriftConfig
 from streams.datasets.durations import format_duration, parse_duration
@@ -92,6 +93,9 @@ class DatasetConfig(BaseModel):
         default=(), description="Measures (or ratios 'a/b') whose drift escalates a decision."
     )
     drift: DriftConfig = Field(default_factory=DriftConfig)
+    alerting: AlertingConfig = Field(
+        default_factory=AlertingConfig, description="Incidents: docs/alerts.md."
+    )
 
     @field_validator("dimensions")
     @classmethod
@@ -172,6 +176,29 @@ class DatasetConfig(BaseModel):
             for index, name in enumerate(value):
                 if name not in known:
                     raise rule_error((index,), f"{name!r} is not a measure (or a ratio a/b)")
+        return value
+
+    @field_validator("alerting")
+    @classmethod
+    def _check_alerting(cls, value: AlertingConfig, info: ValidationInfo) -> AlertingConfig:
+        dimensions = info.data.get("dimensions")
+        if isinstance(dimensions, tuple):
+            if "relate_by" in value.model_fields_set:
+                for index, name in enumerate(value.relate_by):
+                    if name != TOKEN and name not in dimensions:
+                        raise rule_error(("relate_by", index), f"{name!r} is not a dimension")
+            explicit = {"relate_by", "token_dimension"} & value.model_fields_set
+            if TOKEN in value.relate_by and explicit and value.token_dimension not in dimensions:
+                raise rule_error(
+                    ("token_dimension",), f"{value.token_dimension!r} is not a dimension"
+                )
+        interval = info.data.get("interval")
+        if value.group_window is not None and interval not in (None, NO_INTERVAL):
+            window, step = parse_duration(value.group_window), parse_duration(interval)
+            if window % step:
+                raise rule_error(
+                    ("group_window",), f"{value.group_window!r} is not a multiple of {interval}"
+                )
         return value
 
     @property
