@@ -1,4 +1,4 @@
-"""`dexwatch run`: the whole thing on one machine — broker, worker, simulator, anomalies shown."""
+"""`dexwatch run`: the whole thing on one machine: broker, worker, simulator, alerts shown."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import IO
 
 from schemas.errors import DexwatchError
-from streams.anomaly_reader import now_ms, read_anomalies
+from schemas.incident import IncidentEvent
+from streams.anomaly_reader import now_ms, read_anomalies, read_events
 from streams.anomaly_text import describe_anomaly
+from streams.incidents.incident_text import describe_incident
 from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
 from streams.settings_loading import load_settings
 from streams.topics import ensure_topics
@@ -105,6 +107,7 @@ def _run(args: argparse.Namespace) -> int:
     metrics_topic = env.get("DEXWATCH_METRICS_TOPIC", "dexwatch.metrics")
     anomalies_topic = env.get("DEXWATCH_ANOMALIES_TOPIC", "dexwatch.anomalies")
     dead_letter_topic = env.get("DEXWATCH_DEAD_LETTER_TOPIC", "dexwatch.dead-letter")
+    alerts_topic = env.get("DEXWATCH_ALERTS_TOPIC", "dexwatch.alerts")
     ensure_topics(bootstrap, [metrics_topic, anomalies_topic, dead_letter_topic], 8)
     since = now_ms()
     children: list[_Child] = []
@@ -135,10 +138,11 @@ def _run(args: argparse.Namespace) -> int:
         print(
             f"dexwatch is running: Kafka {bootstrap}, worker metrics "
             f"http://127.0.0.1:{args.web_port}/metrics, simulator -> {metrics_topic}.\n"
-            f"Logs: {logs}. Anomalies from {anomalies_topic} appear below; Ctrl-C stops.",
+            f"Logs: {logs}. Anomalies from {anomalies_topic} and the incidents they make on "
+            f"{alerts_topic} appear below; Ctrl-C stops.",
             flush=True,
         )
-        _print_anomalies(bootstrap, anomalies_topic, since, args, children)
+        _print_anomalies(bootstrap, anomalies_topic, alerts_topic, since, args, children)
     except KeyboardInterrupt:
         print("\nstopping...", flush=True)
     finally:
@@ -167,13 +171,21 @@ def _spawn(name: str, command: list[str], env: dict[str, str], logs: Path) -> _C
 def _print_anomalies(
     bootstrap: str,
     topic: str,
+    alerts_topic: str,
     since: int,
     args: argparse.Namespace,
     children: list[_Child],
 ) -> None:
     deadline = time.monotonic() + args.duration if args.duration else None
     shown = 0
-    for anomaly in read_anomalies(bootstrap, topic, since):
+    anomalies = read_anomalies(bootstrap, topic, since, poll_s=0.1)
+    # The incidents the worker groups those anomalies into: what a Slack sink would post.
+    incidents = read_events(bootstrap, alerts_topic, since, IncidentEvent, poll_s=0.1)
+    while True:
+        incident = next(incidents)
+        if incident is not None:
+            print(describe_incident(incident), flush=True)
+        anomaly = next(anomalies)
         if anomaly is not None:
             print(describe_anomaly(anomaly), flush=True)
             shown += 1

@@ -1,4 +1,5 @@
-"""`dexwatch run` (what `make run` starts): an anomaly within a minute, and ^C stops it all."""
+"""`dexwatch run` (what `make run` starts): an anomaly and its incident within a minute, and ^C
+stops it all."""
 
 from __future__ import annotations
 
@@ -52,8 +53,12 @@ def test_run_prints_the_simulated_anomaly_within_a_minute_and_stops_on_ctrl_c(
     reader = selectors.DefaultSelector()
     reader.register(process.stdout, selectors.EVENT_READ)
     started = time.monotonic()
+
     # --duration 60 bounds the wait: with no anomaly by then, `run` ends and so does this loop.
-    while process.poll() is None and not any(line.startswith("ANOMALY") for line in lines):
+    def seen(kind: str) -> bool:
+        return any(line.startswith(kind) for line in lines)
+
+    while process.poll() is None and not (seen("ANOMALY") and seen("INCIDENT")):
         if reader.select(timeout=1.0):
             lines.append(process.stdout.readline().decode())
     elapsed = time.monotonic() - started
@@ -64,7 +69,11 @@ def test_run_prints_the_simulated_anomaly_within_a_minute_and_stops_on_ctrl_c(
     anomalies = [line for line in output.splitlines() if line.startswith("ANOMALY")]
     assert anomalies, f"no anomaly printed within the minute:\n{output[-3000:]}"
     assert injected[0].series in anomalies[0], "the first anomaly is the injected one"
-    print(f"first anomaly {elapsed:.1f} s after `dexwatch run` started")
+    incidents = [line for line in output.splitlines() if line.startswith("INCIDENT")]
+    assert incidents, f"no incident printed within the minute:\n{output[-3000:]}"
+    assert "OPEN" in incidents[0]
+    assert injected[0].series in incidents[0], "the incident names the injected series"
+    print(f"first anomaly and incident {elapsed:.1f} s after `dexwatch run` started")
     assert process.returncode == 0, output[-3000:]
     assert "dexwatch stopped." in output
     assert not broker_answers(f"127.0.0.1:{kafka_port}", timeout_s=1.0), "broker left running"
