@@ -7,11 +7,13 @@ outputs have been handed to the producer, so a crash replays rather than loses.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from streams.batch_chunks import chunks_by_size
 from streams.heap_freezer import HeapFreezer
 from streams.incidents.faust_incidents import install_incidents
 from streams.metric_event_handler import ConsumedRecord, MetricEventHandler
@@ -79,11 +81,13 @@ def create_app(
                 )
                 for event in events
             ]
-            for output in handler.handle_batch(consumed):
-                await output_topics[output.topic].send(key=output.key, value=output.value)
-            for key, topic, partition in handler.touched:
-                if snapshotters[topic].on_event(key, partition):
-                    metrics.snapshot_writes.inc()
+            for chunk in chunks_by_size(consumed):
+                for output in handler.handle_batch(chunk):
+                    await output_topics[output.topic].send(key=output.key, value=output.value)
+                for key, topic, partition in handler.touched:
+                    if snapshotters[topic].on_event(key, partition):
+                        metrics.snapshot_writes.inc()
+                await asyncio.sleep(0)  # let the producer send this chunk's outputs now
             heap.after_batch(handler.series_count)
 
     app.agent(input_topics, name="score-metric-events")(score_metric_events)
