@@ -22,6 +22,7 @@ from streams.settings import WorkerSettings
 from streams.snapshots.faust_snapshot_table import FaustSnapshotTable
 from streams.snapshots.series_snapshotter import SeriesSnapshotter
 from streams.snapshots.snapshot_scheduler import SnapshotScheduler
+from streams.snapshots.table_names import snapshot_table_name
 
 __all__ = ["create_app"]
 
@@ -162,7 +163,7 @@ def _snapshots(
     for index, topic in enumerate(handler.topics):
         table = tables[topic] = FaustSnapshotTable(
             app,
-            f"model-snapshots-{index}",
+            snapshot_table_name(index),
             source_topic=topic,
             partitions=settings.topic_partitions,
             history=settings.snapshot_history,

@@ -9,16 +9,27 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from confluent_kafka import Consumer, KafkaException, Message, Producer
+from confluent_kafka import (
+    Consumer,
+    ConsumerGroupState,
+    ConsumerGroupTopicPartitions,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
 __all__ = [
     "ProducedRecord",
+    "TopicReader",
+    "committed_offsets",
     "consume",
     "consume_until",
     "create_topic",
     "free_port",
+    "group_assignment",
     "produce",
     "produce_records",
     "wait_for",
@@ -47,9 +58,14 @@ def wait_for(condition: Callable[[], T | None], timeout_s: float, what: str) -> 
         time.sleep(0.05)
 
 
-def create_topic(bootstrap: str, name: str, partitions: int = 8) -> str:
+def create_topic(
+    bootstrap: str, name: str, partitions: int = 8, config: dict[str, str] | None = None
+) -> str:
+    """Create `name` (nothing happens when it exists); `config`: topic settings, e.g.
+    `{"cleanup.policy": "compact"}`."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    futures = admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
+    topic = NewTopic(name, num_partitions=partitions, replication_factor=1, config=config or {})
+    futures = admin.create_topics([topic])
     for future in futures.values():
         try:
             future.result(timeout=30)
@@ -136,3 +152,71 @@ def consume_until(
 def consume(bootstrap: str, topic: str, count: int, timeout_s: float) -> list[Message]:
     """Up to `count` messages of `topic` from the beginning, waiting at most `timeout_s`."""
     return consume_until(bootstrap, topic, lambda messages: len(messages) >= count, timeout_s)
+
+
+class TopicReader:
+    """Reads topics from the beginning (own group) and hands back what is new on each call.
+
+    One consumer for many polls, so a test can watch outputs arrive while it acts on them.
+    Create it once the topics exist: a consumer subscribed to a missing topic may not see it
+    for minutes (librdkafka refreshes metadata slowly).
+    """
+
+    def __init__(self, bootstrap: str, topics: Iterable[str]) -> None:
+        self._consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"test-reader-{uuid.uuid4().hex[:10]}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+            }
+        )
+        self._consumer.subscribe(list(topics))
+
+    def poll_new(self, timeout_s: float = 0.2) -> list[Message]:
+        """Messages that arrived since the last call (waiting at most `timeout_s` for some)."""
+        found: list[Message] = []
+        wait = timeout_s
+        while True:
+            batch = self._consumer.consume(num_messages=1000, timeout=wait)
+            found += [message for message in batch if message.error() is None]
+            if len(batch) < 1000:
+                return found
+            wait = 0.0
+
+    def close(self) -> None:
+        self._consumer.close()
+
+    def __enter__(self) -> TopicReader:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def committed_offsets(
+    bootstrap: str, group: str, topic: str, partitions: Iterable[int]
+) -> dict[int, int]:
+    """The group's committed offsets (the next record to read) of those it has committed."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    request = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, p) for p in partitions])
+    result = admin.list_consumer_group_offsets([request])[group].result(30)
+    return {tp.partition: tp.offset for tp in result.topic_partitions if tp.offset >= 0}
+
+
+def group_assignment(bootstrap: str, group: str) -> dict[str, set[tuple[str, int]]] | None:
+    """Client id -> the (topic, partition)s of each member of a stable group; None otherwise.
+
+    Members are told apart by their client id (give each one its own).
+    """
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    try:
+        described = admin.describe_consumer_groups([group])[group].result(30)
+    except KafkaException:  # e.g. the coordinator is still moving: ask again later
+        return None
+    if described.state != ConsumerGroupState.STABLE:
+        return None
+    return {
+        member.client_id: {(tp.topic, tp.partition) for tp in member.assignment.topic_partitions}
+        for member in described.members
+    }

@@ -11,6 +11,7 @@ from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.settings import WorkerSettings
 from streams.settings_loading import load_settings
+from streams.snapshots.table_names import changelog_topic, snapshot_table_name
 from streams.topics import ensure_topics
 
 __all__ = ["register"]
@@ -65,7 +66,13 @@ def _run(args: argparse.Namespace) -> int:
         settings.topic_partitions,
         # faust declares these too, but a topic created as it subscribes is ignored until its
         # next metadata refresh (and a table refuses writes while it sees 0 partitions)
-        compacted=[incident_state_changelog(settings.app_id)],
+        compacted=[
+            incident_state_changelog(settings.app_id),
+            *(
+                changelog_topic(settings.app_id, snapshot_table_name(index))
+                for index in range(len(handler.topics))
+            ),
+        ],
     )
     # Imported late: faust is heavy, and the settings errors above should come first.
     from faust.worker import Worker
