@@ -40,6 +40,13 @@ class WorkerSettings(BaseSettings):
     topic_partitions: int = Field(default=8, ge=1, le=1024)
     web_bind: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="How people reach this worker's web port (e.g. "
+        "http://dexwatch-0.internal:6066): incidents then link to their page on it, "
+        "`<public_url>/incidents/<id>`.",
+    )
     data_dir: Path = Path(".dexwatch/worker")
     max_series: int = Field(default=100_000, ge=1, description="Cardinality guard.")
     detector: SeriesModelSettings = Field(default_factory=SeriesModelSettings)

@@ -27,9 +27,10 @@ class WorkerProcess:
         topics: dict[str, str],
         data_dir: Path,
         extra_env: dict[str, str] | None = None,
+        web_port: int | None = None,
     ) -> None:
         self.topics = topics
-        self.web_port = free_port()
+        self.web_port = web_port or free_port()
         self.log_path = data_dir / "worker.log"
         data_dir.mkdir(parents=True, exist_ok=True)
         env = {

@@ -38,6 +38,7 @@ from streams.incidents.incident_inputs import (
     input_kind,
 )
 from streams.incidents.incident_runner import IncidentRunner
+from streams.incidents.recent_incidents import RecentIncidents, with_link
 from streams.metrics import WorkerMetrics
 from streams.settings import WorkerSettings
 
@@ -62,6 +63,7 @@ def install_incidents(
     runner = IncidentRunner(datasets, metrics)
     if not runner.datasets:
         return None
+    recent = RecentIncidents()
     inputs_name = incident_inputs_topic(settings.app_id)
     inputs = app.topic(
         inputs_name,
@@ -111,7 +113,9 @@ def install_incidents(
                     time.time(),
                 )
                 for incident in handled.events:
+                    incident = with_link(incident, settings.public_url)
                     await alerts.send(key=incident.incident_id.encode(), value=encode(incident))
+                    recent.add(incident)
                 if handled.state is not None:
                     table[key] = handled.state
             except Exception:  # one bad input must not stop every dataset's incidents
@@ -120,6 +124,22 @@ def install_incidents(
                 )
 
     app.agent(inputs, name="incidents")(incidents)
+
+    async def incident_page(web: Any, request: Any, incident_id: str) -> Any:
+        incident = recent.get(incident_id)
+        if incident is None:
+            return web.json(
+                {
+                    "error": f"incident {incident_id} is not among the recent incidents of this "
+                    "worker: it may be older, or its dataset is now served by another worker "
+                    f"(read it from {settings.alerts_topic}: `dexwatch tail --alerts "
+                    "--from-beginning --json`)"
+                },
+                status=404,
+            )
+        return web.bytes(encode(incident), content_type="application/json")
+
+    app.page("/incidents/{incident_id}")(incident_page)
 
     async def tick() -> None:
         for name, value in runner.due_ticks(watermarks(), time.monotonic()):

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
-from schemas import IncidentEvent, encode
+from schemas import IncidentEvent, decode, encode
 from tests.kafka_helpers import ProducedRecord, produce_records, wait_for
 from tests.streams.incidents.worker_alerts import incidents_on, start_worker
 
@@ -78,6 +80,14 @@ def test_a_multi_pool_shock_is_one_incident(
         assert {c.series for c in opened.contributors} == shocked
         assert len(opened.contributors) > len(shocked), "several measures per pool"
         assert len({c.measure for c in opened.contributors}) >= 2
+        # Each version links to the incident's page on the worker, which serves the latest.
+        assert opened.link == f"http://127.0.0.1:{worker.web_port}/incidents/{opened.incident_id}"
+        with urllib.request.urlopen(opened.link, timeout=10) as page:
+            assert decode(IncidentEvent, page.read()) == last
+        missing = opened.link.replace(opened.incident_id, "no-such-incident")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(missing, timeout=10)
+        assert refused.value.code == 404
         assert opened.group == {"chain": "ethereum"} or opened.group.get("chain") == "ethereum"
         shares = [c.share for c in opened.contributors]
         assert sum(shares) == pytest.approx(1.0)

@@ -9,7 +9,7 @@ from pathlib import Path
 from confluent_kafka import Message
 
 from schemas import IncidentEvent, decode
-from tests.kafka_helpers import consume_until, create_topic
+from tests.kafka_helpers import consume_until, create_topic, free_port
 from tests.worker_process import WorkerProcess
 
 __all__ = ["TOPIC_KINDS", "incidents_on", "start_worker"]
@@ -23,20 +23,23 @@ def start_worker(
     tmp_path: Path,
     datasets_yaml: str,
 ) -> tuple[WorkerProcess, str]:
-    """A serving worker on fresh topics; `datasets_yaml` is formatted with `source=` the fresh
-    metrics topic, which is returned with the worker."""
+    """A serving worker on fresh topics, publishing incident links to its own web port;
+    `datasets_yaml` is formatted with `source=` the fresh metrics topic, which is returned with
+    the worker."""
     topics = {kind: unique_name(kind.replace("_", "-")) for kind in TOPIC_KINDS}
     source = unique_name("metrics")
     for topic in (*topics.values(), source):
         create_topic(bootstrap, topic)
     datasets = tmp_path / "datasets.yaml"
     datasets.write_text(datasets_yaml.format(source=source))
+    port = free_port()
     worker = WorkerProcess(
         bootstrap,
         unique_name("app"),
         topics,
         tmp_path / "worker",
-        {"DEXWATCH_DATASETS": str(datasets)},
+        {"DEXWATCH_DATASETS": str(datasets), "DEXWATCH_PUBLIC_URL": f"http://127.0.0.1:{port}"},
+        web_port=port,
     )
     try:
         worker.wait_until_serving()
