@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.metric_event import DimensionName, DimensionValue, MeasureName, UtcDatetime
+from schemas.stable_ids import stable_id, utc_text
 
 __all__ = [
     "ANOMALY_KINDS",
@@ -33,12 +34,8 @@ def anomaly_id(dataset: str, series: str, interval_start: datetime, detector_ver
 
     Sinks send it as an idempotency key, so a replay after a crash is not a second alert.
     """
-    if interval_start.utcoffset() is None:
-        raise ValueError("interval_start must be timezone-aware")
-    start = interval_start.astimezone(UTC).isoformat()
-    return str(
-        uuid.uuid5(_ANOMALY_NAMESPACE, f"{dataset}\x1f{series}\x1f{start}\x1f{detector_version}")
-    )
+    start = utc_text(interval_start, "interval_start")
+    return stable_id(_ANOMALY_NAMESPACE, dataset, series, start, detector_version)
 
 
 class MeasureContribution(BaseModel):

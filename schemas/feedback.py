@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.metric_event import MeasureName, UtcDatetime
+from schemas.stable_ids import stable_id
 
 __all__ = ["FeedbackEvent", "FeedbackTarget", "FeedbackVerdict", "feedback_id"]
 
@@ -24,7 +25,7 @@ FeedbackVerdict = Literal["relevant", "not_relevant"]
 
 def feedback_id(incident_id: str, verdict: FeedbackVerdict, given_at_iso: str) -> str:
     """Deterministic, so a retried `dexwatch feedback` is one verdict, not two."""
-    return str(uuid.uuid5(_FEEDBACK_NAMESPACE, f"{incident_id}\x1f{verdict}\x1f{given_at_iso}"))
+    return stable_id(_FEEDBACK_NAMESPACE, incident_id, verdict, given_at_iso)
 
 
 class FeedbackTarget(BaseModel):

@@ -9,13 +9,14 @@ order and use `idempotency_key` to never send one version twice as two.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.anomaly_event import AnomalyKind
 from schemas.metric_event import DimensionName, DimensionValue, MeasureName, UtcDatetime
+from schemas.stable_ids import stable_id, utc_text
 
 __all__ = [
     "INCIDENT_STATUSES",
@@ -41,10 +42,8 @@ def incident_id(dataset: str, group: str, opened_interval_start: datetime) -> st
     `group` is the incident's grouping key (e.g. `chain=ethereum`); a replay after a crash
     rebuilds the same incident rather than a new one.
     """
-    if opened_interval_start.utcoffset() is None:
-        raise ValueError("opened_interval_start must be timezone-aware")
-    start = opened_interval_start.astimezone(UTC).isoformat()
-    return str(uuid.uuid5(_INCIDENT_NAMESPACE, f"{dataset}\x1f{group}\x1f{start}"))
+    start = utc_text(opened_interval_start, "opened_interval_start")
+    return stable_id(_INCIDENT_NAMESPACE, dataset, group, start)
 
 
 class IncidentContributor(BaseModel):

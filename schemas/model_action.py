@@ -8,12 +8,13 @@ rollback shows both. Key on the topic: the series key.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.metric_event import DimensionName, DimensionValue, MeasureName, UtcDatetime
+from schemas.stable_ids import stable_id, utc_text
 
 __all__ = [
     "MODEL_ACTIONS",
@@ -45,10 +46,7 @@ def model_action_id(dataset: str, series: str, at: datetime, action: ModelAction
 
     Sinks use it as an idempotency key, so a decision replayed after a crash is not a second one.
     """
-    if at.utcoffset() is None:
-        raise ValueError("at must be timezone-aware")
-    when = at.astimezone(UTC).isoformat()
-    return str(uuid.uuid5(_ACTION_NAMESPACE, f"{dataset}\x1f{series}\x1f{when}\x1f{action}"))
+    return stable_id(_ACTION_NAMESPACE, dataset, series, utc_text(at, "at"), action)
 
 
 class ActionAttemptRecord(BaseModel):
