@@ -8,6 +8,7 @@ outputs have been handed to the producer, so a crash replays rather than loses.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import faust
@@ -18,13 +19,17 @@ from streams.heap_freezer import HeapFreezer
 from streams.incidents.faust_incidents import install_incidents
 from streams.metric_event_handler import ConsumedRecord, MetricEventHandler
 from streams.metrics import WorkerMetrics
+from streams.offset_holes import OffsetHole, OffsetTracker, fill_holes
 from streams.settings import WorkerSettings
 from streams.snapshots.faust_snapshot_table import FaustSnapshotTable
 from streams.snapshots.series_snapshotter import SeriesSnapshotter
 from streams.snapshots.snapshot_scheduler import SnapshotScheduler
 from streams.snapshots.table_names import snapshot_table_name
+from streams.topic_reader import PartitionRange, StartPosition, TopicReader
 
 __all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
 
 
 BATCH_RECORDS = 1000
@@ -68,6 +73,29 @@ def create_app(
     }
 
     heap = HeapFreezer()
+    offsets = OffsetTracker()
+
+    def read_hole(hole: OffsetHole) -> list[ConsumedRecord]:
+        """A hole's records, read directly (blocking: holes are rare, a few records long)."""
+        metrics.offset_holes.inc()
+        log.error(
+            "faust skipped %s[%d] offsets %d..%d; reading them directly so that none is lost",
+            hole.topic,
+            hole.partition,
+            hole.start,
+            hole.end - 1,
+        )
+        span = PartitionRange(hole.partition, hole.start, hole.end)
+        with TopicReader(
+            settings.bootstrap_servers, hole.topic, StartPosition(), ranges=[span]
+        ) as reader:
+            return [record for batch in reader.batches() for record in batch]
+
+    async def forget_revoked(_sender: Any, revoked: set[Any], **_kwargs: Any) -> None:
+        offsets.forget({(tp.topic, tp.partition) for tp in revoked})
+
+    revocations: Any = app.on_partitions_revoked  # faust's signal types reject async receivers
+    revocations.connect(forget_revoked)
 
     async def score_metric_events(stream: Any) -> None:
         # concurrency stays 1: with more, faust can commit past an unfinished message.
@@ -82,6 +110,9 @@ def create_app(
                 )
                 for event in events
             ]
+            holes = offsets.check(consumed)
+            if holes:
+                consumed = fill_holes(consumed, holes, read_hole)
             for chunk in chunks_by_size(consumed):
                 for output in handler.handle_batch(chunk):
                     await output_topics[output.topic].send(key=output.key, value=output.value)

@@ -70,6 +70,12 @@ class WorkerMetrics:
         )
         for reason in dict.fromkeys(DEAD_LETTER_REASONS):
             self.events_dead_lettered.labels(reason=reason)
+        self.offset_holes = Counter(
+            "dexwatch_offset_holes_total",
+            "Runs of input offsets the consumer skipped (around a rebalance) that the worker then "
+            "read directly, so that no record was lost.",
+            registry=self.registry,
+        )
         self.events_late = Counter(
             "dexwatch_events_late_total",
             "Events that arrived after their interval had closed (also dead-lettered).",

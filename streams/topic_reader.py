@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -91,8 +91,10 @@ class TopicReader(Closing):
         timeout_s: float = 10.0,
         idle_timeout_s: float = 30.0,
         consumer_factory: ConsumerFactory = _confluent_consumer,
+        ranges: Sequence[PartitionRange] | None = None,
     ) -> None:
-        """`idle_timeout_s`: give up when no record arrives for this long before the end."""
+        """`idle_timeout_s`: give up when no record arrives for this long before the end.
+        `ranges`: read exactly these (e.g. offsets a consumer skipped) instead of `start` on."""
         self.topic = topic
         self.start = start
         self.timeout_s = timeout_s
@@ -110,7 +112,7 @@ class TopicReader(Closing):
             }
         )
         try:
-            self.ranges = self._plan()
+            self.ranges = list(ranges) if ranges is not None else self._plan()
         except BaseException:
             self._consumer.close()
             raise
@@ -142,8 +144,11 @@ class TopicReader(Closing):
                     if part is not None and offset >= part.end:
                         self._finish(todo, partition)
                     continue
-                if part is None or offset >= part.end:
-                    continue  # written after the replay started, or a finished partition
+                if part is None:
+                    continue  # a finished partition
+                if offset >= part.end:  # written after the replay started; the range is done
+                    self._finish(todo, partition)
+                    continue
                 batch.append(
                     ConsumedRecord(
                         topic=self.topic,
