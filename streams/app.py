@@ -8,6 +8,7 @@ outputs have been handed to the producer, so a crash replays rather than loses.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from typing import Any
 
@@ -77,19 +78,24 @@ def create_app(
 
     def read_hole(hole: OffsetHole) -> list[ConsumedRecord]:
         """A hole's records, read directly (blocking: holes are rare, a few records long)."""
-        metrics.offset_holes.inc()
-        log.error(
-            "faust skipped %s[%d] offsets %d..%d; reading them directly so that none is lost",
-            hole.topic,
-            hole.partition,
-            hole.start,
-            hole.end - 1,
-        )
         span = PartitionRange(hole.partition, hole.start, hole.end)
         with TopicReader(
             settings.bootstrap_servers, hole.topic, StartPosition(), ranges=[span]
         ) as reader:
-            return [record for batch in reader.batches() for record in batch]
+            found = [record for batch in reader.batches() for record in batch]
+        if found:
+            metrics.offset_holes.inc()
+            log.error(
+                "faust skipped %s[%d] offsets %d..%d; read %d record(s) back, none is lost",
+                hole.topic,
+                hole.partition,
+                hole.start,
+                hole.end - 1,
+                len(found),
+            )
+        else:  # transaction markers or compaction: offsets that hold no record
+            log.debug("%s[%d] offsets %d..%d hold no record", *dataclasses.astuple(hole))
+        return found
 
     async def forget_revoked(_sender: Any, revoked: set[Any], **_kwargs: Any) -> None:
         offsets.forget({(tp.topic, tp.partition) for tp in revoked})
