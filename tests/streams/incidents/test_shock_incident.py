@@ -87,6 +87,7 @@ def test_a_multi_pool_shock_is_one_incident(
         missing = opened.link.replace(opened.incident_id, "no-such-incident")
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(missing, timeout=10)
+        refused.value.close()  # an HTTPError holds the response open
         assert refused.value.code == 404
         assert opened.group == {"chain": "ethereum"} or opened.group.get("chain") == "ethereum"
         shares = [c.share for c in opened.contributors]
