@@ -15,6 +15,7 @@ from typing import Any
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from schemas.errors import DexwatchError
 from streams.batch_chunks import chunks_by_size
 from streams.heap_freezer import HeapFreezer
 from streams.incidents.faust_incidents import install_incidents
@@ -118,7 +119,10 @@ def create_app(
             ]
             holes = offsets.check(consumed)
             if holes:
-                consumed = fill_holes(consumed, holes, read_hole)
+                try:  # in a thread: the direct read blocks, and heartbeats must go on
+                    consumed = await asyncio.to_thread(fill_holes, consumed, holes, read_hole)
+                except DexwatchError as error:
+                    log.error("could not read back skipped records, they are lost: %s", error)
             for chunk in chunks_by_size(consumed):
                 for output in handler.handle_batch(chunk):
                     await output_topics[output.topic].send(key=output.key, value=output.value)

@@ -53,7 +53,9 @@ class WebhookSink(HttpSink):
         clock: Callable[[], float] = time.time,
     ) -> None:
         parts = urlsplit(url)
-        target = f"the webhook at {parts.scheme}://{parts.netloc}{parts.path}"
+        # Host and port only: a URL's user info and path may hold a token.
+        port = f":{parts.port}" if parts.port else ""
+        target = f"the webhook at {parts.scheme}://{parts.hostname}{port}"
         super().__init__(name, session, timeout_s=timeout_s, target=target)
         self._url = url
         self._secret = secret

@@ -119,8 +119,13 @@ def install_incidents(
                 if handled.state is not None:
                     table[key] = handled.state
             except Exception:  # one bad input must not stop every dataset's incidents
+                # The held state may be ahead of the table: start again from the table.
+                runner.discard(key.decode(errors="replace"))
                 log.exception(
-                    "incident input %r of partition %d failed", key, event.message.partition
+                    "incident input %r of partition %d failed and is dropped; the dataset's "
+                    "incidents go on from their last stored state",
+                    key,
+                    event.message.partition,
                 )
 
     app.agent(inputs, name="incidents")(incidents)

@@ -144,6 +144,11 @@ class IncidentRunner:
         """After a rebalance: tick every dataset at once, so new owners pick up their work."""
         self._last_broadcast = None
 
+    def discard(self, dataset: str) -> None:
+        """Drop the held state of `dataset`: the next input starts again from the table (after
+        a failure between changing the state and storing it)."""
+        self._held.pop(dataset, None)
+
     def revoked(self, partitions: set[int]) -> None:
         """Input partitions moved away: their datasets are no longer this worker's."""
         for name, partition in list(self._owned.items()):
