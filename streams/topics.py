@@ -15,9 +15,14 @@ from confluent_kafka.cimpl import NewTopic
 
 from schemas.errors import KafkaSetupError
 
-__all__ = ["ensure_topics"]
+__all__ = ["changelog_topic", "ensure_topics"]
 
 log = logging.getLogger(__name__)
+
+
+def changelog_topic(app_id: str, table: str) -> str:
+    """faust's changelog topic of `table` in app `app_id` (the worker creates these itself)."""
+    return f"{app_id}-{table}-changelog"
 
 
 def ensure_topics(

@@ -11,8 +11,8 @@ from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.settings import WorkerSettings
 from streams.settings_loading import load_settings
-from streams.snapshots.table_names import changelog_topic, snapshot_table_name
-from streams.topics import ensure_topics
+from streams.snapshots.table_names import snapshot_table_name
+from streams.topics import changelog_topic, ensure_topics
 
 __all__ = ["register"]
 

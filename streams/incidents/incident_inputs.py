@@ -17,6 +17,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict
 
 from schemas.metric_event import UtcDatetime
+from streams.topics import changelog_topic
 
 __all__ = [
     "INPUT_HEADER",
@@ -50,7 +51,7 @@ def incident_inputs_topic(app_id: str) -> str:
 
 def incident_state_changelog(app_id: str) -> str:
     """The changelog of the incident state table (faust's name for it)."""
-    return f"{app_id}-{STATE_TABLE}-changelog"
+    return changelog_topic(app_id, STATE_TABLE)
 
 
 def input_headers(kind: InputKind) -> list[tuple[str, bytes]]:

@@ -1,4 +1,4 @@
-"""The names faust gives the snapshot tables and their changelog topics.
+"""The names of the snapshot tables (their changelog topics: `streams.topics.changelog_topic`).
 
 The worker creates the changelog topics itself before faust subscribes: faust ignores a topic
 created as it subscribes until its next metadata refresh (minutes), and a table that sees its
@@ -7,14 +7,9 @@ changelog with 0 partitions refuses every write (`PartitionsMismatch`), stopping
 
 from __future__ import annotations
 
-__all__ = ["changelog_topic", "snapshot_table_name"]
+__all__ = ["snapshot_table_name"]
 
 
 def snapshot_table_name(index: int) -> str:
     """The snapshot table of the worker's `index`-th input topic."""
     return f"model-snapshots-{index}"
-
-
-def changelog_topic(app_id: str, table: str) -> str:
-    """faust's changelog topic of `table` in app `app_id`."""
-    return f"{app_id}-{table}-changelog"

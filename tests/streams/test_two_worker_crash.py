@@ -29,7 +29,8 @@ from confluent_kafka import Message, Producer
 from schemas import AnomalyEvent, DeadLetterRecord, MetricEvent, decode, encode
 from streams.metric_event_handler import snapshot_key
 from streams.snapshots.snapshot_record import decode_record
-from streams.snapshots.table_names import changelog_topic, snapshot_table_name
+from streams.snapshots.table_names import snapshot_table_name
+from streams.topics import changelog_topic
 from tests.kafka_helpers import (
     TopicReader,
     committed_offsets,

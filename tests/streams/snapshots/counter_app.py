@@ -23,6 +23,7 @@ from streams.snapshots import (
     SeriesState,
     SnapshotScheduler,
 )
+from streams.topics import changelog_topic as faust_changelog_topic
 
 __all__ = ["TABLE_NAME", "changelog_topic", "create_counter_app"]
 
@@ -30,7 +31,7 @@ TABLE_NAME = "snapshots"
 
 
 def changelog_topic(app_id: str) -> str:
-    return f"{app_id}-{TABLE_NAME}-changelog"
+    return faust_changelog_topic(app_id, TABLE_NAME)
 
 
 def create_counter_app(
