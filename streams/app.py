@@ -8,7 +8,6 @@ outputs have been handed to the producer, so a crash replays rather than loses.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from typing import Any
 
@@ -95,7 +94,13 @@ def create_app(
                 len(found),
             )
         else:  # transaction markers or compaction: offsets that hold no record
-            log.debug("%s[%d] offsets %d..%d hold no record", *dataclasses.astuple(hole))
+            log.debug(
+                "%s[%d] offsets %d..%d hold no record",
+                hole.topic,
+                hole.partition,
+                hole.start,
+                hole.end - 1,
+            )
         return found
 
     async def forget_revoked(_sender: Any, revoked: set[Any], **_kwargs: Any) -> None:
