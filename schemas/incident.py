@@ -104,6 +104,12 @@ class IncidentEvent(BaseModel):
     contributors: list[IncidentContributor] = Field(
         min_length=1, description="Ranked, largest share first."
     )
+    contributors_total: int | None = Field(
+        default=None,
+        ge=1,
+        description="Series-measures behind the incident, listed or not (at least this many "
+        "once the worker's bound on tracked contributors bit).",
+    )
     anomaly_ids: list[str] = Field(min_length=1, description="Every anomaly behind it so far.")
     feedback: list[IncidentFeedback] = Field(default_factory=list)
     severity_offset: Annotated[int, Field(ge=-100, le=100)] = Field(

@@ -16,6 +16,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from schemas.errors import DexwatchError
 from streams.batch_chunks import chunks_by_size
+from streams.commit_marks import CheckpointBoard
+from streams.commit_marks.committed_marks import read_committed
+from streams.commit_marks.faust_commits import install_commit_marks
 from streams.heap_freezer import HeapFreezer
 from streams.incidents.faust_incidents import install_incidents
 from streams.metric_event_handler import ConsumedRecord, MetricEventHandler
@@ -75,6 +78,7 @@ def create_app(
 
     heap = HeapFreezer()
     offsets = OffsetTracker()
+    board = CheckpointBoard()
 
     def read_hole(hole: OffsetHole) -> list[ConsumedRecord]:
         """A hole's records, read directly (blocking: holes are rare, a few records long)."""
@@ -103,8 +107,39 @@ def create_app(
             )
         return found
 
+    async def resume(partitions: set[tuple[str, int]]) -> None:
+        """Partitions seen for the first time since their assignment: where their committed
+        offset is (holes before the first record are then found too), and its mark."""
+        install_commit_marks(app, board)
+        try:  # in a thread: heartbeats go on
+            committed = await asyncio.to_thread(
+                read_committed, settings.bootstrap_servers, settings.app_id, partitions
+            )
+        except DexwatchError as error:
+            log.error(
+                "%s; reading %s as if nothing was held back: intervals scored before may be "
+                "scored again from part of their records, under the same ids",
+                error,
+                sorted(partitions),
+            )
+            return
+        for where, found in committed.items():
+            offsets.expect(where, found.offset)
+            if found.mark is not None:
+                board.seed(where, found.mark.processed)
+                handler.resume_partition(where, found.mark)
+                log.info(
+                    "%s[%d]: resuming at offset %s; records before %d were handled before",
+                    *where,
+                    found.offset,
+                    found.mark.processed,
+                )
+
     async def forget_revoked(_sender: Any, revoked: set[Any], **_kwargs: Any) -> None:
-        offsets.forget({(tp.topic, tp.partition) for tp in revoked})
+        gone = {(tp.topic, tp.partition) for tp in revoked}
+        offsets.forget(gone)
+        board.forget(gone)
+        handler.release_partitions(gone, holds_none=not board.held)
 
     revocations: Any = app.on_partitions_revoked  # faust's signal types reject async receivers
     revocations.connect(forget_revoked)
@@ -122,7 +157,14 @@ def create_app(
                 )
                 for event in events
             ]
-            holes = offsets.check(consumed)
+            unseen = {(r.topic, r.partition) for r in consumed}.difference(offsets.held)
+            if unseen:
+                await resume(unseen)
+            checked = offsets.check(consumed)
+            if checked.redelivered:
+                metrics.records_redelivered.inc(checked.redelivered)
+                log.debug("dropped %d record(s) delivered again", checked.redelivered)
+            consumed, holes = checked.records, checked.holes
             if holes:
                 try:  # in a thread: the direct read blocks, and heartbeats must go on
                     consumed = await asyncio.to_thread(fill_holes, consumed, holes, read_hole)
@@ -134,6 +176,11 @@ def create_app(
                 for key, topic, partition in handler.touched:
                     if snapshotters[topic].on_event(key, partition):
                         metrics.snapshot_writes.inc()
+                board.publish(
+                    (((r.topic, r.partition), r.offset) for r in chunk),
+                    handler.first_open_offsets(),
+                    handler.watermarks_by_topic(),
+                )
                 await asyncio.sleep(0)  # let the producer send this chunk's outputs now
             heap.after_batch(handler.series_count)
 

@@ -21,6 +21,8 @@ from schemas.dex_transaction import DexTransaction
 from schemas.errors import ConfigError, SchemaError
 from schemas.metric_event import MetricEvent
 from streams.aggregation import ClosedInterval, IntervalAggregator, NoDataInterval, SourcePosition
+from streams.commit_marks.commit_mark import METADATA_LIMIT, CommitMark, encode_mark
+from streams.commit_marks.replay_marks import ReplayMarks, handled_before
 from streams.datasets import DatasetConfig, EventSelector, Rejection, config_hash
 from streams.drift import DriftMetrics
 from streams.metrics import MEASURES_MISMATCH, UNKNOWN_TOPIC, WorkerMetrics, severity_band
@@ -118,6 +120,7 @@ class MetricEventHandler:
         # (snapshot key, topic, partition) of every series scored in the last batch.
         self.touched: list[tuple[str, str, int]] = []
         self._formats: dict[str, type[BaseModel]] = {}
+        self.replay_marks = ReplayMarks()
         for runtime in self.datasets:
             source = runtime.dataset.source
             model = DexTransaction if source.format == "dex_transaction" else MetricEvent
@@ -125,6 +128,8 @@ class MetricEventHandler:
                 raise ConfigError(
                     f"datasets read topic {source.topic!r} as two formats; one topic, one format"
                 )
+
+        _check_mark_size(self.datasets)
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -153,6 +158,50 @@ class MetricEventHandler:
                 if runtime.drift is not None:
                     runtime.drift.forget(series)
 
+    def first_open_offsets(self) -> dict[tuple[str, int], int]:
+        """Per partition, the first record held in any dataset's open interval."""
+        firsts: dict[tuple[str, int], int] = {}
+        for runtime in self.datasets:
+            for where, offset in runtime.aggregator.first_open_offsets().items():
+                if offset < firsts.get(where, offset + 1):
+                    firsts[where] = offset
+        return firsts
+
+    def watermarks_by_topic(self) -> dict[str, dict[str, int]]:
+        """Per input topic, its interval datasets' watermarks (µs; those that have one)."""
+        found: dict[str, dict[str, int]] = {}
+        for runtime in self.datasets:
+            watermark = runtime.aggregator.watermark_us
+            if runtime.dataset.interval_seconds is not None and watermark is not None:
+                found.setdefault(runtime.dataset.source.topic, {})[runtime.dataset.name] = watermark
+        return found
+
+    def resume_partition(self, where: tuple[str, int], mark: CommitMark) -> None:
+        """A partition read again from its committed offset: skip what `mark` says was handled,
+        and let no dataset accept as on time an interval the mark says was scored."""
+        self.replay_marks.install(where, mark)
+        for runtime in self.datasets:
+            watermark = mark.watermarks.get(runtime.dataset.name)
+            if runtime.dataset.source.topic == where[0] and watermark is not None:
+                runtime.aggregator.raise_watermark(watermark)
+
+    def release_partitions(self, partitions: set[tuple[str, int]], *, holds_none: bool) -> None:
+        """Partitions revoked: drop their open intervals (rebuilt by whoever reads them next);
+        `holds_none`: no partition is left, so event time starts again too."""
+        self.replay_marks.forget(partitions)
+        dropped = 0
+        for runtime in self.datasets:
+            dropped += runtime.aggregator.drop_partitions(partitions)
+            if holds_none:
+                runtime.aggregator.reset_watermark()
+        if dropped:
+            self.metrics.open_intervals_dropped.inc(dropped)
+            log.info(
+                "dropped %d open interval(s) of revoked partitions; they are rebuilt from the "
+                "committed offsets",
+                dropped,
+            )
+
     def _owner(self, key: str) -> tuple[DatasetRuntime | None, str]:
         """The dataset runtime a snapshot key belongs to (None: no longer configured), and
         the series key."""
@@ -165,8 +214,10 @@ class MetricEventHandler:
         closed: dict[int, list[ClosedInterval]] = {}
         missing: dict[int, list[NoDataInterval]] = {}
         by_position = {(r.topic, r.partition, r.offset): r for r in records}
+        marks = self.replay_marks
         for record in records:
             self.metrics.events_consumed.inc()
+            mark = marks.mark_for(record.topic, record.partition, record.offset) if marks else None
             model = self._formats.get(record.topic)
             if model is None:  # the agent reads only our topics: say so rather than drop it
                 reason = f"no dataset reads topic {record.topic!r}"
@@ -175,10 +226,13 @@ class MetricEventHandler:
             try:
                 decoded = decode_many(model, record.value)
             except SchemaError as error:
-                outputs.append(self._dead_letter(record, error.kind, error.reason))
+                if mark is None or record.offset >= mark.acked:  # else: dead-lettered before
+                    outputs.append(self._dead_letter(record, error.kind, error.reason))
                 continue
             for element in decoded:
                 refused = element.error
+                if refused is not None and mark is not None and record.offset < mark.acked:
+                    continue
                 if refused is not None:
                     outputs.append(
                         self._dead_letter(record, refused.kind, refused.reason, element.raw)
@@ -186,7 +240,7 @@ class MetricEventHandler:
                     continue
                 event = element.event
                 assert isinstance(event, MetricEvent | DexTransaction)
-                if not self._route(record, event, outputs, closed, missing):
+                if not self._route(record, event, outputs, closed, missing, mark):
                     self.metrics.events_unmatched.inc()
         for index, runtime in enumerate(self.datasets):
             outputs += self._scored(runtime, closed.get(index, []), by_position)
@@ -205,8 +259,10 @@ class MetricEventHandler:
         outputs: list[OutputRecord],
         closed: dict[int, list[ClosedInterval]],
         missing: dict[int, list[NoDataInterval]],
+        mark: CommitMark | None,
     ) -> bool:
-        """Give `event` to every dataset of its topic; False when none selected it."""
+        """Give `event` to every dataset of its topic; False when none selected it.
+        `mark`: the record is read again after a restart or rebalance (see `replay_marks`)."""
         selected = False
         for index, runtime in enumerate(self.datasets):
             if runtime.dataset.source.topic != record.topic:
@@ -216,7 +272,17 @@ class MetricEventHandler:
                 continue
             selected = True
             if isinstance(observation, Rejection):
-                outputs.append(self._rejected(record, runtime, observation))
+                if mark is None or record.offset >= mark.acked:  # else: dead-lettered before
+                    outputs.append(self._rejected(record, runtime, observation))
+                continue
+            if mark is not None and handled_before(
+                mark,
+                record.offset,
+                runtime.dataset.name,
+                runtime.aggregator,
+                observation.event_time,
+            ):
+                self.metrics.events_already_handled.inc()
                 continue
             result = runtime.aggregator.add(
                 observation.series,
@@ -337,3 +403,19 @@ class MetricEventHandler:
             failed_at=datetime.now(UTC),
         )
         return OutputRecord(self.settings.dead_letter_topic, record.key, encode(dead))
+
+
+def _check_mark_size(datasets: Sequence[DatasetRuntime]) -> None:
+    """A commit's mark names every interval dataset of its topic; Kafka caps its size."""
+    names: dict[str, dict[str, int]] = {}
+    for runtime in datasets:
+        if runtime.dataset.interval_seconds is not None:
+            names.setdefault(runtime.dataset.source.topic, {})[runtime.dataset.name] = 2**62
+    for topic, watermarks in names.items():
+        size = len(encode_mark(CommitMark(2**62, 2**62, watermarks)))
+        if size > METADATA_LIMIT:
+            raise ConfigError(
+                f"{len(watermarks)} interval datasets read topic {topic!r}: their commit marks "
+                f"would take {size} bytes, over Kafka's {METADATA_LIMIT}; split them over "
+                "workers (each its own app id) or shorten their names"
+            )

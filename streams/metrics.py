@@ -76,6 +76,24 @@ class WorkerMetrics:
             "read directly, so that no record was lost.",
             registry=self.registry,
         )
+        self.records_redelivered = Counter(
+            "dexwatch_records_redelivered_total",
+            "Records the consumer delivered again within one assignment (faust seeks back to "
+            "the committed offset after its fetcher has begun): dropped, they were handled.",
+            registry=self.registry,
+        )
+        self.events_already_handled = Counter(
+            "dexwatch_events_already_handled_total",
+            "Records read again after a restart or rebalance that had been handled before the "
+            "committed mark (their intervals already scored): skipped.",
+            registry=self.registry,
+        )
+        self.open_intervals_dropped = Counter(
+            "dexwatch_open_intervals_dropped_total",
+            "Open intervals dropped with revoked partitions (their records are read again from "
+            "the held-back committed offset and the intervals rebuilt).",
+            registry=self.registry,
+        )
         self.events_late = Counter(
             "dexwatch_events_late_total",
             "Events that arrived after their interval had closed (also dead-lettered).",
@@ -144,7 +162,7 @@ class WorkerMetrics:
         self.anomalies_suppressed = Counter(
             "dexwatch_anomalies_suppressed_total",
             "Anomalies that did not alert, by reason (below_severity, feedback, unconfirmed, "
-            "cooldown, maintenance).",
+            "cooldown, maintenance, limit).",
             ["dataset", "reason"],
             registry=self.registry,
         )

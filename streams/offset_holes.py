@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from streams.metric_event_handler import ConsumedRecord
 
-__all__ = ["OffsetHole", "OffsetTracker", "fill_holes"]
+__all__ = ["CheckedBatch", "OffsetHole", "OffsetTracker", "fill_holes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,26 +29,53 @@ class OffsetHole:
     end: int
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedBatch:
+    """A batch's records less re-deliveries; holes as (index in `records` of the record
+    after the hole, hole)."""
+
+    records: list[ConsumedRecord]
+    holes: list[tuple[int, OffsetHole]]
+    redelivered: int
+
+
 class OffsetTracker:
     """The next offset expected per partition held, from the records the agent handled."""
 
     def __init__(self) -> None:
         self._next: dict[tuple[str, int], int] = {}
 
-    def check(self, records: Sequence[ConsumedRecord]) -> list[tuple[int, OffsetHole]]:
-        """Holes before records of this batch: (index of the record after the hole, hole).
-        Records at or before an offset already handled (a re-delivery) pass unremarked."""
+    def check(self, records: Sequence[ConsumedRecord]) -> CheckedBatch:
+        """The batch without re-deliveries (records at or before an offset already handled
+        in this assignment: faust seeks back to the committed offset on start-up after its
+        fetcher has already begun, and handling them twice would count them twice in an
+        open interval), and the holes before the records kept."""
+        kept: list[ConsumedRecord] = []
         found: list[tuple[int, OffsetHole]] = []
-        for index, record in enumerate(records):
+        expected_next = self._next
+        for record in records:
             where = (record.topic, record.partition)
-            expected = self._next.get(where)
-            if expected is not None and record.offset > expected:
-                found.append(
-                    (index, OffsetHole(record.topic, record.partition, expected, record.offset))
-                )
-            if expected is None or record.offset >= expected:
-                self._next[where] = record.offset + 1
-        return found
+            expected = expected_next.get(where)
+            if expected is not None:
+                if record.offset < expected:
+                    continue
+                if record.offset > expected:
+                    hole = OffsetHole(record.topic, record.partition, expected, record.offset)
+                    found.append((len(kept), hole))
+            expected_next[where] = record.offset + 1
+            kept.append(record)
+        return CheckedBatch(kept, found, len(records) - len(kept))
+
+    @property
+    def held(self) -> Collection[tuple[str, int]]:
+        """The partitions with an expected offset."""
+        return self._next.keys()
+
+    def expect(self, where: tuple[str, int], offset: int | None) -> None:
+        """A partition just assigned: its first record should be `offset`, the committed one
+        (None: nothing committed, any first record is fine)."""
+        if offset is not None:
+            self._next.setdefault(where, offset)
 
     def forget(self, partitions: Collection[tuple[str, int]]) -> None:
         """Partitions no longer held: whoever gets them starts from the committed offset."""

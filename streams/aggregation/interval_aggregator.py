@@ -29,6 +29,7 @@ from streams.aggregation.interval_outputs import (
     OffsetRange,
     SourcePosition,
 )
+from streams.aggregation.open_offsets import OpenOffsets, Partition
 from streams.aggregation.series_tracker import SeriesRecord, SeriesTracker, from_micros
 from streams.datasets.dataset_config import DatasetConfig
 from streams.datasets.measure_spec import Aggregation
@@ -74,6 +75,7 @@ class IntervalAggregator:
             dataset.no_data_max_consecutive if dataset.no_data else None,
         )
         self._open: dict[int, dict[str, IntervalBucket]] = {}
+        self._open_offsets = OpenOffsets()
         self._max_time_us: int | None = None
         self._closed_until_us: int | None = None
         self.counts = AggregatorCounts()
@@ -126,10 +128,60 @@ class IntervalAggregator:
             bucket = buckets[series] = IntervalBucket()
         assert self._layout is not None  # '*' measures are only valid with interval 'none'
         bucket.add(self._layout, values, time_us, position)
+        self._open_offsets.add(start, (position.topic, position.partition), position.offset)
         if self._max_time_us is None or time_us > self._max_time_us:
             self._max_time_us = time_us
             return AddResult(emitted=self._close_until(self._horizon(time_us, step)))
         return AddResult()
+
+    @property
+    def watermark_us(self) -> int | None:
+        """`watermark` in microseconds since the epoch."""
+        return self._closed_until_us
+
+    def first_open_offsets(self) -> dict[Partition, int]:
+        """Per partition, the lowest offset of a record held in an open interval."""
+        return self._open_offsets.firsts()
+
+    def is_closed(self, event_time: datetime, watermark_us: int | None) -> bool:
+        """Whether the interval of `event_time` had closed by `watermark_us` (interval `none`:
+        every event is its own closed interval)."""
+        if self._step_us is None:
+            return True
+        if watermark_us is None:
+            return False
+        time_us = (event_time - _EPOCH) // _MICROSECOND
+        return time_us - time_us % self._step_us + self._step_us <= watermark_us
+
+    def raise_watermark(self, watermark_us: int) -> None:
+        """Treat every interval ending by `watermark_us` as closed (already scored elsewhere:
+        a committed mark says so); a lower watermark than the current one changes nothing."""
+        if self._closed_until_us is None or watermark_us > self._closed_until_us:
+            self._closed_until_us = watermark_us
+
+    def drop_partitions(self, partitions: set[Partition]) -> int:
+        """Forget the open intervals holding records of `partitions` (revoked: they are read
+        again from the committed offset, by this worker or another); the buckets dropped."""
+        dropped = 0
+        for start in list(self._open):
+            buckets = self._open[start]
+            for series in [s for s, b in buckets.items() if partitions.intersection(b.offsets)]:
+                del buckets[series]
+                dropped += 1
+            if not buckets:
+                del self._open[start]
+        self._open_offsets.rebuild(
+            (start, where, span[0])
+            for start, buckets in self._open.items()
+            for bucket in buckets.values()
+            for where, span in bucket.offsets.items()
+        )
+        return dropped
+
+    def reset_watermark(self) -> None:
+        """Start event time again (every partition was revoked): re-read records rebuild their
+        intervals instead of being found late, and committed marks raise it again."""
+        self._closed_until_us = self._max_time_us = None
 
     def advance(self, event_time: datetime) -> list[Emitted]:
         """Move event time on without an event (e.g. a quiet stream's clock): what closed."""
@@ -196,6 +248,8 @@ class IntervalAggregator:
             aggregator._open.setdefault(item.start_us, {})[item.series] = IntervalBucket.restore(
                 aggregator._layout or {}, item.event_count, item.measures, item.offsets
             )
+            for topic, partition, first, _last in item.offsets:
+                aggregator._open_offsets.add(item.start_us, (topic, partition), first)
         return aggregator
 
     def _single(
@@ -246,6 +300,7 @@ class IntervalAggregator:
         assert self._layout is not None
         emitted: list[Emitted] = []
         for start in sorted(start for start in self._open if start + step <= horizon_us):
+            self._open_offsets.close(start)
             for series, bucket in sorted(self._open.pop(start).items()):
                 emitted += self._tracker.had_data(series, start)
                 dimensions = self._tracker.records[series].dimensions

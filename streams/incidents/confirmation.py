@@ -1,7 +1,8 @@
 """N-of-M confirmation: a series alerts only when N of its last M windows were anomalous.
 
 Windows are numbered in event time (window start // window length), so missing ones count as
-normal. Each series keeps at most its last M anomalous window numbers.
+normal. Each series keeps at most its last M anomalous window numbers, and `bound` keeps at
+most a given number of series (the least recently anomalous are forgotten first).
 """
 
 from __future__ import annotations
@@ -35,3 +36,14 @@ class Confirmation:
                 self.windows[series] = kept
             else:
                 del self.windows[series]
+
+    def bound(self, limit: int) -> int:
+        """Keep the `limit` most recently anomalous series; how many were forgotten."""
+        excess = len(self.windows) - limit
+        if excess <= 0:
+            return 0
+        # Least recent first; the key breaks ties so that a replay forgets the same ones.
+        oldest = sorted(self.windows, key=lambda series: (self.windows[series][-1], series))
+        for series in oldest[:excess]:
+            del self.windows[series]
+        return excess

@@ -14,7 +14,7 @@ from schemas.anomaly_event import AnomalyEvent
 from schemas.incident import IncidentContributor
 from streams.incidents.incident_state import ContributorRecord
 
-__all__ = ["contributors_of", "keep_strongest", "ranked"]
+__all__ = ["anomaly_strength", "contributors_of", "keep_strongest", "ranked"]
 
 
 def contributors_of(anomaly: AnomalyEvent) -> list[ContributorRecord]:
@@ -40,6 +40,13 @@ def contributors_of(anomaly: AnomalyEvent) -> list[ContributorRecord]:
         )
         for move in anomaly.measures
     ]
+
+
+def anomaly_strength(anomaly: AnomalyEvent) -> tuple[int, float]:
+    """How much a whole anomaly matters when room is short: its severity, then its largest move
+    (in band widths; a no-data signal counts one)."""
+    moves = (abs(move.deviation) for move in anomaly.measures)
+    return anomaly.severity, max(moves, default=1.0)
 
 
 def _rank_key(record: ContributorRecord) -> tuple[float, int, str, str]:

@@ -2,6 +2,7 @@
 
 'not relevant' adds `step`, 'relevant' takes it off; the offset stays within +/-`max_offset`
 and halves every `half_life` of event time, so a verdict's effect is bounded and wears off.
+`bound` keeps at most a given number of offsets (the oldest verdicts are forgotten first).
 """
 
 from __future__ import annotations
@@ -47,3 +48,13 @@ class FeedbackBook:
         for target in list(self.offsets):
             if abs(self.offset(target, at)) < _NEGLIGIBLE:
                 del self.offsets[target]
+
+    def bound(self, limit: int) -> int:
+        """Keep the offsets of the `limit` most recent verdicts; how many were forgotten."""
+        excess = len(self.offsets) - limit
+        if excess <= 0:
+            return 0
+        oldest = sorted(self.offsets, key=lambda target: (self.offsets[target].as_of, target))
+        for target in oldest[:excess]:
+            del self.offsets[target]
+        return excess

@@ -13,11 +13,15 @@ severity with the feedback offset, N-of-M confirmation), its anomalies are group
 open incidents (a shared relation value joins them) into updates of those incidents or new
 ones (unless in cooldown); incidents quiet for `resolve_after` in event time are resolved; and
 every changed incident is sent as one new version, unless the dataset's clock is in a
-maintenance window (then it waits). Everything it keeps is in `state` (`AlertState`).
+maintenance window (then it waits). Everything it keeps is in `state` (`AlertState`),
+within `IncidentLimits`: what a bound drops is counted in `BookResult.limited` (and, for
+anomalies that can no longer alert, in `suppressed` as `limit`), never dropped silently.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,10 +34,11 @@ from streams.datasets.config_hash import incident_config_hash
 from streams.datasets.dataset_config import DatasetConfig
 from streams.datasets.maintenance_window import in_maintenance
 from streams.incidents.confirmation import Confirmation
-from streams.incidents.contributors import contributors_of, keep_strongest
+from streams.incidents.contributors import anomaly_strength, contributors_of, keep_strongest
 from streams.incidents.feedback_book import FeedbackBook
 from streams.incidents.grouping import connected, shared_group
 from streams.incidents.incident_building import incident_event
+from streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits, LimitName
 from streams.incidents.incident_state import (
     AlertState,
     ContributorRecord,
@@ -45,18 +50,20 @@ from streams.incidents.relations import Relation, relation_values
 
 __all__ = ["SUPPRESSION_REASONS", "BookResult", "IncidentBook"]
 
-# Why an anomaly did not alert: a closed set (a metric label).
-SUPPRESSION_REASONS = ("below_severity", "feedback", "unconfirmed", "cooldown", "maintenance")
-
-# Bounds on what one dataset's state holds (it is one table record).
-MAX_TRACKED_CONTRIBUTORS = 200
-MAX_ANOMALY_IDS = 1000
-MAX_FEEDBACK_PER_INCIDENT = 50
-MAX_RESOLVED_KEPT = 50
-MAX_FEEDBACK_IDS = 500
-RESOLVED_KEPT_FOR = timedelta(days=1)  # event time (or the cooldown, when longer)
+# Why an anomaly did not alert: a closed set (a metric label). `limit`: a bound of the state
+# (incident_limits.py) left no room for it.
+SUPPRESSION_REASONS = (
+    "below_severity",
+    "feedback",
+    "unconfirmed",
+    "cooldown",
+    "maintenance",
+    "limit",
+)
 
 _Admitted = tuple[AnomalyEvent, list[ContributorRecord]]
+# A pending anomaly in the heap of the weakest: (strength, window start, arrival, it, window).
+_Waiting = tuple[tuple[int, float], datetime, int, AnomalyEvent, PendingWindow]
 
 
 @dataclass
@@ -68,11 +75,18 @@ class BookResult:
     opened: int = 0
     resolved: int = 0
     feedback: list[FeedbackVerdict] = field(default_factory=list)
+    limited: Counter[LimitName] = field(default_factory=Counter)  # what each bound dropped
 
 
 class IncidentBook:
-    def __init__(self, dataset: DatasetConfig, state: AlertState | None = None) -> None:
+    def __init__(
+        self,
+        dataset: DatasetConfig,
+        state: AlertState | None = None,
+        limits: IncidentLimits = DEFAULT_LIMITS,
+    ) -> None:
         self.dataset = dataset
+        self.limits = limits
         self.alerting = alerting = dataset.alerting
         self.state = state if state is not None else AlertState(dataset=dataset.name)
         self.config_hash = incident_config_hash(dataset)
@@ -92,6 +106,10 @@ class IncidentBook:
             *(i for record in self.state.incidents for i in record.anomaly_ids),
             *(a.anomaly_id for window in self.state.pending for a in window.anomalies),
         }
+        # The pending anomalies, weakest first, once the pending bound is reached (None: not
+        # built since the pending windows last changed otherwise).
+        self._weakest: list[_Waiting] | None = None
+        self._arrivals = itertools.count()  # ties in `_weakest`: first come, first dropped
         self._result = BookResult()
 
     # -- inputs ----------------------------------------------------------------------------
@@ -100,15 +118,21 @@ class IncidentBook:
         """Hold `anomaly` in its window until `group_wait` has passed (repeats are dropped)."""
         if anomaly.dataset != self.dataset.name or anomaly.anomaly_id in self._seen:
             return
-        self._seen.add(anomaly.anomaly_id)
         self._move_clock(anomaly.interval_end)
+        if not self._room_for(anomaly):
+            return
+        self._seen.add(anomaly.anomaly_id)
+        # What the book never reads is left out, so that a long explanation or many source
+        # offsets do not fill the state (the anomalies topic keeps the whole event).
+        anomaly = anomaly.model_copy(update={"explanation": "", "source_offsets": []})
         start = self._window_start(anomaly.interval_start)
-        for window in self.state.pending:
-            if window.start == start:
-                window.anomalies.append(anomaly)
-                return
-        pending = PendingWindow(start=start, first_arrival=now, anomalies=[anomaly])
-        self.state.pending.append(pending)
+        window = next((w for w in self.state.pending if w.start == start), None)
+        if window is None:
+            window = PendingWindow(start=start, first_arrival=now, anomalies=[])
+            self.state.pending.append(window)
+        window.anomalies.append(anomaly)
+        if self._weakest is not None:
+            heapq.heappush(self._weakest, self._waiting(anomaly, window))
 
     def add_feedback(self, feedback: FeedbackEvent) -> None:
         """Move its targets' offsets now (event time: the dataset's clock) and note it on the
@@ -116,18 +140,19 @@ class IncidentBook:
         if feedback.dataset != self.dataset.name or feedback.feedback_id in self.state.feedback_ids:
             return
         self.state.feedback_ids = [*self.state.feedback_ids, feedback.feedback_id][
-            -MAX_FEEDBACK_IDS:
+            -self.limits.max_feedback_ids :
         ]
         at = self.state.clock or feedback.given_at
         for target in feedback.targets:
             self.feedback.apply(feedback.verdict, target_key(target.series, target.measure), at)
+        self._limited("feedback_offsets", self.feedback.bound(self.limits.max_feedback_offsets))
         self._result.feedback.append(feedback.verdict)
         record = self._incident(feedback.incident_id)
         if record is not None:
             verdict = IncidentFeedback(
                 verdict=feedback.verdict, note=feedback.note, given_at=feedback.given_at
             )
-            record.feedback = [*record.feedback, verdict][-MAX_FEEDBACK_PER_INCIDENT:]
+            record.feedback = [*record.feedback, verdict][-self.limits.max_feedback_per_incident :]
             record.dirty = True
 
     def observe_watermark(self, watermark: datetime | None) -> None:
@@ -142,6 +167,7 @@ class IncidentBook:
             (w for w in self.state.pending if now - w.first_arrival >= wait),
             key=lambda window: window.start,
         )
+        self._weakest = None
         for window in due:
             self.state.pending.remove(window)
             self._resolve_until(window.start)
@@ -185,6 +211,8 @@ class IncidentBook:
                 self._result.suppressed[reason] += 1
             else:
                 admitted.append((anomaly, passing))
+        limit = self.limits.max_confirmation_series
+        self._limited("confirmation_series", self.confirmation.bound(limit))
         if admitted:
             self._group(window.start, admitted, now)
         held = {i for record in self.state.incidents for i in record.anomaly_ids}
@@ -209,6 +237,7 @@ class IncidentBook:
             for anomaly, _ in admitted
         ]
         held = len(open_incidents)
+        fresh: list[list[_Admitted]] = []
         for members in connected(relations):
             joined = [admitted[index - held] for index in members if index >= held]
             if not joined:
@@ -218,7 +247,17 @@ class IncidentBook:
                 oldest = min(incidents, key=lambda r: (r.first_interval_start, r.incident_id))
                 self._merge(oldest, joined, now)
             else:
+                fresh.append(joined)
+        room = self.limits.max_open_incidents - self.open_count
+        if len(fresh) > room:
+            # Not room for every new incident: the strongest groups first, the rest dropped.
+            fresh.sort(key=lambda joined: max(anomaly_strength(a) for a, _ in joined), reverse=True)
+        for joined in fresh:
+            if self.open_count < self.limits.max_open_incidents:
                 self._open(start, joined, now)
+            else:
+                self._result.suppressed["limit"] += len(joined)
+                self._limited("open_incidents", len(joined))
 
     def _screen(
         self, anomaly: AnomalyEvent, at: datetime
@@ -249,20 +288,20 @@ class IncidentBook:
             if existing.is_open:
                 self._merge(existing, joined, now)
             return
-        self.state.incidents.append(
-            IncidentRecord(
-                incident_id=new_id,
-                group_key=group_key,
-                first_interval_start=min(a.interval_start for a, _ in joined),
-                interval_start=max(a.interval_start for a, _ in joined),
-                interval_end=max(a.interval_end for a, _ in joined),
-                last_arrival=now,
-                contributors=keep_strongest(
-                    [], (r for _, records in joined for r in records), MAX_TRACKED_CONTRIBUTORS
-                ),
-                anomaly_ids=[anomaly.anomaly_id for anomaly, _ in joined][:MAX_ANOMALY_IDS],
-            )
+        record = IncidentRecord(
+            incident_id=new_id,
+            group_key=group_key,
+            first_interval_start=min(a.interval_start for a, _ in joined),
+            interval_start=max(a.interval_start for a, _ in joined),
+            interval_end=max(a.interval_end for a, _ in joined),
+            last_arrival=now,
+            contributors=[],
+            anomaly_ids=[anomaly.anomaly_id for anomaly, _ in joined][
+                : self.limits.max_anomaly_ids
+            ],
         )
+        self._add_contributors(record, joined)
+        self.state.incidents.append(record)
         self._result.opened += 1
 
     def _cooling(self, start: datetime, group_key: str, series: set[str]) -> bool:
@@ -277,14 +316,10 @@ class IncidentBook:
         )
 
     def _merge(self, record: IncidentRecord, joined: list[_Admitted], now: float) -> None:
-        record.contributors = keep_strongest(
-            record.contributors,
-            (r for _, records in joined for r in records),
-            MAX_TRACKED_CONTRIBUTORS,
-        )
+        self._add_contributors(record, joined)
         ids = dict.fromkeys(record.anomaly_ids)
         ids.update(dict.fromkeys(anomaly.anomaly_id for anomaly, _ in joined))
-        record.anomaly_ids = list(ids)[:MAX_ANOMALY_IDS]
+        record.anomaly_ids = list(ids)[: self.limits.max_anomaly_ids]
         record.first_interval_start = min(
             record.first_interval_start, *(a.interval_start for a, _ in joined)
         )
@@ -292,6 +327,17 @@ class IncidentBook:
         record.interval_end = max(record.interval_end, *(a.interval_end for a, _ in joined))
         record.last_arrival = now
         record.dirty = True
+
+    def _add_contributors(self, record: IncidentRecord, joined: list[_Admitted]) -> None:
+        """Keep the strongest contributors (at most `max_tracked_contributors`) and count all."""
+        new = [contributor for _, records in joined for contributor in records]
+        targets = {c.target for c in record.contributors} | {c.target for c in new}
+        limit = self.limits.max_tracked_contributors
+        record.contributors = keep_strongest(record.contributors, new, limit)
+        # Exact while everything is tracked; past the bound, the most seen at once (a series
+        # dropped earlier and back now must not count twice).
+        record.contributor_count = max(record.contributor_count, len(targets))
+        self._limited("contributors", len(targets) - len(record.contributors))
 
     # -- resolution, sending, pruning ------------------------------------------------------
 
@@ -341,7 +387,7 @@ class IncidentBook:
         clock = self.state.clock
         if clock is None:
             return
-        kept_for = max(RESOLVED_KEPT_FOR, self._cooldown)
+        kept_for = max(self.limits.resolved_kept_for, self._cooldown)
         resolved = [
             record
             for record in self.state.incidents
@@ -351,7 +397,7 @@ class IncidentBook:
         dropped = {
             record.incident_id
             for index, record in enumerate(resolved)
-            if index < len(resolved) - MAX_RESOLVED_KEPT
+            if index < len(resolved) - self.limits.max_resolved_kept
             or (record.resolved_at is not None and record.resolved_at + kept_for < clock)
         }
         if dropped:
@@ -363,6 +409,35 @@ class IncidentBook:
             ]
         self.confirmation.forget_before(int(clock.timestamp()) // self._window_s)
         self.feedback.forget_negligible(clock)
+
+    # -- bounds ----------------------------------------------------------------------------
+
+    def _room_for(self, anomaly: AnomalyEvent) -> bool:
+        """Whether `anomaly` may wait in a pending window: yes while there is room; when full,
+        only if it is stronger than the weakest one waiting, which then makes way for it."""
+        if sum(len(w.anomalies) for w in self.state.pending) < self.limits.max_pending_anomalies:
+            return True
+        self._result.suppressed["limit"] += 1
+        self._limited("pending_anomalies", 1)
+        if self._weakest is None:  # a heap: a burst must not cost a scan per anomaly
+            self._weakest = [self._waiting(a, w) for w in self.state.pending for a in w.anomalies]
+            heapq.heapify(self._weakest)
+        if anomaly_strength(anomaly) <= self._weakest[0][0]:
+            return False  # no stronger than any waiting: it is the one dropped
+        *_, weakest, window = heapq.heappop(self._weakest)
+        window.anomalies = [a for a in window.anomalies if a is not weakest]
+        if not window.anomalies:
+            self.state.pending.remove(window)
+        self._seen.discard(weakest.anomaly_id)
+        return True
+
+    def _waiting(self, anomaly: AnomalyEvent, window: PendingWindow) -> _Waiting:
+        # Equal strength: the oldest window's first, then the first to arrive.
+        return anomaly_strength(anomaly), window.start, next(self._arrivals), anomaly, window
+
+    def _limited(self, limit: LimitName, dropped: int) -> None:
+        if dropped > 0:
+            self._result.limited[limit] += dropped
 
     # -- helpers ---------------------------------------------------------------------------
 

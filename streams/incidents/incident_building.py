@@ -18,17 +18,20 @@ NO_DATA = "no data"
 
 
 def incident_title(record: IncidentRecord, group: dict[str, str]) -> str:
-    """E.g. `3 series: tvl_usd, price, volume_usd (chain=ethereum)`."""
+    """E.g. `3 series: tvl_usd, price, volume_usd (chain=ethereum)`; `200+ series: ...` when
+    more contributed than the incident tracks."""
     measures = list(dict.fromkeys(c.measure or NO_DATA for c in record.contributors))
     named = ", ".join(measures[:_MEASURES_NAMED])
     if len(measures) > _MEASURES_NAMED:
         named += f" +{len(measures) - _MEASURES_NAMED} more"
     series = record.series
-    if len(series) == 1:
+    # Past the bound on tracked contributors, more series moved than it holds: "200+ series".
+    more = "+" if record.contributor_count > len(record.contributors) else ""
+    if len(series) == 1 and not more:
         title = f"{next(iter(series))}: {named}"
     else:
         where = ",".join(f"{name}={value}" for name, value in group.items())
-        title = f"{len(series)} series: {named}" + (f" ({where})" if where else "")
+        title = f"{len(series)}{more} series: {named}" + (f" ({where})" if where else "")
     return title if len(title) <= _TITLE_LIMIT else title[: _TITLE_LIMIT - 3] + "..."
 
 
@@ -57,6 +60,7 @@ def incident_event(
         interval_end=record.interval_end,
         resolved_at=record.resolved_at if status == "resolved" else None,
         contributors=ranked(record.contributors, alerting.max_contributors),
+        contributors_total=max(record.contributor_count, len(record.contributors)),
         anomaly_ids=record.anomaly_ids,
         feedback=record.feedback,
         severity_offset=max(-100, min(100, round(offset))),

@@ -6,7 +6,9 @@ returns; the timer asks it which datasets to tick. A book stays in memory betwee
 the stored state is the one it last returned (a rebalance that brought other state in is
 noticed by the bytes differing). A state is returned for writing only when more than its clock
 changed: the clock comes back with the next tick, and every table write is a changelog record
-(and, written just before a rebalance, a standby partition to read during it).
+(and, written just before a rebalance, a standby partition to read during it). A state over
+`max_state_bytes` is shed until it fits (`state_budget.py`) before it is returned: the broker
+would refuse it, and the write must happen.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from schemas.incident import INCIDENT_STATUSES, IncidentEvent
 from streams.datasets.dataset_config import DatasetConfig
 from streams.incidents.incident_book import SUPPRESSION_REASONS, IncidentBook
 from streams.incidents.incident_inputs import InputKind, Tick
+from streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits, LimitName
 from streams.incidents.incident_state import AlertState, decode_state, encode_state
+from streams.incidents.limit_reports import LimitReports
+from streams.incidents.state_budget import fit_state
 from streams.metrics import WorkerMetrics
 
 __all__ = ["BROADCAST_S", "Handled", "IncidentRunner"]
@@ -53,9 +58,16 @@ def _signature(state: AlertState) -> bytes:
 
 
 class IncidentRunner:
-    def __init__(self, datasets: Sequence[DatasetConfig], metrics: WorkerMetrics) -> None:
+    def __init__(
+        self,
+        datasets: Sequence[DatasetConfig],
+        metrics: WorkerMetrics,
+        limits: IncidentLimits = DEFAULT_LIMITS,
+    ) -> None:
         self.datasets = {d.name: d for d in datasets if d.alerting.enabled}
         self.metrics = metrics
+        self.limits = limits
+        self.limit_reports = LimitReports(metrics.registry, limits, self.datasets)
         self._held: dict[str, _Held] = {}
         self._owned: dict[str, int] = {}  # dataset -> input partition, last seen here
         self._attention: set[str] = set()  # owned datasets with something due in time
@@ -100,6 +112,7 @@ class IncidentRunner:
             self.metrics.anomalies_suppressed.labels(dataset=dataset, reason=reason).inc(count)
         for verdict in result.feedback:
             self.metrics.feedback_applied.labels(dataset=dataset, verdict=verdict).inc()
+        self.limit_reports.report(dataset, result.limited, now)
         for event in result.events:
             self.metrics.incident_events.labels(dataset=dataset, status=event.status).inc()
             log.info(
@@ -120,7 +133,11 @@ class IncidentRunner:
         signature = _signature(book.state)
         if signature == held.signature:
             return Handled(result.events, None)
-        held.stored, held.signature = encode_state(book.state), signature
+        payload = encode_state(book.state)
+        if len(payload) > self.limits.max_state_bytes:
+            payload = self._shed(held, now)
+            signature = _signature(held.book.state)
+        held.stored, held.signature = payload, signature
         return Handled(result.events, held.stored)
 
     def due_ticks(
@@ -158,22 +175,36 @@ class IncidentRunner:
                 self._held.pop(name, None)
                 self.metrics.incidents_open.labels(dataset=name).set(0)
 
+    def _shed(self, held: _Held, now: float) -> bytes:
+        """The held state, shed to fit `max_state_bytes`, and reported."""
+        config = held.book.dataset
+        state = held.book.state
+        fitted = fit_state(state, self.limits.max_state_bytes, config.alerting.max_contributors)
+        # A new book over the shed state: what it derives from the state (the ids it holds,
+        # the weakest pending anomaly) must not remember what was shed.
+        held.book = IncidentBook(config, state, self.limits)
+        dropped = fitted.shed["pending_anomalies"]
+        self.metrics.anomalies_suppressed.labels(dataset=config.name, reason="limit").inc(dropped)
+        shed: dict[LimitName, int] = {"state_size": fitted.shed.total()}
+        self.limit_reports.report(config.name, shed, now, fitted.shed)
+        return fitted.payload
+
     def _hold(self, config: DatasetConfig, stored: bytes | None) -> _Held:
         held = self._held.get(config.name)
         if held is None or held.stored != stored:
             book = self._book(config, stored)
             # An unreadable stored state gets no signature: the fresh one replaces it.
             signature = _signature(book.state) if book is not None else b""
-            book = book or IncidentBook(config)
+            book = book or IncidentBook(config, limits=self.limits)
             held = self._held[config.name] = _Held(stored, book, signature)
         return held
 
     def _book(self, config: DatasetConfig, stored: bytes | None) -> IncidentBook | None:
         """The book of `stored` (a new one for None); None when it cannot be read."""
         if stored is None:
-            return IncidentBook(config)
+            return IncidentBook(config, limits=self.limits)
         try:
-            return IncidentBook(config, decode_state(stored))
+            return IncidentBook(config, decode_state(stored), self.limits)
         except StateFormatError as error:
             log.error(
                 "dataset %s: unreadable incident state, starting afresh: %s", config.name, error

@@ -85,6 +85,12 @@ class IncidentRecord(_State):
     )
     resolved_at: UtcDatetime | None = None
     contributors: list[ContributorRecord]
+    contributor_count: int = Field(
+        default=0,
+        description="Series-measures that contributed, tracked or not (the tracked ones are "
+        "bounded); exact while under the bound, then the most seen at once. 0: not counted "
+        "(a state written before the bound; read as the tracked ones).",
+    )
     anomaly_ids: list[str]
     feedback: list[IncidentFeedback] = Field(default_factory=list)
     dirty: bool = Field(default=True, description="Changed since the last version sent.")

@@ -14,19 +14,35 @@ def record(partition: int, offset: int, topic: str = "metrics") -> ConsumedRecor
     return ConsumedRecord(topic, partition, offset, None, f"{partition}@{offset}".encode())
 
 
-def test_a_skipped_offset_is_a_hole_and_redeliveries_are_not() -> None:
+def _offsets(records: list[ConsumedRecord]) -> list[tuple[int, int]]:
+    return [(r.partition, r.offset) for r in records]
+
+
+def test_a_skipped_offset_is_a_hole_and_redeliveries_are_dropped() -> None:
     tracker = OffsetTracker()
-    assert tracker.check([record(0, 5), record(0, 6), record(1, 9)]) == []  # first sight
+    first = tracker.check([record(0, 5), record(0, 6), record(1, 9)])  # first sight
+    assert (first.holes, first.redelivered) == ([], 0)
     batch = [record(0, 7), record(0, 9), record(1, 10), record(0, 4), record(0, 10)]
-    assert tracker.check(batch) == [(1, OffsetHole("metrics", 0, 8, 9))]
-    assert tracker.check([record(0, 3), record(0, 11)]) == []  # a seek back: read again
+    checked = tracker.check(batch)
+    assert checked.holes == [(1, OffsetHole("metrics", 0, 8, 9))]
+    assert _offsets(checked.records) == [(0, 7), (0, 9), (1, 10), (0, 10)]
+    again = tracker.check([record(0, 3), record(0, 10), record(0, 11)])  # a seek back
+    assert (_offsets(again.records), again.holes, again.redelivered) == ([(0, 11)], [], 2)
+
+
+def test_an_assigned_partition_expects_its_committed_offset() -> None:
+    tracker = OffsetTracker()
+    tracker.expect(("metrics", 0), 40)
+    tracker.expect(("metrics", 1), None)  # nothing committed: any first record is fine
+    checked = tracker.check([record(0, 42), record(1, 7)])
+    assert checked.holes == [(0, OffsetHole("metrics", 0, 40, 42))]
 
 
 def test_a_forgotten_partition_starts_afresh() -> None:
     tracker = OffsetTracker()
     tracker.check([record(0, 5)])
     tracker.forget([("metrics", 0)])
-    assert tracker.check([record(0, 50)]) == []
+    assert tracker.check([record(0, 50)]).holes == []
 
 
 def test_holes_are_filled_in_place_with_only_their_own_offsets() -> None:
@@ -74,7 +90,7 @@ def test_a_hole_is_read_back_from_the_broker(
     batch = [record(1, 2, topic), record(1, 6, topic)]
     tracker = OffsetTracker()
     tracker.check([record(1, 1, topic)])
-    holes = tracker.check(batch)
+    holes = tracker.check(batch).holes
     assert holes == [(1, OffsetHole(topic, 1, 3, 6))]
     filled = fill_holes(batch, holes, lambda _hole: read)
     assert [r.offset for r in filled] == [2, 3, 4, 5, 6]

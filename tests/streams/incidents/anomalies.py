@@ -1,14 +1,23 @@
-"""Anomaly events as the worker makes them, for the incident tests."""
+"""Anomaly events as the worker makes them, and verdicts on incidents, for the incident tests."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from schemas import AnomalyEvent, MeasureContribution, anomaly_id
+from schemas import (
+    AnomalyEvent,
+    FeedbackEvent,
+    FeedbackTarget,
+    IncidentEvent,
+    MeasureContribution,
+    anomaly_id,
+    feedback_id,
+)
+from schemas.feedback import FeedbackVerdict
 from schemas.metric_event import series_key
 
-__all__ = ["START", "STEP", "anomaly", "pool"]
+__all__ = ["START", "STEP", "anomaly", "feedback_on", "pool"]
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 STEP = timedelta(minutes=5)
@@ -57,4 +66,22 @@ def anomaly(
         config_hash="test",
         model_snapshot_version=0,
         source_offsets=[],
+    )
+
+
+def feedback_on(
+    incident: IncidentEvent,
+    said: FeedbackVerdict,
+    given_at: datetime = START,
+    note: str | None = None,
+) -> FeedbackEvent:
+    """A verdict on `incident`, aimed at its contributors, as `dexwatch feedback` sends it."""
+    return FeedbackEvent(
+        feedback_id=feedback_id(incident.incident_id, said, given_at.isoformat()),
+        incident_id=incident.incident_id,
+        dataset=incident.dataset,
+        verdict=said,
+        targets=[FeedbackTarget(series=c.series, measure=c.measure) for c in incident.contributors],
+        given_at=given_at,
+        note=note,
     )

@@ -8,6 +8,7 @@ from typing import Any
 from schemas import AnomalyEvent
 from streams.datasets import DatasetConfig
 from streams.incidents.incident_book import BookResult, IncidentBook
+from streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits
 
 __all__ = ["dataset", "judged", "make_book"]
 
@@ -30,8 +31,10 @@ def dataset(interval: str = "5m", **alerting: Any) -> DatasetConfig:
     )
 
 
-def make_book(interval: str = "5m", **alerting: Any) -> IncidentBook:
-    return IncidentBook(dataset(interval, **alerting))
+def make_book(
+    interval: str = "5m", limits: IncidentLimits = DEFAULT_LIMITS, **alerting: Any
+) -> IncidentBook:
+    return IncidentBook(dataset(interval, **alerting), limits=limits)
 
 
 def judged(book: IncidentBook, anomalies: Iterable[AnomalyEvent], now: float = 0.0) -> BookResult:

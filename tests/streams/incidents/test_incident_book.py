@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from schemas import FeedbackEvent, FeedbackTarget, IncidentEvent, feedback_id
+from schemas import IncidentEvent
 from schemas.feedback import FeedbackVerdict
 from streams.incidents.incident_book import IncidentBook
-from tests.streams.incidents.anomalies import START, STEP, anomaly, pool
+from tests.streams.incidents.anomalies import START, STEP, anomaly, feedback_on, pool
 from tests.streams.incidents.books import WAIT, judged, make_book
 
 CRV = pool("0xaaa1", "CRV-WETH", dex="uniswap-v3")
@@ -30,18 +30,7 @@ def verdict(
     book: IncidentBook, incident: IncidentEvent, said: FeedbackVerdict, at: float = 0.0
 ) -> None:
     given_at = datetime(2026, 3, 2, tzinfo=UTC) + timedelta(seconds=at)
-    book.add_feedback(
-        FeedbackEvent(
-            feedback_id=feedback_id(incident.incident_id, said, given_at.isoformat()),
-            incident_id=incident.incident_id,
-            dataset="pools",
-            verdict=said,
-            targets=[
-                FeedbackTarget(series=c.series, measure=c.measure) for c in incident.contributors
-            ],
-            given_at=given_at,
-        )
-    )
+    book.add_feedback(feedback_on(incident, said, given_at))
 
 
 def test_the_group_wait_collects_a_window_before_anything_is_sent() -> None:

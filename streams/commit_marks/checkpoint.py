@@ -1,0 +1,103 @@
+"""The marks the next offset commit writes, kept current by the agent after each chunk.
+
+The agent publishes a `Checkpoint` only once a chunk's outputs are handed to the producer;
+faust flushes the producer before it commits, so whatever a committed mark says was scored
+has left the worker. The consumer thread reads `CheckpointBoard.current` (one immutable
+object, swapped whole) when it commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from streams.commit_marks.commit_mark import CommitMark, encode_mark
+
+__all__ = ["Checkpoint", "CheckpointBoard", "Partition", "offsets_to_commit"]
+
+Partition = tuple[str, int]  # (topic, partition)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Per partition: the next offset to handle, and the first record held in an open
+    interval (absent: none); per topic, its interval datasets' watermarks."""
+
+    processed: Mapping[Partition, int] = field(default_factory=dict)
+    holds: Mapping[Partition, int] = field(default_factory=dict)
+    watermarks: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+
+def offsets_to_commit(
+    checkpoint: Checkpoint, acked: Mapping[Partition, int]
+) -> dict[Partition, tuple[int, str]]:
+    """(offset, metadata) to commit for faust's `acked` offsets: held back to the first
+    record still in an open interval, with the mark of what the records after it did.
+    Partitions the checkpoint does not know (the worker's internal topics) pass unchanged."""
+    commits: dict[Partition, tuple[int, str]] = {}
+    for where, offset in acked.items():
+        processed = checkpoint.processed.get(where)
+        if processed is None:
+            commits[where] = (offset, "")
+            continue
+        hold = checkpoint.holds.get(where)
+        mark = CommitMark(
+            acked=offset,
+            processed=max(processed, offset),
+            watermarks=checkpoint.watermarks.get(where[0], {}),
+        )
+        commits[where] = (offset if hold is None else min(offset, hold), encode_mark(mark))
+    return commits
+
+
+class CheckpointBoard:
+    def __init__(self) -> None:
+        self.current = Checkpoint()
+        self._processed: dict[Partition, int] = {}
+        self._committed: dict[Partition, tuple[int, str]] = {}
+
+    @property
+    def held(self) -> Collection[Partition]:
+        """The partitions with records handled since they were assigned."""
+        return self._processed.keys()
+
+    def seed(self, where: Partition, processed: int) -> None:
+        """A partition just assigned: records before `processed` were handled before."""
+        if processed > self._processed.get(where, -1):
+            self._processed[where] = processed
+
+    def publish(
+        self,
+        handled: Iterable[tuple[Partition, int]],
+        holds: Mapping[Partition, int],
+        watermarks: Mapping[str, Mapping[str, int]],
+    ) -> None:
+        """After a chunk's outputs left: its (partition, offset)s, and the handler's state."""
+        processed = self._processed
+        for where, offset in handled:
+            if offset >= processed.get(where, -1):
+                processed[where] = offset + 1
+        self.current = Checkpoint(dict(processed), dict(holds), watermarks)
+
+    def forget(self, partitions: Collection[Partition]) -> None:
+        """Revoked partitions: their next owner starts from their committed marks."""
+        for where in partitions:
+            self._processed.pop(where, None)
+            self._committed.pop(where, None)
+        current = self.current
+        self.current = Checkpoint(
+            {w: o for w, o in current.processed.items() if w not in partitions},
+            {w: o for w, o in current.holds.items() if w not in partitions},
+            current.watermarks,
+        )
+
+    def record_commit(self, commits: Mapping[Partition, tuple[int, str]]) -> None:
+        """What the consumer thread is committing (compared by `stale`)."""
+        self._committed.update(commits)
+
+    def stale(self, where: Partition, acked: int) -> bool:
+        """Whether `where`'s committed hold or mark is behind the checkpoint although faust
+        has nothing new to commit there (a quiet partition whose interval closed since)."""
+        if where not in self.current.processed:
+            return False
+        return offsets_to_commit(self.current, {where: acked})[where] != self._committed.get(where)
