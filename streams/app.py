@@ -21,9 +21,10 @@ from streams.commit_marks.committed_marks import read_committed
 from streams.commit_marks.faust_commits import install_commit_marks
 from streams.heap_freezer import HeapFreezer
 from streams.incidents.faust_incidents import install_incidents
-from streams.metric_event_handler import ConsumedRecord, MetricEventHandler
+from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.offset_holes import OffsetHole, OffsetTracker, fill_holes
+from streams.records import ConsumedRecord
 from streams.settings import WorkerSettings
 from streams.snapshots.faust_snapshot_table import FaustSnapshotTable
 from streams.snapshots.series_snapshotter import SeriesSnapshotter

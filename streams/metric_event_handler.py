@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
@@ -20,85 +19,27 @@ from schemas.dead_letter import DeadLetterRecord
 from schemas.dex_transaction import DexTransaction
 from schemas.errors import ConfigError, SchemaError
 from schemas.metric_event import MetricEvent
-from streams.aggregation import ClosedInterval, IntervalAggregator, NoDataInterval, SourcePosition
-from streams.commit_marks.commit_mark import METADATA_LIMIT, CommitMark, encode_mark
+from streams.aggregation import ClosedInterval, NoDataInterval, SourcePosition
+from streams.commit_marks.commit_mark import CommitMark
+from streams.commit_marks.dataset_marks import (
+    check_mark_size,
+    first_open_offsets,
+    watermarks_by_topic,
+)
 from streams.commit_marks.replay_marks import ReplayMarks, handled_before
-from streams.datasets import DatasetConfig, EventSelector, Rejection, config_hash
+from streams.dataset_runtime import SNAPSHOT_KEY_SEPARATOR, DatasetRuntime, snapshot_key
+from streams.datasets import Rejection
 from streams.drift import DriftMetrics
 from streams.metrics import MEASURES_MISMATCH, UNKNOWN_TOPIC, WorkerMetrics, severity_band
 from streams.pipeline.anomaly_building import anomaly_event, no_data_event
-from streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
-from streams.pipeline.series_drift import SeriesDrift
+from streams.pipeline.dataset_scorer import ScoredInterval
+from streams.records import ConsumedRecord, OutputRecord
 from streams.settings import WorkerSettings
 from streams.snapshots.series_snapshotter import SeriesState
-from streams.snapshots.snapshot_store import Snapshot
 
-__all__ = [
-    "ConsumedRecord",
-    "DatasetRuntime",
-    "MetricEventHandler",
-    "OutputRecord",
-    "snapshot_key",
-]
+__all__ = ["MetricEventHandler"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ConsumedRecord:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes
-    received_at: float = field(default_factory=time.monotonic)  # for the latency histogram
-
-
-@dataclass(frozen=True, slots=True)
-class OutputRecord:
-    topic: str
-    key: bytes | None
-    value: bytes
-
-
-SNAPSHOT_KEY_SEPARATOR = "\x1f"  # never in a dataset name (a slug)
-
-
-def snapshot_key(dataset: str, series: str) -> str:
-    """A series' key in the snapshot tables: its dataset, then its series key."""
-    return f"{dataset}{SNAPSHOT_KEY_SEPARATOR}{series}"
-
-
-class DatasetRuntime:
-    """One dataset in the worker: its selector, aggregator, models and config hash."""
-
-    def __init__(self, dataset: DatasetConfig) -> None:
-        self.dataset = dataset
-        self.config_hash = config_hash(dataset)
-        self.selector = EventSelector(dataset)
-        self.aggregator = IntervalAggregator(dataset)
-        self.scorer = DatasetScorer(
-            dataset.series_settings, carry_forward=not isinstance(dataset.measures, str)
-        )
-        self.drift = (
-            SeriesDrift(dataset, self.scorer, self.config_hash) if dataset.drift_enabled else None
-        )
-
-    def restore_from(self, history: Callable[[str], list[Snapshot]]) -> None:
-        """Series first seen start from their latest snapshot, and rollbacks pick from
-        `history(snapshot_key)` (newest first)."""
-        name = self.dataset.name
-
-        def series_history(series: str) -> list[Snapshot]:
-            return history(snapshot_key(name, series))
-
-        def series_snapshot(series: str) -> Snapshot | None:
-            kept = series_history(series)
-            return kept[0] if kept else None
-
-        self.scorer.restore = series_snapshot
-        if self.drift is not None:
-            self.drift.history = series_history
 
 
 class MetricEventHandler:
@@ -129,7 +70,7 @@ class MetricEventHandler:
                     f"datasets read topic {source.topic!r} as two formats; one topic, one format"
                 )
 
-        _check_mark_size(self.datasets)
+        check_mark_size(self.datasets)
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -160,21 +101,11 @@ class MetricEventHandler:
 
     def first_open_offsets(self) -> dict[tuple[str, int], int]:
         """Per partition, the first record held in any dataset's open interval."""
-        firsts: dict[tuple[str, int], int] = {}
-        for runtime in self.datasets:
-            for where, offset in runtime.aggregator.first_open_offsets().items():
-                if offset < firsts.get(where, offset + 1):
-                    firsts[where] = offset
-        return firsts
+        return first_open_offsets(self.datasets)
 
     def watermarks_by_topic(self) -> dict[str, dict[str, int]]:
         """Per input topic, its interval datasets' watermarks (µs; those that have one)."""
-        found: dict[str, dict[str, int]] = {}
-        for runtime in self.datasets:
-            watermark = runtime.aggregator.watermark_us
-            if runtime.dataset.interval_seconds is not None and watermark is not None:
-                found.setdefault(runtime.dataset.source.topic, {})[runtime.dataset.name] = watermark
-        return found
+        return watermarks_by_topic(self.datasets)
 
     def resume_partition(self, where: tuple[str, int], mark: CommitMark) -> None:
         """A partition read again from its committed offset: skip what `mark` says was handled,
@@ -403,19 +334,3 @@ class MetricEventHandler:
             failed_at=datetime.now(UTC),
         )
         return OutputRecord(self.settings.dead_letter_topic, record.key, encode(dead))
-
-
-def _check_mark_size(datasets: Sequence[DatasetRuntime]) -> None:
-    """A commit's mark names every interval dataset of its topic; Kafka caps its size."""
-    names: dict[str, dict[str, int]] = {}
-    for runtime in datasets:
-        if runtime.dataset.interval_seconds is not None:
-            names.setdefault(runtime.dataset.source.topic, {})[runtime.dataset.name] = 2**62
-    for topic, watermarks in names.items():
-        size = len(encode_mark(CommitMark(2**62, 2**62, watermarks)))
-        if size > METADATA_LIMIT:
-            raise ConfigError(
-                f"{len(watermarks)} interval datasets read topic {topic!r}: their commit marks "
-                f"would take {size} bytes, over Kafka's {METADATA_LIMIT}; split them over "
-                "workers (each its own app id) or shorten their names"
-            )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from streams.metric_event_handler import ConsumedRecord
+from streams.records import ConsumedRecord
 
 __all__ = ["CheckedBatch", "OffsetHole", "OffsetTracker", "fill_holes"]
 

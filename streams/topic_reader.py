@@ -21,7 +21,7 @@ from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from detectors.closing import Closing
 from schemas.errors import ConfigError, DexwatchError
-from streams.metric_event_handler import ConsumedRecord
+from streams.records import ConsumedRecord
 
 __all__ = ["PartitionRange", "StartPosition", "TopicReadError", "TopicReader"]
 

@@ -20,9 +20,11 @@ from schemas.codec import decode
 from schemas.dead_letter import DeadLetterRecord
 from schemas.errors import ConfigError
 from streams.aggregation import ClosedInterval
-from streams.metric_event_handler import DatasetRuntime, MetricEventHandler, OutputRecord
+from streams.dataset_runtime import DatasetRuntime
+from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.pipeline.dataset_scorer import ScoredInterval
+from streams.records import OutputRecord
 from streams.settings import WorkerSettings
 from streams.topic_reader import PartitionRange, StartPosition, TopicReader
 

@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from streams.batch_chunks import chunks_by_size
-from streams.metric_event_handler import ConsumedRecord
+from streams.records import ConsumedRecord
 
 
 def records(sizes: list[int]) -> list[ConsumedRecord]:

@@ -12,8 +12,9 @@ from prometheus_client import CollectorRegistry
 from schemas import AnomalyEvent, DeadLetterRecord, MetricEvent, decode, encode
 from schemas.errors import ConfigError
 from streams.datasets import config_hash
-from streams.metric_event_handler import ConsumedRecord, MetricEventHandler, OutputRecord
+from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
+from streams.records import ConsumedRecord, OutputRecord
 from streams.settings import WorkerSettings
 from tests.series_data import START
 

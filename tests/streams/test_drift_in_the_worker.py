@@ -12,8 +12,9 @@ from prometheus_client import CollectorRegistry
 
 from schemas import MetricEvent, decode, encode
 from schemas.model_action import ModelActionEvent
-from streams.metric_event_handler import ConsumedRecord, MetricEventHandler, OutputRecord
+from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
+from streams.records import ConsumedRecord, OutputRecord
 from streams.settings import WorkerSettings
 from streams.snapshots.snapshot_store import Snapshot
 from tests.kafka_helpers import consume_until, create_topic, produce, wait_for

@@ -6,8 +6,9 @@ import orjson
 from prometheus_client import CollectorRegistry
 
 from schemas import AnomalyEvent, DeadLetterRecord, anomaly_id, decode, encode
-from streams.metric_event_handler import ConsumedRecord, MetricEventHandler
+from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
+from streams.records import ConsumedRecord
 from streams.settings import WorkerSettings
 from tests.series_data import START, STEP, pool_events
 

@@ -4,8 +4,8 @@ from collections.abc import Callable
 
 import pytest
 
-from streams.metric_event_handler import ConsumedRecord
 from streams.offset_holes import OffsetHole, OffsetTracker, fill_holes
+from streams.records import ConsumedRecord
 from streams.topic_reader import PartitionRange, StartPosition, TopicReader
 from tests.kafka_helpers import ProducedRecord, create_topic, produce_records
 

@@ -27,7 +27,7 @@ import pytest
 from confluent_kafka import Message, Producer
 
 from schemas import AnomalyEvent, DeadLetterRecord, MetricEvent, decode, encode
-from streams.metric_event_handler import snapshot_key
+from streams.dataset_runtime import snapshot_key
 from streams.snapshots.snapshot_record import decode_record
 from streams.snapshots.table_names import snapshot_table_name
 from streams.topics import changelog_topic

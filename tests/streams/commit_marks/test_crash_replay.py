@@ -18,9 +18,11 @@ import pytest
 
 from schemas import DeadLetterRecord, MetricEvent, decode, encode
 from streams.commit_marks import CheckpointBoard, decode_mark, offsets_to_commit
-from streams.metric_event_handler import ConsumedRecord, DatasetRuntime, MetricEventHandler
+from streams.dataset_runtime import DatasetRuntime
+from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.pipeline.dataset_scorer import ScoredInterval
+from streams.records import ConsumedRecord
 from streams.settings import WorkerSettings
 from tests.series_data import START
 

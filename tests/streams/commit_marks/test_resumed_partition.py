@@ -10,8 +10,9 @@ import pytest
 from schemas import DeadLetterRecord, MetricEvent, decode, encode
 from schemas.errors import ConfigError
 from streams.commit_marks import CommitMark
-from streams.metric_event_handler import ConsumedRecord, MetricEventHandler
+from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
+from streams.records import ConsumedRecord
 from streams.settings import WorkerSettings
 from tests.series_data import START
 

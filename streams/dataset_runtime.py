@@ -1,0 +1,52 @@
+"""One configured dataset inside the worker: selector, aggregator, models, drift."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from streams.aggregation import IntervalAggregator
+from streams.datasets import DatasetConfig, EventSelector, config_hash
+from streams.pipeline.dataset_scorer import DatasetScorer
+from streams.pipeline.series_drift import SeriesDrift
+from streams.snapshots.snapshot_store import Snapshot
+
+__all__ = ["SNAPSHOT_KEY_SEPARATOR", "DatasetRuntime", "snapshot_key"]
+
+SNAPSHOT_KEY_SEPARATOR = "\x1f"  # never in a dataset name (a slug)
+
+
+def snapshot_key(dataset: str, series: str) -> str:
+    """A series' key in the snapshot tables: its dataset, then its series key."""
+    return f"{dataset}{SNAPSHOT_KEY_SEPARATOR}{series}"
+
+
+class DatasetRuntime:
+    """One dataset in the worker: its selector, aggregator, models and config hash."""
+
+    def __init__(self, dataset: DatasetConfig) -> None:
+        self.dataset = dataset
+        self.config_hash = config_hash(dataset)
+        self.selector = EventSelector(dataset)
+        self.aggregator = IntervalAggregator(dataset)
+        self.scorer = DatasetScorer(
+            dataset.series_settings, carry_forward=not isinstance(dataset.measures, str)
+        )
+        self.drift = (
+            SeriesDrift(dataset, self.scorer, self.config_hash) if dataset.drift_enabled else None
+        )
+
+    def restore_from(self, history: Callable[[str], list[Snapshot]]) -> None:
+        """Series first seen start from their latest snapshot, and rollbacks pick from
+        `history(snapshot_key)` (newest first)."""
+        name = self.dataset.name
+
+        def series_history(series: str) -> list[Snapshot]:
+            return history(snapshot_key(name, series))
+
+        def series_snapshot(series: str) -> Snapshot | None:
+            kept = series_history(series)
+            return kept[0] if kept else None
+
+        self.scorer.restore = series_snapshot
+        if self.drift is not None:
+            self.drift.history = series_history

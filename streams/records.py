@@ -1,0 +1,25 @@
+"""The records the worker's agent hands to the handler, and the ones it sends on."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+__all__ = ["ConsumedRecord", "OutputRecord"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumedRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    received_at: float = field(default_factory=time.monotonic)  # for the latency histogram
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRecord:
+    topic: str
+    key: bytes | None
+    value: bytes
