@@ -112,9 +112,9 @@ def create_app(
         """Partitions seen for the first time since their assignment: where their committed
         offset is (holes before the first record are then found too), and its mark."""
         install_commit_marks(app, board)
-        try:  # in a thread: heartbeats go on
-            committed = await asyncio.to_thread(
-                read_committed, settings.bootstrap_servers, settings.app_id, partitions
+        try:
+            committed = await read_committed(
+                settings.bootstrap_servers, settings.app_id, partitions
             )
         except DexwatchError as error:
             log.error(

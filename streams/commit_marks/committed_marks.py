@@ -1,14 +1,19 @@
-"""A group's committed offsets and their marks, read without joining the group."""
+"""A group's committed offsets and their marks, read without joining the group.
+
+aiokafka's admin client, not confluent-kafka's: librdkafka hands commit metadata back without
+its length (python `TopicPartition.metadata` reads on past the end and fails to decode).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import confluent_kafka
-from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+from aiokafka.structs import TopicPartition
 
 from schemas.errors import DexwatchError
 from streams.commit_marks.checkpoint import Partition
@@ -19,11 +24,6 @@ __all__ = ["Committed", "CommittedReadError", "read_committed"]
 log = logging.getLogger(__name__)
 
 RETRY_S = 0.2
-COORDINATOR_MOVING = {
-    KafkaError.NOT_COORDINATOR,
-    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
-    KafkaError.COORDINATOR_NOT_AVAILABLE,
-}
 
 
 class CommittedReadError(DexwatchError, RuntimeError):
@@ -38,49 +38,37 @@ class Committed:
     mark: CommitMark | None
 
 
-def read_committed(
+async def read_committed(
     bootstrap_servers: str, group: str, partitions: Collection[Partition], timeout_s: float = 10.0
 ) -> dict[Partition, Committed]:
-    """Blocking (call it in a thread). A consumer that names the group but never subscribes
-    reads its commits without joining it."""
-    consumer = confluent_kafka.Consumer(
-        {
-            "bootstrap.servers": bootstrap_servers,
-            "group.id": group,
-            "enable.auto.commit": False,
-            "logger": logging.getLogger("streams.commit_marks.librdkafka"),
-        }
+    """Retries while the group's coordinator moves or loads (just after a restart)."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_s * 1000)
     )
-    deadline = time.monotonic() + timeout_s
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
     try:
+        await admin.start()
         while True:
             try:
-                found = consumer.committed(
-                    [TopicPartition(topic, partition) for topic, partition in partitions],
-                    timeout=max(0.1, deadline - time.monotonic()),
+                found = await admin.list_consumer_group_offsets(
+                    group, partitions=[TopicPartition(t, p) for t, p in partitions]
                 )
                 break
-            except KafkaException as error:
-                cause = error.args[0] if error.args else error
-                if _passing(cause) and time.monotonic() < deadline:
-                    time.sleep(RETRY_S)
+            except KafkaError as error:
+                if getattr(error, "retriable", False) and loop.time() < deadline:
+                    await asyncio.sleep(RETRY_S)
                     continue
-                detail = cause.str() if isinstance(cause, KafkaError) else str(cause)
                 raise CommittedReadError(
-                    f"cannot read group {group!r}'s commits: {detail}"
+                    f"cannot read group {group!r}'s commits: {error!r}"
                 ) from error
+    except KafkaError as error:  # start(): no broker
+        raise CommittedReadError(f"cannot read group {group!r}'s commits: {error!r}") from error
     finally:
-        consumer.close()
+        await admin.close()
     return {
         (tp.topic, tp.partition): Committed(
-            tp.offset if tp.offset >= 0 else None, decode_mark(tp.metadata)
+            meta.offset if meta.offset >= 0 else None, decode_mark(meta.metadata)
         )
-        for tp in found
+        for tp, meta in found.items()
     }
-
-
-def _passing(cause: object) -> bool:
-    """The group's coordinator moving or loading (just after a restart): retry."""
-    return isinstance(cause, KafkaError) and (
-        cause.retriable() or cause.code() in COORDINATOR_MOVING
-    )

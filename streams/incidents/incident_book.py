@@ -167,7 +167,8 @@ class IncidentBook:
             (w for w in self.state.pending if now - w.first_arrival >= wait),
             key=lambda window: window.start,
         )
-        self._weakest = None
+        if due:  # judged windows leave the pending ones; otherwise the heap stays right
+            self._weakest = None
         for window in due:
             self.state.pending.remove(window)
             self._resolve_until(window.start)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import get_args
 
@@ -25,7 +25,7 @@ from schemas.errors import SchemaError, StateFormatError
 from schemas.feedback import FeedbackEvent, FeedbackVerdict
 from schemas.incident import INCIDENT_STATUSES, IncidentEvent
 from streams.datasets.dataset_config import DatasetConfig
-from streams.incidents.incident_book import SUPPRESSION_REASONS, IncidentBook
+from streams.incidents.incident_book import SUPPRESSION_REASONS, BookResult, IncidentBook
 from streams.incidents.incident_inputs import InputKind, Tick
 from streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits, LimitName
 from streams.incidents.incident_state import AlertState, decode_state, encode_state
@@ -46,15 +46,37 @@ class Handled:
     state: bytes | None  # the dataset's new state; None when there is nothing to write
 
 
+# An input as it was applied: kind, record value, wall clock.
+_Input = tuple[InputKind, bytes, float]
+
+
 @dataclass(slots=True)
 class _Held:
     stored: bytes | None  # what the table holds
-    book: IncidentBook  # that state, and what happened since (at most a later clock)
+    book: IncidentBook  # that state, and the inputs applied since
     signature: bytes  # the stored state without its clock
+    # The inputs applied since `stored`, to apply again after a failed one.
+    journal: list[_Input] = field(default_factory=list)
 
 
 def _signature(state: AlertState) -> bytes:
     return encode_state(state.model_copy(update={"clock": None}))
+
+
+def _apply(book: IncidentBook, kind: InputKind, payload: bytes, now: float) -> BookResult:
+    """`book` after one input at `now`; what it led to. An input that is not valid JSON of its
+    kind is logged and changes nothing but the time."""
+    try:
+        if kind == "anomaly":
+            book.add_anomaly(decode(AnomalyEvent, payload), now)
+        elif kind == "feedback":
+            book.add_feedback(decode(FeedbackEvent, payload))
+        else:
+            book.observe_watermark(decode(Tick, payload).watermark)
+    except SchemaError as error:
+        log.warning("incident input of dataset %s (%s) refused: %s", book.dataset.name, kind, error)
+    book.advance(now)
+    return book.take_result()
 
 
 class IncidentRunner:
@@ -91,54 +113,59 @@ class IncidentRunner:
         partition: int,
         now: float,
     ) -> Handled:
-        """One input of `dataset` (whose stored state is `stored`) at wall-clock `now`."""
+        """One input of `dataset` (whose stored state is `stored`) at wall-clock `now`, and the
+        state to write after it: `apply` then `settle`."""
+        events = self.apply(dataset, kind, payload, stored, partition, now)
+        return Handled(events, self.settle(dataset, now))
+
+    def apply(
+        self,
+        dataset: str,
+        kind: InputKind | None,
+        payload: bytes,
+        stored: bytes | None,
+        partition: int,
+        now: float,
+    ) -> list[IncidentEvent]:
+        """One input of `dataset` (whose stored state is `stored`) at wall-clock `now`: the
+        versions to send. The state is not encoded: `settle` does that once for a batch.
+
+        An input that fails leaves the held state as it was before it (the inputs applied
+        since the stored state are applied again to it), then the error is raised."""
         config = self.datasets.get(dataset)
         if config is None or kind is None:
-            return Handled([], None)
+            return []
         held = self._hold(config, stored)
-        book = held.book
         try:
-            if kind == "anomaly":
-                book.add_anomaly(decode(AnomalyEvent, payload), now)
-            elif kind == "feedback":
-                book.add_feedback(decode(FeedbackEvent, payload))
-            else:
-                book.observe_watermark(decode(Tick, payload).watermark)
-        except SchemaError as error:
-            log.warning("incident input of dataset %s (%s) refused: %s", dataset, kind, error)
-        book.advance(now)
-        result = book.take_result()
-        for reason, count in result.suppressed.items():
-            self.metrics.anomalies_suppressed.labels(dataset=dataset, reason=reason).inc(count)
-        for verdict in result.feedback:
-            self.metrics.feedback_applied.labels(dataset=dataset, verdict=verdict).inc()
-        self.limit_reports.report(dataset, result.limited, now)
-        for event in result.events:
-            self.metrics.incident_events.labels(dataset=dataset, status=event.status).inc()
-            log.info(
-                "incident %s v%d %s (dataset %s, severity %d): %s",
-                event.incident_id,
-                event.version,
-                event.status,
-                dataset,
-                event.severity,
-                event.title,
-            )
-        self.metrics.incidents_open.labels(dataset=dataset).set(book.open_count)
+            result = _apply(held.book, kind, payload, now)
+        except Exception:
+            self._replay(held)
+            raise
+        held.journal.append((kind, payload, now))
+        self._report(held.book, result, now)
         self._owned[dataset] = partition
-        if book.needs_ticks:
+        if held.book.needs_ticks:
             self._attention.add(dataset)
         else:
             self._attention.discard(dataset)
-        signature = _signature(book.state)
+        return result.events
+
+    def settle(self, dataset: str, now: float) -> bytes | None:
+        """The state of `dataset` to write after the inputs applied since the last settle
+        (send their versions first); None when only its clock changed or nothing is held."""
+        held = self._held.get(dataset)
+        if held is None:
+            return None
+        held.journal.clear()
+        signature = _signature(held.book.state)
         if signature == held.signature:
-            return Handled(result.events, None)
-        payload = encode_state(book.state)
+            return None
+        payload = encode_state(held.book.state)
         if len(payload) > self.limits.max_state_bytes:
             payload = self._shed(held, now)
             signature = _signature(held.book.state)
         held.stored, held.signature = payload, signature
-        return Handled(result.events, held.stored)
+        return payload
 
     def due_ticks(
         self, watermarks: Mapping[str, datetime | None], monotonic: float
@@ -161,10 +188,13 @@ class IncidentRunner:
         """After a rebalance: tick every dataset at once, so new owners pick up their work."""
         self._last_broadcast = None
 
-    def discard(self, dataset: str) -> None:
-        """Drop the held state of `dataset`: the next input starts again from the table (after
-        a failure between changing the state and storing it)."""
-        self._held.pop(dataset, None)
+    def retract(self, dataset: str) -> None:
+        """Undo the last input applied to `dataset` since the last settle (its versions could
+        not all be sent): the held state goes back to what it was before that input."""
+        held = self._held.get(dataset)
+        if held is not None and held.journal:
+            held.journal.pop()
+            self._replay(held)
 
     def revoked(self, partitions: set[int]) -> None:
         """Input partitions moved away: their datasets are no longer this worker's."""
@@ -174,6 +204,43 @@ class IncidentRunner:
                 self._attention.discard(name)
                 self._held.pop(name, None)
                 self.metrics.incidents_open.labels(dataset=name).set(0)
+
+    def _report(self, book: IncidentBook, result: BookResult, now: float) -> None:
+        """Metrics and logs of what one input led to."""
+        dataset = book.dataset.name
+        for reason, count in result.suppressed.items():
+            self.metrics.anomalies_suppressed.labels(dataset=dataset, reason=reason).inc(count)
+        for verdict in result.feedback:
+            self.metrics.feedback_applied.labels(dataset=dataset, verdict=verdict).inc()
+        self.limit_reports.report(dataset, result.limited, now)
+        for event in result.events:
+            self.metrics.incident_events.labels(dataset=dataset, status=event.status).inc()
+            log.info(
+                "incident %s v%d %s (dataset %s, severity %d): %s",
+                event.incident_id,
+                event.version,
+                event.status,
+                dataset,
+                event.severity,
+                event.title,
+            )
+        self.metrics.incidents_open.labels(dataset=dataset).set(book.open_count)
+
+    def _replay(self, held: _Held) -> None:
+        """Back to the stored state and the inputs applied since (their versions went out
+        already, so they are not reported again): the state before a failed input. Dropping
+        them instead would send their versions' numbers again with other content, which sinks
+        would drop as repeats."""
+        config = held.book.dataset
+        try:
+            book = self._book(config, held.stored) or IncidentBook(config, limits=self.limits)
+            for kind, payload, now in held.journal:
+                _apply(book, kind, payload, now)
+        except Exception:  # cannot happen unless the book is not deterministic
+            log.exception("dataset %s: could not apply its inputs again", config.name)
+            self._held.pop(config.name, None)  # the next input starts from the stored state
+            return
+        held.book = book
 
     def _shed(self, held: _Held, now: float) -> bytes:
         """The held state, shed to fit `max_state_bytes`, and reported."""
