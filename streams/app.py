@@ -30,6 +30,7 @@ from streams.snapshots.faust_snapshot_table import FaustSnapshotTable
 from streams.snapshots.series_snapshotter import SeriesSnapshotter
 from streams.snapshots.snapshot_scheduler import SnapshotScheduler
 from streams.snapshots.table_names import snapshot_table_name
+from streams.stall_watchdog import install_stall_watchdog
 from streams.topic_reader import PartitionRange, StartPosition, TopicReader
 
 __all__ = ["create_app"]
@@ -201,6 +202,8 @@ def create_app(
         metrics.consumer_lag.set(_consumer_lag(app))
 
     app.timer(STATE_REPORT_S)(report_state)
+
+    install_stall_watchdog(app, set(handler.topics), offsets.expected, metrics)
     install_incidents(
         app,
         settings,

@@ -76,6 +76,12 @@ class WorkerMetrics:
             "read directly, so that no record was lost.",
             registry=self.registry,
         )
+        self.partition_stalls = Counter(
+            "dexwatch_partition_stalls_total",
+            "Input partitions found idle with records waiting (nothing delivered past the next "
+            "expected offset for a while) and sought to that offset to wake faust's fetcher.",
+            registry=self.registry,
+        )
         self.records_redelivered = Counter(
             "dexwatch_records_redelivered_total",
             "Records the consumer delivered again within one assignment (faust seeks back to "

@@ -71,6 +71,10 @@ class OffsetTracker:
         """The partitions with an expected offset."""
         return self._next.keys()
 
+    def expected(self, where: tuple[str, int]) -> int | None:
+        """The next offset `where` should deliver (None: no record or commit seen yet)."""
+        return self._next.get(where)
+
     def expect(self, where: tuple[str, int], offset: int | None) -> None:
         """A partition just assigned: its first record should be `offset`, the committed one
         (None: nothing committed, any first record is fine)."""

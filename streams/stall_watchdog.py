@@ -1,0 +1,119 @@
+"""Input partitions faust stopped handing over: records wait, none come; a seek wakes them.
+
+After a rebalance faust-streaming can resume fetching before it seeks back to the committed
+offsets (faust-streaming/faust#217) and then drop the re-fetched records as already read. A
+later record reveals the hole (`streams/offset_holes.py`), but when none comes the partition
+sits idle with records waiting and nothing logged (faust-streaming/faust#166, #629). The
+watchdog notices an input partition whose next expected offset has not moved for `stall_s`
+while the broker holds records past it, and the app seeks the consumer there: faust then
+hands those records over. A false alarm (an agent busy elsewhere) costs one re-fetch, whose
+records the offset tracker drops as re-deliveries.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+from aiokafka.errors import KafkaError
+
+from streams.metrics import WorkerMetrics
+
+__all__ = ["StallWatchdog", "install_stall_watchdog"]
+
+log = logging.getLogger(__name__)
+
+STALL_CHECK_S = 2.0
+STALL_S = 15.0  # no input partition stays idle this long with records waiting
+
+Partition = tuple[str, int]
+
+
+@dataclass(slots=True)
+class _Watch:
+    expected: int
+    since: float
+
+
+class StallWatchdog:
+    def __init__(self, stall_s: float) -> None:
+        self.stall_s = stall_s
+        self._watches: dict[Partition, _Watch] = {}
+
+    def reset(self) -> None:
+        """A rebalance or a table recovery: partitions are paused on purpose; start again."""
+        self._watches.clear()
+
+    def stalled(
+        self, expected: Mapping[Partition, int], highwaters: Mapping[Partition, int], now: float
+    ) -> list[tuple[Partition, int]]:
+        """(partition, next expected offset) of the partitions stalled for `stall_s`, given
+        the next offset each held partition expects and the broker's high-water marks.
+        A partition reported once is reported again only after another `stall_s`."""
+        found: list[tuple[Partition, int]] = []
+        watches = self._watches
+        for where in list(watches):
+            if where not in expected:
+                del watches[where]
+        for where, offset in expected.items():
+            highwater = highwaters.get(where)
+            if highwater is None or highwater <= offset:  # caught up
+                watches.pop(where, None)
+                continue
+            watch = watches.get(where)
+            if watch is None or watch.expected != offset:  # moving, or newly behind
+                watches[where] = _Watch(offset, now)
+            elif now - watch.since >= self.stall_s:
+                found.append((where, offset))
+                watch.since = now
+        return found
+
+
+def install_stall_watchdog(
+    app: faust.App,
+    input_names: Collection[str],
+    expected_offset: Callable[[Partition], int | None],
+    metrics: WorkerMetrics,
+) -> None:
+    """A timer that seeks stalled input partitions (`expected_offset`: the offset tracker's)."""
+    watchdog = StallWatchdog(STALL_S)
+
+    async def wake_stalled_partitions() -> None:
+        consumer: Any = app.consumer
+        if app.rebalancing or app.in_recovery:  # partitions paused on purpose
+            watchdog.reset()
+            return
+        held = {(tp.topic, tp.partition): tp for tp in consumer.assignment()}
+        held = {where: tp for where, tp in held.items() if where[0] in input_names}
+        if not held:
+            return
+        committed: Any = getattr(consumer, "_committed_offset", {})  # set by faust's seek
+        expected = {}
+        for where, tp in held.items():
+            offset = expected_offset(where)
+            offset = committed.get(tp) if offset is None else offset
+            if offset is not None:
+                expected[where] = offset
+        try:
+            highwaters = await consumer.highwaters(*held.values())
+        except (KafkaError, TimeoutError) as error:
+            log.debug("no high-water marks for the stall check: %r", error)
+            return
+        marks = {(tp.topic, tp.partition): offset for tp, offset in highwaters.items()}
+        for where, offset in watchdog.stalled(expected, marks, time.monotonic()):
+            metrics.partition_stalls.inc()
+            log.warning(
+                "%s[%d]: %d record(s) wait from offset %d but none came for %.0f s (faust "
+                "stopped fetching it); seeking it there",
+                *where,
+                marks[where] - offset,
+                offset,
+                STALL_S,
+            )
+            await consumer.seek(held[where], offset)
+
+    app.timer(STALL_CHECK_S)(wake_stalled_partitions)

@@ -1,0 +1,33 @@
+"""Which input partitions have records waiting and have not moved for `stall_s`."""
+
+from __future__ import annotations
+
+from streams.stall_watchdog import StallWatchdog
+
+P0, P1 = ("metrics", 0), ("metrics", 1)
+
+
+def test_a_partition_behind_and_not_moving_is_stalled_once_per_period() -> None:
+    watchdog = StallWatchdog(stall_s=10.0)
+    assert watchdog.stalled({P0: 17, P1: 40}, {P0: 60, P1: 40}, now=0.0) == []
+    assert watchdog.stalled({P0: 17, P1: 40}, {P0: 60, P1: 45}, now=9.0) == []
+    assert watchdog.stalled({P0: 17, P1: 40}, {P0: 60, P1: 45}, now=10.0) == [(P0, 17)]
+    assert watchdog.stalled({P0: 17, P1: 40}, {P0: 60, P1: 45}, now=15.0) == []  # P1: 6 s
+    assert watchdog.stalled({P0: 17, P1: 40}, {P0: 60, P1: 45}, now=19.0) == [(P1, 40)]
+    assert watchdog.stalled({P0: 17, P1: 40}, {P0: 60, P1: 45}, now=20.0) == [(P0, 17)]
+
+
+def test_moving_caught_up_or_unknown_partitions_are_not_stalled() -> None:
+    watchdog = StallWatchdog(stall_s=10.0)
+    for second in range(0, 60, 5):
+        moving = {P0: 17 + second, P1: 40}
+        assert watchdog.stalled(moving, {P0: 100, P1: 40}, now=float(second)) == []
+    assert watchdog.stalled({P0: 80}, {}, now=100.0) == []  # high water not known yet
+
+
+def test_a_reset_starts_the_clock_again() -> None:
+    watchdog = StallWatchdog(stall_s=10.0)
+    watchdog.stalled({P0: 17}, {P0: 60}, now=0.0)
+    watchdog.reset()  # a rebalance: the partition was paused on purpose
+    assert watchdog.stalled({P0: 17}, {P0: 60}, now=12.0) == []
+    assert watchdog.stalled({P0: 17}, {P0: 60}, now=22.0) == [(P0, 17)]
