@@ -1,9 +1,10 @@
 """The marks the next offset commit writes, kept current by the agent after each chunk.
 
-The agent publishes a `Checkpoint` only once a chunk's outputs are handed to the producer;
-faust flushes the producer before it commits, so whatever a committed mark says was scored
-has left the worker. The consumer thread reads `CheckpointBoard.current` (one immutable
-object, swapped whole) when it commits.
+The agent publishes a `Checkpoint` only once a chunk's outputs are handed to the producer.
+A commit captures the checkpoint when it starts, and faust then flushes the producer before
+it commits, so whatever a committed mark says was scored has left the worker (the agent may
+publish newer checkpoints during the flush; they wait for the next commit). The consumer
+thread reads `CheckpointBoard.committing` (one immutable object, swapped whole).
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ def offsets_to_commit(
 class CheckpointBoard:
     def __init__(self) -> None:
         self.current = Checkpoint()
+        # The checkpoint a commit in progress writes: taken when the commit starts, before
+        # faust flushes the producer, so that every output it vouches for has been flushed.
+        self.committing = Checkpoint()
         self._processed: dict[Partition, int] = {}
         self._committed: dict[Partition, tuple[int, str]] = {}
 
@@ -90,6 +94,10 @@ class CheckpointBoard:
             {w: o for w, o in current.holds.items() if w not in partitions},
             current.watermarks,
         )
+
+    def capture(self) -> None:
+        """A commit starts: it writes the checkpoint as of now."""
+        self.committing = self.current
 
     def record_commit(self, commits: Mapping[Partition, tuple[int, str]]) -> None:
         """What the consumer thread is committing (compared by `stale`)."""

@@ -1,13 +1,14 @@
 """Where the checkpoint meets faust: two wrappers on the app's consumer (faust-streaming 0.15).
 
-faust computes the offsets to commit (records acknowledged) and hands them, in its consumer
-thread, to aiokafka's `commit()` with empty metadata. We wrap that `commit()` to hold each
-input partition back and add the mark (`offsets_to_commit`); faust's own idea of what it
-committed stays its acked offset, which its gap and ack bookkeeping rely on. And faust commits
-only partitions with new acknowledgements, so a quiet partition would keep a hold whose
-interval has since closed: we wrap `_filter_committable_offsets` to add such partitions at
-their current offset. `install` checks the attributes it needs and fails loudly on a faust
-that changed them.
+faust picks the offsets to commit (records acknowledged, `_filter_committable_offsets`),
+flushes its producer, then hands them, in its consumer thread, to aiokafka's `commit()` with
+empty metadata. We wrap that `commit()` to hold each input partition back and add the mark
+(`offsets_to_commit`); faust's own idea of what it committed stays its acked offset, which its
+gap and ack bookkeeping rely on. We wrap the first step to capture the checkpoint the commit
+writes, before the flush, and because faust commits only partitions with new acknowledgements:
+a quiet partition would keep a hold whose interval has since closed, so such partitions are
+added at their current offset. `install` checks the attributes it needs and fails loudly on a
+faust that changed them.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def install_commit_marks(app: faust.App, board: CheckpointBoard) -> None:
     async def commit_with_marks(offsets: dict[TopicPartition, OffsetAndMetadata]) -> Any:
         """In faust's consumer thread: hold back and mark what faust commits."""
         acked = {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()}
-        commits = offsets_to_commit(board.current, acked)
+        commits = offsets_to_commit(board.committing, acked)
         board.record_commit(commits)
         held = {w: (acked[w], c[0]) for w, c in commits.items() if c[0] < acked[w]}
         if held:
@@ -70,6 +71,7 @@ def install_commit_marks(app: faust.App, board: CheckpointBoard) -> None:
     filter_committable = consumer._filter_committable_offsets
 
     def with_stale_partitions(tps: Any) -> Any:
+        board.capture()  # before faust flushes the producer (see checkpoint.py)
         tps = list(tps)
         offsets = filter_committable(tps)
         assignment = consumer.assignment()
