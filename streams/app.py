@@ -32,6 +32,7 @@ from streams.snapshots.snapshot_scheduler import SnapshotScheduler
 from streams.snapshots.table_names import snapshot_table_name
 from streams.stall_watchdog import install_stall_watchdog
 from streams.topic_reader import PartitionRange, StartPosition, TopicReader
+from streams.worker_app import WorkerApp
 
 __all__ = ["create_app"]
 
@@ -51,7 +52,7 @@ def create_app(
     metrics = metrics or (handler.metrics if handler is not None else WorkerMetrics())
     handler = handler or MetricEventHandler(settings, metrics)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
+    app = WorkerApp(
         settings.app_id,
         broker=settings.faust_broker_url,
         key_serializer="raw",

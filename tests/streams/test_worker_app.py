@@ -1,0 +1,23 @@
+"""The worker's stream queues keep their records when faust resumes flow control."""
+
+from __future__ import annotations
+
+import faust
+
+from streams.worker_app import WorkerApp
+
+
+def _kept_after_resume(app: faust.App) -> int:
+    queue = app.FlowControlQueue(maxsize=10, clear_on_resume=True)  # as faust's channels ask
+    app.flow_control.suspend()
+    queue.put_nowait("a record fetched while the partitions were resumed")
+    app.flow_control.resume()  # the end of faust's table recovery
+    return queue.qsize()
+
+
+def test_a_resume_drops_nothing_from_the_worker_s_queues() -> None:
+    assert _kept_after_resume(WorkerApp("queue-test", autodiscover=False)) == 1
+
+
+def test_faust_s_own_app_drops_it_which_is_what_the_subclass_is_for() -> None:
+    assert _kept_after_resume(faust.App("queue-test-faust", autodiscover=False)) == 0
