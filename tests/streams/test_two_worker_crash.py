@@ -241,12 +241,6 @@ def _split(bootstrap: str, group: str, topic: str) -> dict[str, set[tuple[str, i
     return assignment
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known, open: after a rebalance faust can leave the remaining worker idle on some "
-    "partitions (no error logged); records faust skips are now read back by the worker "
-    "(streams/offset_holes.py). Issue 4's closing note has the evidence",
-)
 def test_kill_9_of_one_of_two_workers_loses_nothing_and_keeps_anomaly_ids(
     kafka_bootstrap: str, unique_name: Callable[[str], str], tmp_path: Path
 ) -> None:
