@@ -50,26 +50,36 @@ class OffsetTracker:
         in this assignment: faust seeks back to the committed offset on start-up after its
         fetcher has already begun, and handling them twice would count them twice in an
         open interval), and the holes before the records kept."""
-        kept: list[ConsumedRecord] = []
+        kept: list[ConsumedRecord] | None = None  # built from the first re-delivery on
         found: list[tuple[int, OffsetHole]] = []
         expected_next = self._next
-        for record in records:
+        for index, record in enumerate(records):
             where = (record.topic, record.partition)
             expected = expected_next.get(where)
             if expected is not None:
                 if record.offset < expected:
+                    if kept is None:
+                        kept = list(records[:index])
                     continue
                 if record.offset > expected:
                     hole = OffsetHole(record.topic, record.partition, expected, record.offset)
-                    found.append((len(kept), hole))
+                    found.append((index if kept is None else len(kept), hole))
             expected_next[where] = record.offset + 1
-            kept.append(record)
+            if kept is not None:
+                kept.append(record)
+        if kept is None:
+            return CheckedBatch(list(records), found, 0)
         return CheckedBatch(kept, found, len(records) - len(kept))
 
     @property
     def held(self) -> Collection[tuple[str, int]]:
         """The partitions with an expected offset."""
         return self._next.keys()
+
+    def positions(self) -> dict[tuple[str, int], int]:
+        """The next offset expected per partition (after a batch: every record before it
+        was handed over)."""
+        return dict(self._next)
 
     def expected(self, where: tuple[str, int]) -> int | None:
         """The next offset `where` should deliver (None: no record or commit seen yet)."""

@@ -1,6 +1,6 @@
 """The marks the next offset commit writes, kept current by the agent after each chunk.
 
-The agent publishes a `Checkpoint` only once a chunk's outputs are handed to the producer.
+The agent publishes a `Checkpoint` only once a batch's outputs are handed to the producer.
 A commit captures the checkpoint when it starts, and faust then flushes the producer before
 it commits, so whatever a committed mark says was scored has left the worker (the agent may
 publish newer checkpoints during the flush; they wait for the next commit). The consumer
@@ -9,7 +9,7 @@ thread reads `CheckpointBoard.committing` (one immutable object, swapped whole).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from streams.commit_marks.commit_mark import CommitMark, encode_mark
@@ -72,16 +72,17 @@ class CheckpointBoard:
 
     def publish(
         self,
-        handled: Iterable[tuple[Partition, int]],
+        processed: Mapping[Partition, int],
         holds: Mapping[Partition, int],
         watermarks: Mapping[str, Mapping[str, int]],
     ) -> None:
-        """After a chunk's outputs left: its (partition, offset)s, and the handler's state."""
-        processed = self._processed
-        for where, offset in handled:
-            if offset >= processed.get(where, -1):
-                processed[where] = offset + 1
-        self.current = Checkpoint(dict(processed), dict(holds), watermarks)
+        """After a batch's outputs left: the next offset per partition (every record before
+        it handled), and the handler's holds and watermarks."""
+        known = self._processed
+        for where, offset in processed.items():
+            if offset > known.get(where, -1):
+                known[where] = offset
+        self.current = Checkpoint(dict(known), dict(holds), watermarks)
 
     def forget(self, partitions: Collection[Partition]) -> None:
         """Revoked partitions: their next owner starts from their committed marks."""

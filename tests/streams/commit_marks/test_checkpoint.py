@@ -22,10 +22,10 @@ def test_a_partition_is_committed_no_further_than_its_first_open_record() -> Non
 
 def test_a_quiet_partition_is_stale_once_its_interval_closed() -> None:
     board = CheckpointBoard()
-    board.publish([(A0, 9)], holds={A0: 3}, watermarks={"ticks": {"per-minute": 60}})
+    board.publish({A0: 10}, holds={A0: 3}, watermarks={"ticks": {"per-minute": 60}})
     board.record_commit(offsets_to_commit(board.current, {A0: 10}))
     assert not board.stale(A0, 10)
-    board.publish([], holds={}, watermarks={"ticks": {"per-minute": 120}})  # closed elsewhere
+    board.publish({}, holds={}, watermarks={"ticks": {"per-minute": 120}})  # closed elsewhere
     assert board.stale(A0, 10)
     board.record_commit(offsets_to_commit(board.current, {A0: 10}))
     assert not board.stale(A0, 10)
@@ -34,7 +34,7 @@ def test_a_quiet_partition_is_stale_once_its_interval_closed() -> None:
 def test_forgotten_partitions_leave_the_checkpoint() -> None:
     board = CheckpointBoard()
     board.seed(A1, 40)
-    board.publish([(A0, 9), (A1, 3)], holds={A0: 3}, watermarks={})
+    board.publish({A0: 10, A1: 4}, holds={A0: 3}, watermarks={})
     assert board.current.processed == {A0: 10, A1: 40}  # seeded further than the re-read
     board.forget({A0})
     assert board.current.processed == {A1: 40}
@@ -45,9 +45,9 @@ def test_forgotten_partitions_leave_the_checkpoint() -> None:
 
 def test_a_commit_writes_the_checkpoint_it_captured_before_the_flush() -> None:
     board = CheckpointBoard()
-    board.publish([(A0, 9)], holds={A0: 3}, watermarks={"ticks": {"per-minute": 60}})
+    board.publish({A0: 10}, holds={A0: 3}, watermarks={"ticks": {"per-minute": 60}})
     board.capture()  # the commit starts; faust flushes the producer next
-    board.publish([(A0, 19)], holds={}, watermarks={"ticks": {"per-minute": 120}})
+    board.publish({A0: 20}, holds={}, watermarks={"ticks": {"per-minute": 120}})
     # The outputs behind the newer checkpoint may not be flushed yet: it waits.
     commit = offsets_to_commit(board.committing, {A0: 10})
     mark = decode_mark(commit[A0][1])

@@ -81,7 +81,8 @@ def _records(count: int, seed: int) -> list[ConsumedRecord]:
 
 @dataclass
 class Worker:
-    """The agent's steps over a handler: chunks, then the checkpoint, as in `streams.app`."""
+    """The agent's steps over a handler: a batch, then the checkpoint, as in `streams.app`
+    (here each chunk is a batch)."""
 
     handler: MetricEventHandler
     board: CheckpointBoard = field(default_factory=CheckpointBoard)
@@ -98,7 +99,7 @@ class Worker:
                     assert letter.offset is not None
                     self.dead.append((letter.partition, letter.offset, letter.reason_kind))
             self.board.publish(
-                (((r.topic, r.partition), r.offset) for r in chunk),
+                {(r.topic, r.partition): r.offset + 1 for r in chunk},  # in offset order
                 self.handler.first_open_offsets(),
                 self.handler.watermarks_by_topic(),
             )
