@@ -32,7 +32,7 @@ from streams.snapshots.snapshot_scheduler import SnapshotScheduler
 from streams.snapshots.table_names import snapshot_table_name
 from streams.stall_watchdog import install_stall_watchdog
 from streams.topic_reader import PartitionRange, StartPosition, TopicReader
-from streams.worker_app import WorkerApp
+from streams.worker_app import worker_app
 
 __all__ = ["create_app"]
 
@@ -52,7 +52,7 @@ def create_app(
     metrics = metrics or (handler.metrics if handler is not None else WorkerMetrics())
     handler = handler or MetricEventHandler(settings, metrics)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = WorkerApp(
+    app = worker_app(
         settings.app_id,
         broker=settings.faust_broker_url,
         key_serializer="raw",
@@ -113,7 +113,7 @@ def create_app(
     async def resume(partitions: set[tuple[str, int]]) -> None:
         """Partitions seen for the first time since their assignment: where their committed
         offset is (holes before the first record are then found too), and its mark."""
-        install_commit_marks(app, board)
+        install_commit_marks(app, board, handler.topics)
         try:
             committed = await read_committed(
                 settings.bootstrap_servers, settings.app_id, partitions

@@ -37,6 +37,7 @@ Partition = tuple[str, int]
 class _Watch:
     expected: int
     since: float
+    sought_at_highwater: int | None = None  # a seek done: wait for the high water to move
 
 
 class StallWatchdog:
@@ -53,7 +54,8 @@ class StallWatchdog:
     ) -> list[tuple[Partition, int]]:
         """(partition, next expected offset) of the partitions stalled for `stall_s`, given
         the next offset each held partition expects and the broker's high-water marks.
-        A partition reported once is reported again only after another `stall_s`."""
+        A partition reported once is reported again only after another `stall_s` and once
+        its high water has moved."""
         found: list[tuple[Partition, int]] = []
         watches = self._watches
         for where in list(watches):
@@ -67,9 +69,15 @@ class StallWatchdog:
             watch = watches.get(where)
             if watch is None or watch.expected != offset:  # moving, or newly behind
                 watches[where] = _Watch(offset, now)
+            elif watch.sought_at_highwater is not None:
+                # Sought once and nothing came: what lies there may hold no record (a
+                # transaction marker). Watch again from when the partition gets more.
+                if watch.sought_at_highwater != highwater:
+                    watches[where] = _Watch(offset, now)
             elif now - watch.since >= self.stall_s:
                 found.append((where, offset))
                 watch.since = now
+                watch.sought_at_highwater = highwater
         return found
 
 
@@ -103,6 +111,9 @@ def install_stall_watchdog(
         except (KafkaError, TimeoutError) as error:
             log.debug("no high-water marks for the stall check: %r", error)
             return
+        if app.rebalancing or app.in_recovery:  # began while we waited
+            watchdog.reset()
+            return
         marks = {(tp.topic, tp.partition): offset for tp, offset in highwaters.items()}
         for where, offset in watchdog.stalled(expected, marks, time.monotonic()):
             metrics.partition_stalls.inc()
@@ -114,6 +125,9 @@ def install_stall_watchdog(
                 offset,
                 STALL_S,
             )
-            await consumer.seek(held[where], offset)
+            try:
+                await consumer.seek(held[where], offset)
+            except (KafkaError, AssertionError) as error:  # revoked meanwhile
+                log.info("%s[%d] not sought: %r", *where, error)
 
     app.timer(STALL_CHECK_S)(wake_stalled_partitions)

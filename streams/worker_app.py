@@ -9,9 +9,11 @@ position is already past them: nothing reads them again, and faust commits past 
 later offsets are acknowledged. Seen in the two-worker kill -9 test as single-record holes
 and, when nothing followed, as a worker idle with records unscored.
 
-Not clearing is safe: during a rebalance faust suspends flow control, and the stream skips
-(neither tracks nor acknowledges) an event taken while flow is suspended or from an older
-consumer generation; the offset tracker drops any record handed over twice.
+Not clearing is safe for stream queues: during a rebalance faust suspends flow control, and
+the stream skips (neither tracks nor acknowledges) an event taken while flow is suspended or
+from an older consumer generation; the offset tracker drops any record handed over twice.
+The table manager's changelog queue keeps faust's clearing (`worker_app`): a changelog record
+left from a recovery and applied after it could overwrite a newer value.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 import faust
 
-__all__ = ["WorkerApp"]
+__all__ = ["WorkerApp", "worker_app"]
 
 
 class WorkerApp(faust.App):
@@ -28,3 +30,13 @@ class WorkerApp(faust.App):
         self, maxsize: int | None = None, *, clear_on_resume: bool = False
     ) -> Any:
         return super().FlowControlQueue(maxsize, clear_on_resume=False)
+
+
+def worker_app(*args: Any, **kwargs: Any) -> WorkerApp:
+    """A `WorkerApp` (arguments as `faust.App`'s) whose changelog queue is cleared on resume."""
+    app = WorkerApp(*args, **kwargs)
+    tables: Any = app.tables
+    tables._changelog_queue = faust.App.FlowControlQueue(
+        app, maxsize=app.conf.stream_buffer_maxsize, clear_on_resume=True
+    )
+    return app

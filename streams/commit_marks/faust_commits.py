@@ -14,6 +14,7 @@ faust that changed them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 import faust
@@ -33,7 +34,9 @@ class CommitHookError(DexwatchError, RuntimeError):
     """This faust version does not commit the way `install_commit_marks` expects."""
 
 
-def install_commit_marks(app: faust.App, board: CheckpointBoard) -> None:
+def install_commit_marks(
+    app: faust.App, board: CheckpointBoard, input_topics: Collection[str]
+) -> None:
     """Wrap the started consumer's commits (again: a no-op)."""
     consumer: Any = app.consumer
     if getattr(consumer, _INSTALLED, False):
@@ -57,16 +60,17 @@ def install_commit_marks(app: faust.App, board: CheckpointBoard) -> None:
         """In faust's consumer thread: hold back and mark what faust commits."""
         acked = {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()}
         commits = offsets_to_commit(board.committing, acked)
-        board.record_commit(commits)
         held = {w: (acked[w], c[0]) for w, c in commits.items() if c[0] < acked[w]}
         if held:
             log.debug("committing held back to open intervals: %s", held)
-        return await kafka_commit(
+        done = await kafka_commit(
             {
                 TopicPartition(topic, partition): OffsetAndMetadata(offset, metadata)
                 for (topic, partition), (offset, metadata) in commits.items()
             }
         )
+        board.record_commit(commits)  # not before: a refused commit must be tried again
+        return done
 
     filter_committable = consumer._filter_committable_offsets
 
@@ -74,6 +78,14 @@ def install_commit_marks(app: faust.App, board: CheckpointBoard) -> None:
         board.capture()  # before faust flushes the producer (see checkpoint.py)
         tps = list(tps)
         offsets = filter_committable(tps)
+        # An input partition the checkpoint does not know was just assigned: faust's acks for
+        # it are left from before the revocation (it acknowledges the batch in hand after
+        # clearing its books), and committing them would pass records whose open intervals
+        # were dropped. Its first batch here publishes its mark.
+        processed = board.committing.processed
+        for tp in list(offsets):
+            if tp.topic in input_topics and (tp.topic, tp.partition) not in processed:
+                del offsets[tp]
         assignment = consumer.assignment()
         for tp in tps:
             acked = consumer._committed_offset.get(tp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import faust
 
-from streams.worker_app import WorkerApp
+from streams.worker_app import WorkerApp, worker_app
 
 
 def _kept_after_resume(app: faust.App) -> int:
@@ -21,3 +21,14 @@ def test_a_resume_drops_nothing_from_the_worker_s_queues() -> None:
 
 def test_faust_s_own_app_drops_it_which_is_what_the_subclass_is_for() -> None:
     assert _kept_after_resume(faust.App("queue-test-faust", autodiscover=False)) == 0
+
+
+def test_the_changelog_queue_is_still_cleared() -> None:
+    """A changelog record left from a recovery must not be applied after it."""
+    app = worker_app("queue-test-tables", autodiscover=False)
+    queue = app.tables.changelog_queue
+    app.flow_control.suspend()
+    queue.put_nowait("a changelog record read during recovery")
+    app.flow_control.resume()
+    assert queue.qsize() == 0
+    assert _kept_after_resume(app) == 1
