@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import faust
 
 from streams.worker_app import WorkerApp, worker_app
@@ -26,7 +28,8 @@ def test_faust_s_own_app_drops_it_which_is_what_the_subclass_is_for() -> None:
 def test_the_changelog_queue_is_still_cleared() -> None:
     """A changelog record left from a recovery must not be applied after it."""
     app = worker_app("queue-test-tables", autodiscover=False)
-    queue = app.tables.changelog_queue
+    tables: Any = app.tables  # faust's TableManagerT type does not name the queue
+    queue = tables.changelog_queue
     app.flow_control.suspend()
     queue.put_nowait("a changelog record read during recovery")
     app.flow_control.resume()
