@@ -108,8 +108,12 @@ def install_stall_watchdog(
                 expected[where] = offset
         try:
             highwaters = await consumer.highwaters(*held.values())
+            unknown = [tp for where, tp in held.items() if where not in expected]
+            if unknown:  # nothing handed over or committed yet: faust starts at the earliest
+                earliest = await consumer.earliest_offsets(*unknown)
+                expected |= {(tp.topic, tp.partition): offset for tp, offset in earliest.items()}
         except (KafkaError, TimeoutError) as error:
-            log.debug("no high-water marks for the stall check: %r", error)
+            log.debug("no offsets for the stall check: %r", error)
             return
         if app.rebalancing or app.in_recovery:  # began while we waited
             watchdog.reset()
