@@ -24,7 +24,7 @@ from streams.incidents.faust_incidents import install_incidents
 from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.offset_holes import OffsetHole, OffsetTracker, fill_holes
-from streams.records import ConsumedRecord
+from streams.records import ConsumedRecord, Partition
 from streams.settings import WorkerSettings
 from streams.snapshots.faust_snapshot_table import FaustSnapshotTable
 from streams.snapshots.series_snapshotter import SeriesSnapshotter
@@ -110,7 +110,7 @@ def create_app(
             )
         return found
 
-    async def resume(partitions: set[tuple[str, int]]) -> None:
+    async def resume(partitions: set[Partition]) -> None:
         """Partitions seen for the first time since their assignment: where their committed
         offset is (holes before the first record are then found too), and its mark."""
         install_commit_marks(app, board, handler.topics)

@@ -33,7 +33,7 @@ from streams.drift import DriftMetrics
 from streams.metrics import MEASURES_MISMATCH, UNKNOWN_TOPIC, WorkerMetrics, severity_band
 from streams.pipeline.anomaly_building import anomaly_event, no_data_event
 from streams.pipeline.dataset_scorer import ScoredInterval
-from streams.records import ConsumedRecord, OutputRecord
+from streams.records import ConsumedRecord, OutputRecord, Partition
 from streams.settings import WorkerSettings
 from streams.snapshots.series_snapshotter import SeriesState
 
@@ -99,7 +99,7 @@ class MetricEventHandler:
                 if runtime.drift is not None:
                     runtime.drift.forget(series)
 
-    def first_open_offsets(self) -> dict[tuple[str, int], int]:
+    def first_open_offsets(self) -> dict[Partition, int]:
         """Per partition, the first record held in any dataset's open interval."""
         return first_open_offsets(self.datasets)
 
@@ -107,7 +107,7 @@ class MetricEventHandler:
         """Per input topic, its interval datasets' watermarks (µs; those that have one)."""
         return watermarks_by_topic(self.datasets)
 
-    def resume_partition(self, where: tuple[str, int], mark: CommitMark) -> None:
+    def resume_partition(self, where: Partition, mark: CommitMark) -> None:
         """A partition read again from its committed offset: skip what `mark` says was handled,
         and let no dataset accept as on time an interval the mark says was scored."""
         self.replay_marks.install(where, mark)
@@ -116,7 +116,7 @@ class MetricEventHandler:
             if runtime.dataset.source.topic == where[0] and watermark is not None:
                 runtime.aggregator.raise_watermark(watermark)
 
-    def release_partitions(self, partitions: set[tuple[str, int]], *, holds_none: bool) -> None:
+    def release_partitions(self, partitions: set[Partition], *, holds_none: bool) -> None:
         """Partitions revoked: drop their open intervals (rebuilt by whoever reads them next);
         `holds_none`: no partition is left, so event time starts again too."""
         self.replay_marks.forget(partitions)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from streams.records import ConsumedRecord
+from streams.records import ConsumedRecord, Partition
 
 __all__ = ["CheckedBatch", "OffsetHole", "OffsetTracker", "fill_holes"]
 
@@ -43,7 +43,7 @@ class OffsetTracker:
     """The next offset expected per partition held, from the records the agent handled."""
 
     def __init__(self) -> None:
-        self._next: dict[tuple[str, int], int] = {}
+        self._next: dict[Partition, int] = {}
 
     def check(self, records: Sequence[ConsumedRecord]) -> CheckedBatch:
         """The batch without re-deliveries (records at or before an offset already handled
@@ -72,26 +72,26 @@ class OffsetTracker:
         return CheckedBatch(kept, found, len(records) - len(kept))
 
     @property
-    def held(self) -> Collection[tuple[str, int]]:
+    def held(self) -> Collection[Partition]:
         """The partitions with an expected offset."""
         return self._next.keys()
 
-    def positions(self) -> dict[tuple[str, int], int]:
+    def positions(self) -> dict[Partition, int]:
         """The next offset expected per partition (after a batch: every record before it
         was handed over)."""
         return dict(self._next)
 
-    def expected(self, where: tuple[str, int]) -> int | None:
+    def expected(self, where: Partition) -> int | None:
         """The next offset `where` should deliver (None: no record or commit seen yet)."""
         return self._next.get(where)
 
-    def expect(self, where: tuple[str, int], offset: int | None) -> None:
+    def expect(self, where: Partition, offset: int | None) -> None:
         """A partition just assigned: its first record should be `offset`, the committed one
         (None: nothing committed, any first record is fine)."""
         if offset is not None:
             self._next.setdefault(where, offset)
 
-    def forget(self, partitions: Collection[tuple[str, int]]) -> None:
+    def forget(self, partitions: Collection[Partition]) -> None:
         """Partitions no longer held: whoever gets them starts from the committed offset."""
         for where in partitions:
             self._next.pop(where, None)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-__all__ = ["ConsumedRecord", "OutputRecord"]
+__all__ = ["ConsumedRecord", "OutputRecord", "Partition"]
+
+Partition = tuple[str, int]  # (topic, partition)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ import faust
 from aiokafka.errors import KafkaError
 
 from streams.metrics import WorkerMetrics
+from streams.records import Partition
 
 __all__ = ["StallWatchdog", "install_stall_watchdog"]
 
@@ -29,8 +30,6 @@ log = logging.getLogger(__name__)
 
 STALL_CHECK_S = 2.0
 STALL_S = 15.0  # no input partition stays idle this long with records waiting
-
-Partition = tuple[str, int]
 
 
 @dataclass(slots=True)

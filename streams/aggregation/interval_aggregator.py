@@ -29,11 +29,12 @@ from streams.aggregation.interval_outputs import (
     OffsetRange,
     SourcePosition,
 )
-from streams.aggregation.open_offsets import OpenOffsets, Partition
+from streams.aggregation.open_offsets import OpenOffsets
 from streams.aggregation.series_tracker import SeriesRecord, SeriesTracker, from_micros
 from streams.datasets.dataset_config import DatasetConfig
 from streams.datasets.measure_spec import Aggregation
 from streams.datasets.rejection import LATE, SERIES_LIMIT, Rejection
+from streams.records import Partition
 
 __all__ = ["AggregatorCounts", "IntervalAggregator"]
 

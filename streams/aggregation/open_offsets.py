@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["OpenOffsets", "Partition"]
+from streams.records import Partition
 
-Partition = tuple[str, int]  # (topic, partition)
+__all__ = ["OpenOffsets"]
 
 
 class OpenOffsets:

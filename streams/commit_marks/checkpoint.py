@@ -13,10 +13,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from streams.commit_marks.commit_mark import CommitMark, encode_mark
+from streams.records import Partition
 
-__all__ = ["Checkpoint", "CheckpointBoard", "Partition", "offsets_to_commit"]
-
-Partition = tuple[str, int]  # (topic, partition)
+__all__ = ["Checkpoint", "CheckpointBoard", "offsets_to_commit"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,8 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
 from schemas.errors import DexwatchError
-from streams.commit_marks.checkpoint import Partition
 from streams.commit_marks.commit_mark import CommitMark, decode_mark
+from streams.records import Partition
 
 __all__ = ["Committed", "CommittedReadError", "read_committed"]
 

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from schemas.errors import ConfigError
 from streams.commit_marks.commit_mark import METADATA_LIMIT, CommitMark, encode_mark
 from streams.dataset_runtime import DatasetRuntime
+from streams.records import Partition
 
 __all__ = ["check_mark_size", "first_open_offsets", "watermarks_by_topic"]
 
 
-def first_open_offsets(datasets: Sequence[DatasetRuntime]) -> dict[tuple[str, int], int]:
+def first_open_offsets(datasets: Sequence[DatasetRuntime]) -> dict[Partition, int]:
     """Per partition, the first record held in any dataset's open interval."""
-    firsts: dict[tuple[str, int], int] = {}
+    firsts: dict[Partition, int] = {}
     for runtime in datasets:
         for where, offset in runtime.aggregator.first_open_offsets().items():
             if offset < firsts.get(where, offset + 1):

@@ -21,7 +21,8 @@ import faust
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
 from schemas.errors import DexwatchError
-from streams.commit_marks.checkpoint import CheckpointBoard, Partition, offsets_to_commit
+from streams.commit_marks.checkpoint import CheckpointBoard, offsets_to_commit
+from streams.records import Partition
 
 __all__ = ["CommitHookError", "install_commit_marks"]
 

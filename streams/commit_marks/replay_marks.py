@@ -14,8 +14,8 @@ from collections.abc import Collection
 from datetime import datetime
 
 from streams.aggregation import IntervalAggregator
-from streams.commit_marks.checkpoint import Partition
 from streams.commit_marks.commit_mark import CommitMark
+from streams.records import Partition
 
 __all__ = ["ReplayMarks", "handled_before"]
 
