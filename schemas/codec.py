@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -11,10 +12,13 @@ from pydantic import BaseModel, ValidationError
 from schemas.errors import SchemaError
 
 __all__ = [
+    "EMPTY",
+    "ENVELOPE_TOO_LARGE",
     "INVALID_JSON",
     "INVALID_SCHEMA",
     "Decoded",
     "decode",
+    "decode_elements",
     "decode_many",
     "describe_validation_error",
     "encode",
@@ -22,6 +26,8 @@ __all__ = [
 
 INVALID_JSON = "invalid_json"
 INVALID_SCHEMA = "invalid_schema"
+EMPTY = "empty"  # a tombstone (null value) or a zero-length value
+ENVELOPE_TOO_LARGE = "envelope_too_large"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -56,17 +62,33 @@ class Decoded(Generic[ModelT]):
     raw: bytes = b""  # a refused element's bytes: what its dead letter keeps
 
 
-def decode_many(model: type[ModelT], payload: bytes) -> list[Decoded[ModelT]]:
+def decode_many(
+    model: type[ModelT], payload: bytes, max_elements: int | None = None
+) -> list[Decoded[ModelT]]:
     """A record holding one event (a JSON object) or a batch of them (a JSON array of objects).
 
     Batches are how a high-rate producer beats a per-message cost: every element is validated
     on its own, so one bad element is refused alone (its reason says `[index]`). A payload that
-    is not JSON at all raises `SchemaError`.
+    is not JSON at all, or a batch of more than `max_elements`, raises `SchemaError`.
     """
+    return list(decode_elements(model, payload, max_elements))
+
+
+def decode_elements(
+    model: type[ModelT], payload: bytes, max_elements: int | None = None
+) -> Iterator[Decoded[ModelT]]:
+    """`decode_many`, each element validated only when the caller gets to it (so a large batch
+    can be handled in slices); the `SchemaError`s are raised here, before any element."""
     data = _loads(payload)
     if not isinstance(data, list):
-        return [_validated(model, data, "", payload)]
-    return [_validated(model, item, f"[{index}] ", None) for index, item in enumerate(data)]
+        return iter([_validated(model, data, "", payload)])
+    if max_elements is not None and len(data) > max_elements:
+        raise SchemaError(
+            ENVELOPE_TOO_LARGE,
+            f"a batch of {len(data)} elements, over the limit of {max_elements} per record; "
+            "split it into smaller records",
+        )
+    return (_validated(model, item, f"[{index}] ", None) for index, item in enumerate(data))
 
 
 def _validated(

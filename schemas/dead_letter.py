@@ -1,4 +1,9 @@
-"""The dead-letter record: an input we could not process, kept whole with the reason.
+"""The dead-letter record: an input we could not process, with the reason.
+
+The original is kept whole when it is small, else its first bytes (the worker keeps 64 KiB by
+default): a dead letter must fit under Kafka's request limit, and one that cannot be written
+would hold the input partition back. `original_size` and `original_sha256` describe the whole
+original either way, so a cut one can still be matched with its source.
 
 An input is either a Kafka record (its `topic`, `partition` and `offset` say where it was) or a
 record read from elsewhere, e.g. an upstream API (its `source` says where, and the three Kafka
@@ -58,8 +63,25 @@ class DeadLetterRecord(BaseModel):
         },
     )
 
-    original: Base64Bytes = Field(description="The record's value exactly as consumed.")
-    original_key: Base64Bytes | None = Field(default=None, description="The record's key.")
+    original: Base64Bytes = Field(
+        description="The record's value as consumed: whole, or only its first bytes when it was "
+        "large (the original may be truncated: then `original_size` is larger than this field's "
+        "decoded length)."
+    )
+    original_key: Base64Bytes | None = Field(
+        default=None, description="The record's key (its first bytes only, if it was very long)."
+    )
+    # Added fields (absent from records written before them): readers that ignore them still
+    # get a valid record, now possibly with a truncated `original`.
+    original_size: int | None = Field(
+        default=None, ge=0, description="The whole original's length in bytes."
+    )
+    original_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the whole original (hex), to match a truncated one with its "
+        "source.",
+    )
     source: str | None = Field(
         default=None,
         min_length=1,

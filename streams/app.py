@@ -1,8 +1,10 @@
 """The faust application: one agent over the datasets' topics, and `/metrics` on the web port.
 
 The agent takes records in batches (`take_events`): a batch's closed intervals are scored in
-one compiled call per series bank, and faust acknowledges the batch's offsets only after its
-outputs have been handed to the producer, so a crash replays rather than loses.
+one compiled call per series bank, and faust acknowledges the batch's offsets only after the
+broker has its outputs (`OutputSender` waits and retries), so a crash replays rather than
+loses. Nothing a record holds may raise out of the agent: faust acknowledges a batch whose
+agent raised, and commits past it (the handler dead-letters such records instead).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from streams.incidents.faust_incidents import install_incidents
 from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.offset_holes import OffsetHole, OffsetTracker, fill_holes
-from streams.records import ConsumedRecord, Partition
+from streams.output_sender import OutputSender
+from streams.records import ConsumedRecord, OutputRecord, Partition
 from streams.settings import WorkerSettings
 from streams.snapshots.faust_snapshot_table import FaustSnapshotTable
 from streams.snapshots.series_snapshotter import SeriesSnapshotter
@@ -79,6 +82,18 @@ def create_app(
         )
     }
 
+    async def send(output: OutputRecord) -> Any:
+        return await output_topics[output.topic].send(key=output.key, value=output.value)
+
+    sender = OutputSender(
+        send,
+        metrics,
+        {
+            settings.anomalies_topic: "anomaly",
+            settings.dead_letter_topic: "dead_letter",
+            settings.model_actions_topic: "model_action",
+        },
+    )
     heap = HeapFreezer()
     offsets = OffsetTracker()
     board = CheckpointBoard()
@@ -156,7 +171,7 @@ def create_app(
                     partition=event.message.partition,
                     offset=event.message.offset,
                     key=event.message.key,
-                    value=event.message.value,
+                    value=event.message.value or b"",  # a tombstone's None: dead-lettered `empty`
                 )
                 for event in events
             ]
@@ -174,12 +189,16 @@ def create_app(
                 except DexwatchError as error:
                     log.error("could not read back skipped records, they are lost: %s", error)
             for chunk in chunks_by_size(consumed):
-                for output in handler.handle_batch(chunk):
-                    await output_topics[output.topic].send(key=output.key, value=output.value)
+                outputs: list[OutputRecord] = []
+                for _ in handler.handle_in_slices(chunk, outputs):
+                    await asyncio.sleep(0)  # a large batch record: let heartbeats and sends run
+                # Back only once the broker has them all: a failure stops here and retries,
+                # so faust never acknowledges (and commits) records whose outputs were lost.
+                await sender.send_all(outputs)
+                await asyncio.sleep(0)  # a chunk without outputs yields here, as it always has
                 for key, topic, partition in handler.touched:
                     if snapshotters[topic].on_event(key, partition):
                         metrics.snapshot_writes.inc()
-                await asyncio.sleep(0)  # let the producer send this chunk's outputs now
             # Commits until now write the previous batch's checkpoint: it vouches for less.
             board.publish(
                 offsets.positions(), handler.first_open_offsets(), handler.watermarks_by_topic()
@@ -200,6 +219,7 @@ def create_app(
         ages = [snapshotter.scheduler.oldest_dirty_age() for snapshotter in snapshotters.values()]
         metrics.snapshot_age.set(max(ages, default=0.0))
         metrics.consumer_lag.set(_consumer_lag(app))
+        sender.report()  # the dead-letter summary of a quiet spell
 
     app.timer(STATE_REPORT_S)(report_state)
 

@@ -24,7 +24,7 @@ def chunks_by_size(
     larger than that is a chunk of its own); order is kept."""
     start, size = 0, 0
     for index, record in enumerate(records):
-        length = len(record.value)
+        length = len(record.value or b"")  # a tombstone has no value: it weighs nothing
         if index > start and size + length > max_bytes:
             yield records[start:index]
             start, size = index, 0

@@ -2,20 +2,22 @@
 
 Free of Kafka and faust, so it is tested as plain code and the agent stays a thin loop. Every
 record ends in exactly one of: aggregated into its dataset's intervals (and scored when they
-close), dead-lettered with its reason, or counted as selected by no dataset.
+close), dead-lettered with its reason, or counted as selected by no dataset. Whatever a record
+holds (a tombstone, an oversized batch, a date in year 9999, or a value the code chokes on), it
+is dead-lettered, never raised: an exception out of the agent would have faust acknowledge,
+and so commit past, the whole batch around it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from schemas.codec import decode_many, encode
-from schemas.dead_letter import DeadLetterRecord
+from schemas.codec import EMPTY, decode_elements, encode
 from schemas.dex_transaction import DexTransaction
 from schemas.errors import ConfigError, SchemaError
 from schemas.metric_event import MetricEvent
@@ -29,10 +31,17 @@ from streams.commit_marks.dataset_marks import (
 from streams.commit_marks.replay_marks import ReplayMarks, handled_before
 from streams.dataset_runtime import SNAPSHOT_KEY_SEPARATOR, DatasetRuntime, snapshot_key
 from streams.datasets import Rejection
+from streams.dead_letter_building import dead_letter_output
 from streams.drift import DriftMetrics
-from streams.metrics import MEASURES_MISMATCH, UNKNOWN_TOPIC, WorkerMetrics, severity_band
+from streams.metrics import (
+    HANDLING_ERROR,
+    MEASURES_MISMATCH,
+    UNKNOWN_TOPIC,
+    WorkerMetrics,
+    severity_band,
+)
 from streams.pipeline.anomaly_building import anomaly_event, no_data_event
-from streams.pipeline.dataset_scorer import ScoredInterval
+from streams.pipeline.dataset_scorer import ScoredInterval, UnscoredInterval
 from streams.records import ConsumedRecord, OutputRecord, Partition
 from streams.settings import WorkerSettings
 from streams.snapshots.series_snapshotter import SeriesState
@@ -40,6 +49,12 @@ from streams.snapshots.series_snapshotter import SeriesState
 __all__ = ["MetricEventHandler"]
 
 log = logging.getLogger(__name__)
+
+# A batch record's elements are handled this many at a time, the caller yielding to the event
+# loop between slices: 100,000 elements in one go blocked the loop for about 25 s.
+ELEMENT_SLICE = 1000
+
+Bounds = tuple[datetime, datetime]
 
 
 class MetricEventHandler:
@@ -62,6 +77,7 @@ class MetricEventHandler:
         self.touched: list[tuple[str, str, int]] = []
         self._formats: dict[str, type[BaseModel]] = {}
         self.replay_marks = ReplayMarks()
+        self._handling_errors = 0
         for runtime in self.datasets:
             source = runtime.dataset.source
             model = DexTransaction if source.format == "dex_transaction" else MetricEvent
@@ -141,59 +157,112 @@ class MetricEventHandler:
 
     def handle_batch(self, records: Sequence[ConsumedRecord]) -> list[OutputRecord]:
         outputs: list[OutputRecord] = []
+        for _ in self.handle_in_slices(records, outputs):
+            pass
+        return outputs
+
+    def handle_in_slices(
+        self, records: Sequence[ConsumedRecord], outputs: list[OutputRecord]
+    ) -> Iterator[None]:
+        """`handle_batch`, appending to `outputs`; it pauses (yields) after each slice of a
+        large batch record's elements, for the agent to let the event loop run. Only inside
+        such records: elsewhere the batch runs as one step, as it always has."""
         self.touched = []
         closed: dict[int, list[ClosedInterval]] = {}
         missing: dict[int, list[NoDataInterval]] = {}
         by_position = {(r.topic, r.partition, r.offset): r for r in records}
-        marks = self.replay_marks
+        now = datetime.now(UTC)
+        bounds = [runtime.dataset.event_times.bounds(now) for runtime in self.datasets]
         for record in records:
             self.metrics.events_consumed.inc()
-            mark = marks.mark_for(record.topic, record.partition, record.offset) if marks else None
-            model = self._formats.get(record.topic)
-            if model is None:  # the agent reads only our topics: say so rather than drop it
-                reason = f"no dataset reads topic {record.topic!r}"
-                outputs.append(self._dead_letter(record, UNKNOWN_TOPIC, reason))
-                continue
             try:
-                decoded = decode_many(model, record.value)
-            except SchemaError as error:
-                if mark is None or record.offset >= mark.acked:  # else: dead-lettered before
-                    outputs.append(self._dead_letter(record, error.kind, error.reason))
-                continue
-            for element in decoded:
-                refused = element.error
-                if refused is not None and mark is not None and record.offset < mark.acked:
-                    continue
-                if refused is not None:
-                    outputs.append(
-                        self._dead_letter(record, refused.kind, refused.reason, element.raw)
-                    )
-                    continue
-                event = element.event
-                assert isinstance(event, MetricEvent | DexTransaction)
-                if not self._route(record, event, outputs, closed, missing, mark):
-                    self.metrics.events_unmatched.inc()
+                yield from self._record(record, bounds, outputs, closed, missing)
+            except Exception as error:  # anything the record makes us raise
+                outputs.append(self._handling_error(record, error))
         for index, runtime in enumerate(self.datasets):
             outputs += self._scored(runtime, closed.get(index, []), by_position)
             for gap in missing.get(index, []):
-                anomaly = no_data_event(runtime.dataset.name, runtime.config_hash, gap)
+                try:
+                    anomaly = no_data_event(runtime.dataset.name, runtime.config_hash, gap)
+                except Exception:  # a signal, no record behind it to dead-letter
+                    log.exception("no-data signal of %s not built", gap.series)
+                    continue
                 self.metrics.anomalies_by_severity.labels(severity_band="no_data").inc()
                 outputs.append(self._anomaly_record(anomaly.series, encode(anomaly)))
         self.metrics.series_live.set(self.series_count)
         self.metrics.model_memory_bytes.set(sum(r.scorer.nbytes for r in self.datasets))
-        return outputs
+
+    def _record(
+        self,
+        record: ConsumedRecord,
+        bounds: list[Bounds],
+        outputs: list[OutputRecord],
+        closed: dict[int, list[ClosedInterval]],
+        missing: dict[int, list[NoDataInterval]],
+    ) -> Iterator[None]:
+        """One record: decoded, each element routed or dead-lettered; yields between slices."""
+        marks = self.replay_marks
+        mark = marks.mark_for(record.topic, record.partition, record.offset) if marks else None
+        again = mark is not None and record.offset < mark.acked  # dead-lettered before
+        model = self._formats.get(record.topic)
+        if model is None:  # the agent reads only our topics: say so rather than drop it
+            reason = f"no dataset reads topic {record.topic!r}"
+            outputs.append(self._dead_letter(record, UNKNOWN_TOPIC, reason))
+            return
+        if not record.value:
+            if not again:
+                reason = "no value: a tombstone (null) or an empty record"
+                outputs.append(self._dead_letter(record, EMPTY, reason))
+            return
+        try:
+            decoded = decode_elements(model, record.value, self.settings.max_envelope_events)
+        except SchemaError as error:
+            if not again:
+                outputs.append(self._dead_letter(record, error.kind, error.reason))
+            return
+        for count, element in enumerate(decoded, start=1):
+            refused = element.error
+            if refused is not None:
+                if not again:
+                    outputs.append(
+                        self._dead_letter(record, refused.kind, refused.reason, element.raw)
+                    )
+            else:
+                event = element.event
+                assert isinstance(event, MetricEvent | DexTransaction)
+                if not self._route(record, event, bounds, outputs, closed, missing, mark):
+                    self.metrics.events_unmatched.inc()
+            if count % ELEMENT_SLICE == 0:
+                yield
+
+    def _handling_error(self, record: ConsumedRecord, error: Exception) -> OutputRecord:
+        """A record the handler failed on: dead-lettered, so the batch goes on without it."""
+        self._handling_errors += 1
+        if self._handling_errors == 1 or self._handling_errors % 1000 == 0:
+            log.error(
+                "%d record(s) made the worker fail and were dead-lettered (%s); latest: %s[%d]@%d",
+                self._handling_errors,
+                HANDLING_ERROR,
+                record.topic,
+                record.partition,
+                record.offset,
+                exc_info=error,
+            )
+        return self._dead_letter(record, HANDLING_ERROR, f"{type(error).__name__}: {error}")
 
     def _route(
         self,
         record: ConsumedRecord,
         event: MetricEvent | DexTransaction,
+        bounds: list[Bounds],
         outputs: list[OutputRecord],
         closed: dict[int, list[ClosedInterval]],
         missing: dict[int, list[NoDataInterval]],
         mark: CommitMark | None,
     ) -> bool:
         """Give `event` to every dataset of its topic; False when none selected it.
-        `mark`: the record is read again after a restart or rebalance (see `replay_marks`)."""
+        `bounds`: each dataset's event times taken. `mark`: the record is read again after a
+        restart or rebalance (see `replay_marks`)."""
         selected = False
         for index, runtime in enumerate(self.datasets):
             if runtime.dataset.source.topic != record.topic:
@@ -202,6 +271,9 @@ class MetricEventHandler:
             if observation is None:
                 continue
             selected = True
+            if not isinstance(observation, Rejection):
+                refused = runtime.dataset.event_times.refusal(observation.event_time, bounds[index])
+                observation = refused or observation
             if isinstance(observation, Rejection):
                 if mark is None or record.offset >= mark.acked:  # else: dead-lettered before
                     outputs.append(self._rejected(record, runtime, observation))
@@ -240,44 +312,83 @@ class MetricEventHandler:
         outputs: list[OutputRecord] = []
         if not intervals:
             return outputs
-        for result in runtime.scorer.score(intervals):
+        for result in self._score(runtime, intervals, by_position, outputs):
             if not isinstance(result, ScoredInterval):
                 outputs += self._unscored(result.interval, result.reason, by_position)
                 continue
-            self.metrics.events_scored.inc()
-            if result.interval.offsets:
-                last = result.interval.offsets[-1]
-                key = snapshot_key(runtime.dataset.name, result.interval.series)
-                self.touched.append((key, last.topic, last.partition))
-            if self.on_scored is not None:
-                self.on_scored(runtime, result)
-            if runtime.drift is not None:
-                acted = runtime.drift.observe(result)
-                if acted is not None:
-                    applied, event = acted
-                    self.drift_metrics.record(applied)
-                    outputs.append(
-                        OutputRecord(
-                            self.settings.model_actions_topic,
-                            result.interval.series.encode(),
-                            encode(event),
-                        )
+            try:
+                outputs += self._outputs_of(runtime, result, by_position)
+            except Exception as error:  # e.g. a date an output cannot hold
+                reason = f"{type(error).__name__}: {error}"
+                outputs += self._unscored(result.interval, reason, by_position, HANDLING_ERROR)
+        return outputs
+
+    def _score(
+        self,
+        runtime: DatasetRuntime,
+        intervals: list[ClosedInterval],
+        by_position: dict[tuple[str, int, int], ConsumedRecord],
+        outputs: list[OutputRecord],
+    ) -> list[ScoredInterval | UnscoredInterval]:
+        """The intervals scored in one call; should it fail, one by one, so that only the
+        records of an interval that fails alone are dead-lettered."""
+        try:
+            return runtime.scorer.score(intervals)
+        except Exception:  # retried one by one below
+            log.exception(
+                "scoring %d interval(s) of %s failed", len(intervals), runtime.dataset.name
+            )
+        results: list[ScoredInterval | UnscoredInterval] = []
+        for interval in intervals:
+            try:
+                results += runtime.scorer.score([interval])
+            except Exception as error:  # its records are dead-lettered
+                reason = f"{type(error).__name__}: {error}"
+                outputs += self._unscored(interval, reason, by_position, HANDLING_ERROR)
+        return results
+
+    def _outputs_of(
+        self,
+        runtime: DatasetRuntime,
+        result: ScoredInterval,
+        by_position: dict[tuple[str, int, int], ConsumedRecord],
+    ) -> list[OutputRecord]:
+        """What a scored interval sends: a drift decision, an anomaly, both or nothing."""
+        outputs: list[OutputRecord] = []
+        self.metrics.events_scored.inc()
+        if result.interval.offsets:
+            last = result.interval.offsets[-1]
+            key = snapshot_key(runtime.dataset.name, result.interval.series)
+            self.touched.append((key, last.topic, last.partition))
+        if self.on_scored is not None:
+            self.on_scored(runtime, result)
+        if runtime.drift is not None:
+            acted = runtime.drift.observe(result)
+            if acted is not None:
+                applied, event = acted
+                self.drift_metrics.record(applied)
+                outputs.append(
+                    OutputRecord(
+                        self.settings.model_actions_topic,
+                        result.interval.series.encode(),
+                        encode(event),
                     )
-            if not result.verdict.is_anomaly:
-                continue
-            anomaly = anomaly_event(runtime.dataset.name, runtime.config_hash, result)
-            self.metrics.anomalies_produced.inc()
-            self.metrics.anomalies_by_severity.labels(
-                severity_band=severity_band(anomaly.severity)
-            ).inc()
-            outputs.append(self._anomaly_record(anomaly.series, encode(anomaly)))
-            arrivals = [
-                by_position[(r.topic, r.partition, r.last)].received_at
-                for r in result.interval.offsets
-                if (r.topic, r.partition, r.last) in by_position
-            ]
-            if arrivals:
-                self.metrics.processing_latency.observe(time.monotonic() - max(arrivals))
+                )
+        if not result.verdict.is_anomaly:
+            return outputs
+        anomaly = anomaly_event(runtime.dataset.name, runtime.config_hash, result)
+        self.metrics.anomalies_produced.inc()
+        self.metrics.anomalies_by_severity.labels(
+            severity_band=severity_band(anomaly.severity)
+        ).inc()
+        outputs.append(self._anomaly_record(anomaly.series, encode(anomaly)))
+        arrivals = [
+            by_position[(r.topic, r.partition, r.last)].received_at
+            for r in result.interval.offsets
+            if (r.topic, r.partition, r.last) in by_position
+        ]
+        if arrivals:
+            self.metrics.processing_latency.observe(time.monotonic() - max(arrivals))
         return outputs
 
     def _unscored(
@@ -285,6 +396,7 @@ class MetricEventHandler:
         interval: ClosedInterval,
         reason: str,
         by_position: dict[tuple[str, int, int], ConsumedRecord],
+        kind: str = MEASURES_MISMATCH,
     ) -> list[OutputRecord]:
         """Dead-letter the records behind an interval the model refused (those still in hand)."""
         outputs = []
@@ -292,7 +404,7 @@ class MetricEventHandler:
             for offset in range(offsets.first, offsets.last + 1):
                 record = by_position.get((offsets.topic, offsets.partition, offset))
                 if record is not None:
-                    outputs.append(self._dead_letter(record, MEASURES_MISMATCH, reason))
+                    outputs.append(self._dead_letter(record, kind, reason))
         if not outputs:  # an aggregated interval whose records were consumed in earlier batches
             log.warning("interval %s of %s not scored: %s", interval.start, interval.series, reason)
         return outputs
@@ -313,24 +425,13 @@ class MetricEventHandler:
     def _dead_letter(
         self, record: ConsumedRecord, kind: str, reason: str, original: bytes | None = None
     ) -> OutputRecord:
-        """`original`: the element of a batch record that was refused (default: the record)."""
-        self.metrics.events_dead_lettered.labels(reason=kind).inc()
-        log.info(
-            "dead-lettered %s[%d]@%d: %s: %s",
-            record.topic,
-            record.partition,
-            record.offset,
+        """`original`: the element of a batch record that was refused (default: the record).
+        Counted and logged (in summaries) by whoever writes it, once the broker has it."""
+        return dead_letter_output(
+            self.settings.dead_letter_topic,
+            record,
             kind,
             reason,
+            self.settings.dead_letter_original_max_bytes,
+            original,
         )
-        dead = DeadLetterRecord(
-            original=record.value if original is None else original,
-            original_key=record.key,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            reason_kind=kind,
-            reason=reason,
-            failed_at=datetime.now(UTC),
-        )
-        return OutputRecord(self.settings.dead_letter_topic, record.key, encode(dead))

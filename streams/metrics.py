@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from schemas.codec import INVALID_JSON, INVALID_SCHEMA
+from schemas.codec import EMPTY, ENVELOPE_TOO_LARGE, INVALID_JSON, INVALID_SCHEMA
 from streams.datasets import REJECT_REASONS
 
 __all__ = [
     "DEAD_LETTER_REASONS",
+    "HANDLING_ERROR",
     "MEASURES_MISMATCH",
+    "OUTPUT_KINDS",
     "SERIES_LIMIT",
     "SEVERITY_BANDS",
     "UNKNOWN_TOPIC",
+    "WRITE_ERRORS",
     "WorkerMetrics",
     "severity_band",
 ]
@@ -24,14 +27,21 @@ __all__ = [
 MEASURES_MISMATCH = "measures_mismatch"
 SERIES_LIMIT = "series_limit"
 UNKNOWN_TOPIC = "unknown_topic"
+HANDLING_ERROR = "handling_error"  # the worker failed on the record (a bug it survives)
 # Closed set: the `reason` label must stay bounded whatever the input looks like.
 DEAD_LETTER_REASONS = (
+    EMPTY,
+    ENVELOPE_TOO_LARGE,
+    HANDLING_ERROR,
     INVALID_JSON,
     INVALID_SCHEMA,
     MEASURES_MISMATCH,
     UNKNOWN_TOPIC,
-    *REJECT_REASONS,  # late, missing_dimension, no_measures, series_limit
+    *REJECT_REASONS,  # late, missing_dimension, no_measures, series_limit, time_out_of_range
 )
+# The `output` and `error` labels of the write-failure counter.
+OUTPUT_KINDS = ("dead_letter", "anomaly", "model_action")
+WRITE_ERRORS = ("too_large", "broker")
 SEVERITY_BANDS = ("low", "medium", "high", "critical")
 
 
@@ -64,12 +74,24 @@ class WorkerMetrics:
         )
         self.events_dead_lettered = Counter(
             "dexwatch_events_dead_lettered_total",
-            "Events sent to the dead-letter topic, by reason.",
+            "Dead letters written to the dead-letter topic (acknowledged by the broker), by "
+            "reason.",
             ["reason"],
             registry=self.registry,
         )
         for reason in dict.fromkeys(DEAD_LETTER_REASONS):
             self.events_dead_lettered.labels(reason=reason)
+        self.output_write_failures = Counter(
+            "dexwatch_output_write_failures_total",
+            "Failed attempts to write an output record (dead letter, anomaly, model action), "
+            "each retried: the input is not committed past until its outputs are written. "
+            "`too_large`: a dead letter is then retried with less of its original.",
+            ["output", "error"],
+            registry=self.registry,
+        )
+        for output in OUTPUT_KINDS:
+            for error in WRITE_ERRORS:
+                self.output_write_failures.labels(output=output, error=error)
         self.offset_holes = Counter(
             "dexwatch_offset_holes_total",
             "Runs of input offsets the consumer skipped (around a rebalance) that the worker then "

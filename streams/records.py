@@ -25,3 +25,5 @@ class OutputRecord:
     topic: str
     key: bytes | None
     value: bytes
+    # A dead letter's reason kind: counted only once the broker has the record.
+    dead_letter_reason: str | None = None

@@ -11,6 +11,7 @@ from detectors.series_model import SeriesModelSettings
 from schemas.codec import describe_validation_error
 from schemas.errors import ConfigError
 from streams.datasets import DatasetConfig, load_datasets
+from streams.datasets.event_time_window import EventTimeWindow
 
 __all__ = ["WorkerSettings"]
 
@@ -73,6 +74,24 @@ class WorkerSettings(BaseSettings):
     snapshot_history: int = Field(
         default=3, ge=1, le=255, description="Snapshots kept per series (a rollback's choices)."
     )
+    dead_letter_original_max_bytes: int = Field(
+        default=64 * 1024,
+        ge=0,
+        le=512 * 1024,  # base64 makes it 4/3 larger: still under Kafka's 1 MiB request
+        description="How much of a bad record a dead letter keeps (its size and SHA-256 always).",
+    )
+    max_envelope_events: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="Elements per batch record (a JSON array); a larger one is dead-lettered "
+        "whole (`envelope_too_large`).",
+    )
+    event_times: EventTimeWindow = Field(
+        default_factory=EventTimeWindow,
+        description="The default dataset's window of event times (`DEXWATCH_EVENT_TIMES__"
+        "EARLIEST`, `..._MAX_AHEAD`); datasets from a file set their own `event_times`.",
+    )
     datasets: Path | None = Field(
         default=None,
         description="A YAML file or folder of datasets (docs/datasets.md). Without it, one "
@@ -95,6 +114,7 @@ class WorkerSettings(BaseSettings):
                         "interval": "none",
                         "detector": self.detector,
                         "max_series": self.max_series,
+                        "event_times": self.event_times,
                     }
                 ),
             )

@@ -3,7 +3,8 @@
 Computed on the validated model (defaults filled in, durations normalised), so a file
 reformatted or reordered keeps its hash and any change of meaning changes it. The `alerting`
 section is left out: it decides which anomalies become incidents, not what an anomaly is, so
-tuning it neither changes the anomalies' hash nor the models' identity. Incidents carry both:
+tuning it neither changes the anomalies' hash nor the models' identity. `event_times` is left
+out too: it decides which events are taken, not how they are scored. Incidents carry both:
 `incident_config_hash` is `config_hash` and `alerting_hash` joined by `+`.
 """
 
@@ -22,7 +23,7 @@ HASH_HEX_DIGITS = 16
 
 def config_hash(dataset: DatasetConfig) -> str:
     """sha256 of the canonical JSON (sorted keys, compact) of `dataset`, first 16 hex digits."""
-    return _digest(dataset.model_dump(mode="json", exclude={"alerting"}))
+    return _digest(dataset.model_dump(mode="json", exclude={"alerting", "event_times"}))
 
 
 def alerting_hash(dataset: DatasetConfig) -> str:

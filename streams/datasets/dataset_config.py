@@ -25,6 +25,7 @@ from streams.datasets.alerting_config import TOKEN, AlertingConfig
 from streams.datasets.dataset_source import DatasetSource
 from streams.datasets.drift_config import DriftConfig
 from streams.datasets.durations import format_duration, parse_duration
+from streams.datasets.event_time_window import EventTimeWindow
 from streams.datasets.measure_spec import (
     TRANSACTION_NUMBER_FIELDS,
     TRANSACTION_TEXT_FIELDS,
@@ -95,6 +96,10 @@ class DatasetConfig(BaseModel):
     drift: DriftConfig = Field(default_factory=DriftConfig)
     alerting: AlertingConfig = Field(
         default_factory=AlertingConfig, description="Incidents: docs/alerts.md."
+    )
+    event_times: EventTimeWindow = Field(
+        default_factory=EventTimeWindow,
+        description="Event times taken; others are dead-lettered `time_out_of_range`.",
     )
 
     @field_validator("dimensions")

@@ -96,7 +96,7 @@ def test_a_late_event_is_dead_lettered_and_counted(tmp_path: Path) -> None:
     assert (letter.reason_kind, letter.offset) == ("late", 2)
     assert "pools-5m" in letter.reason
     assert registry.get_sample_value("dexwatch_events_late_total", {"dataset": "pools-5m"}) == 1
-    assert registry.get_sample_value("dexwatch_events_dead_lettered_total", {"reason": "late"}) == 1
+    assert dead.dead_letter_reason == "late"
 
 
 def test_a_silent_series_becomes_a_no_data_anomaly(tmp_path: Path) -> None:

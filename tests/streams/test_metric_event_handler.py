@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 import orjson
+import pytest
 from prometheus_client import CollectorRegistry
 
 from schemas import AnomalyEvent, DeadLetterRecord, anomaly_id, decode, encode
-from streams.metric_event_handler import MetricEventHandler
+from streams.metric_event_handler import ELEMENT_SLICE, MetricEventHandler
 from streams.metrics import WorkerMetrics
-from streams.records import ConsumedRecord
+from streams.records import ConsumedRecord, OutputRecord
 from streams.settings import WorkerSettings
 from tests.series_data import START, STEP, pool_events
 
@@ -34,10 +38,14 @@ def test_bad_records_become_dead_letters_with_reasons() -> None:
     assert bad_schema.reason_kind == "invalid_schema"
     assert "event_time" in bad_schema.reason
     assert "measures" in bad_schema.reason
+    assert (json_out.dead_letter_reason, schema_out.dead_letter_reason) == (
+        "invalid_json",
+        "invalid_schema",
+    )
     sample = registry.get_sample_value
     assert sample("dexwatch_events_consumed_total") == 2
-    assert sample("dexwatch_events_dead_lettered_total", {"reason": "invalid_json"}) == 1
-    assert sample("dexwatch_events_dead_lettered_total", {"reason": "invalid_schema"}) == 1
+    # Counted by the sender once written (test_output_sender), not when made.
+    assert sample("dexwatch_events_dead_lettered_total", {"reason": "invalid_json"}) == 0
 
 
 def test_a_spike_becomes_one_anomaly_with_a_deterministic_id() -> None:
@@ -70,10 +78,7 @@ def test_cardinality_guard_dead_letters_new_series_and_counts_them() -> None:
     assert record.reason_kind == "series_limit"
     assert "max_series=2" in record.reason
     assert registry.get_sample_value("dexwatch_series_live") == 2
-    assert (
-        registry.get_sample_value("dexwatch_events_dead_lettered_total", {"reason": "series_limit"})
-        == 1
-    )
+    assert dead.dead_letter_reason == "series_limit"
 
 
 def test_a_changed_measure_set_is_dead_lettered() -> None:
@@ -83,3 +88,90 @@ def test_a_changed_measure_set_is_dead_lettered() -> None:
     changed = first.model_copy(update={"measures": {"tvl_usd": 1.0}})
     [dead] = handler.handle(_record(encode(changed)))
     assert decode(DeadLetterRecord, dead.value).reason_kind == "measures_mismatch"
+
+
+def _event(**changes: object) -> bytes:
+    event = {
+        "event_time": "2026-01-05T00:00:00Z",
+        "source": "test",
+        "dimensions": {"pool": "0x1"},
+        "measures": {"tvl_usd": 1.0},
+    }
+    return orjson.dumps(event | changes)
+
+
+def test_an_empty_value_is_dead_lettered_as_empty() -> None:
+    handler, _ = _handler()
+    [dead] = handler.handle(_record(b"", offset=4))
+    letter = decode(DeadLetterRecord, dead.value)
+    assert (letter.reason_kind, letter.offset, letter.original) == ("empty", 4, b"")
+    assert letter.original_size == 0
+    assert "tombstone" in letter.reason
+
+
+def test_a_large_bad_record_keeps_a_prefix_with_its_size_and_hash() -> None:
+    handler, _ = _handler(dead_letter_original_max_bytes=1000)
+    payload = b'{"event_time": "' + b"x" * 2_000_000 + b'"}'
+    [dead] = handler.handle(_record(payload))
+    letter = decode(DeadLetterRecord, dead.value)
+    assert letter.original == payload[:1000]
+    assert letter.original_size == len(payload)
+    assert letter.original_sha256 == hashlib.sha256(payload).hexdigest()
+    assert len(dead.value) < 10_000
+
+
+def test_an_envelope_over_the_cap_is_dead_lettered_whole() -> None:
+    handler, registry = _handler(max_envelope_events=3)
+    [dead] = handler.handle(_record(b"[" + b",".join([_event()] * 4) + b"]"))
+    letter = decode(DeadLetterRecord, dead.value)
+    assert letter.reason_kind == "envelope_too_large"
+    assert "4 elements" in letter.reason
+    assert registry.get_sample_value("dexwatch_events_scored_total") == 0
+    assert handler.handle(_record(b"[" + b",".join([_event()] * 3) + b"]")) == []
+
+
+def test_a_large_envelope_is_handled_in_slices() -> None:
+    handler, registry = _handler()
+    envelope = b"[" + b",".join([_event()] * (2 * ELEMENT_SLICE + 5)) + b"]"
+    outputs: list[OutputRecord] = []
+    pauses = sum(1 for _ in handler.handle_in_slices([_record(envelope)], outputs))
+    assert pauses == 2
+    assert registry.get_sample_value("dexwatch_events_scored_total") == 2 * ELEMENT_SLICE + 5
+
+
+@pytest.mark.parametrize(
+    "event_time", ["9999-12-31T00:00:00Z", "1969-12-31T23:59:59Z", "2026-12-09T00:00:00Z"]
+)
+def test_an_event_time_outside_the_window_is_dead_lettered(event_time: str) -> None:
+    handler, registry = _handler()
+    [dead] = handler.handle(_record(_event(event_time=event_time)))
+    letter = decode(DeadLetterRecord, dead.value)
+    assert letter.reason_kind == "time_out_of_range"
+    assert "outside" in letter.reason
+    assert registry.get_sample_value("dexwatch_events_scored_total") == 0
+
+
+def test_the_window_is_a_setting() -> None:
+    handler, _ = _handler(event_times={"earliest": "2026-01-06T00:00:00Z"})
+    [dead] = handler.handle(_record(_event()))
+    assert decode(DeadLetterRecord, dead.value).reason_kind == "time_out_of_range"
+
+
+def test_a_record_the_handler_fails_on_is_dead_lettered_and_the_batch_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handler, registry = _handler()
+    route = handler._route
+
+    def failing(record: ConsumedRecord, *args: Any) -> bool:
+        if record.offset == 1:
+            raise OverflowError("year 10000 is out of range")
+        return route(record, *args)
+
+    monkeypatch.setattr(handler, "_route", failing)
+    outputs = handler.handle_batch([_record(_event(), offset) for offset in range(3)])
+    [dead] = outputs
+    letter = decode(DeadLetterRecord, dead.value)
+    assert (letter.reason_kind, letter.offset) == ("handling_error", 1)
+    assert "year 10000" in letter.reason
+    assert registry.get_sample_value("dexwatch_events_scored_total") == 2
