@@ -13,10 +13,11 @@ run: setup
 ## test: lint, types and the whole test suite, broker tests included.
 test: setup lint typecheck pytest
 
-## bench: NAB quality, speed against river, memory per series, the pipeline on a real broker
+## bench: detection quality on every labelled corpus (NAB, DeFi; bench.quality includes what
+## bench.nab prints), speed against river, memory per series, the pipeline on a real broker
 ## (figures: docs/benchmarks.md).
 bench: setup
-	$(BIN)/python -m bench.nab
+	$(BIN)/python -m bench.quality
 	$(BIN)/python -m bench.speed
 	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.pipeline

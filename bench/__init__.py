@@ -1,1 +1,1 @@
-"""Benchmark scripts, each run as a module: `python -m bench.nab`."""
+"""Benchmark scripts, each run as a module: `python -m bench.quality`."""
