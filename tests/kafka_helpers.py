@@ -77,10 +77,11 @@ def create_topic(
 
 @dataclass(frozen=True, slots=True)
 class ProducedRecord:
-    """A record to produce: `partition` -1 lets the key choose, `timestamp_ms` 0 means now."""
+    """A record to produce: `partition` -1 lets the key choose, `timestamp_ms` 0 means now;
+    `value` None is a tombstone."""
 
     key: bytes | None
-    value: bytes
+    value: bytes | None
     partition: int = -1
     timestamp_ms: int = 0
 
@@ -90,9 +91,17 @@ def produce(bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, by
     return produce_records(bootstrap, topic, (ProducedRecord(k, v) for k, v in records))
 
 
-def produce_records(bootstrap: str, topic: str, records: Iterable[ProducedRecord]) -> int:
-    """Produce records (partition and timestamp as given) and wait until all are acknowledged."""
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+def produce_records(
+    bootstrap: str,
+    topic: str,
+    records: Iterable[ProducedRecord],
+    config: dict[str, str | int] | None = None,
+) -> int:
+    """Produce records (partition and timestamp as given) and wait until all are acknowledged;
+    `config`: more producer settings, e.g. `{"message.max.bytes": 4_000_000}`."""
+    producer = Producer(
+        {"bootstrap.servers": bootstrap, "enable.idempotence": True, **(config or {})}
+    )
     errors: list[str] = []
 
     def on_delivery(error: object, _message: object) -> None:

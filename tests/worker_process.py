@@ -30,6 +30,7 @@ class WorkerProcess:
         web_port: int | None = None,
     ) -> None:
         self.topics = topics
+        self.app_id = app_id
         self.web_port = web_port or free_port()
         self.log_path = data_dir / "worker.log"
         data_dir.mkdir(parents=True, exist_ok=True)
