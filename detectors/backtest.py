@@ -1,13 +1,18 @@
-"""The file backtest: every row of a CSV through a fresh per-series model, in file order.
+"""The file backtest: every row of a CSV through a fresh per-series model, a series at a time
+in time order.
 
 Pure Python and no Kafka, so the CLI, the benchmarks and the tests run the very code the stream
 processor runs (`SeriesModel.process`), one row at a time, scoring each row before learning it:
 no row ever sees a later one.
 
-A bad row (unparseable time, a measure that is not a finite number, a missing column) is counted
-by reason, remembered with its line number for the report, and skipped: the models never see
-it, but it still gets its output row, whose explanation says why, so that the output has
-exactly one row per input row.
+`backtest_file` puts a series' rows that are out of time order in order (stable, in the slots
+the series holds in the file) unless told to keep the file's order; `Backtest.run` scores rows
+in the order it is given them.
+
+A bad row (unparseable time, a time in another format than the file's, a measure that is not a
+finite number, a missing column) is counted by reason, remembered with its line number for the
+report, and skipped: the models never see it, but it still gets its output row, whose
+explanation says why, so that the output has exactly one row per input row.
 """
 
 from __future__ import annotations
@@ -17,10 +22,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from detectors.backtest_io import CsvInput, CsvRecord, TimeParseError, parse_time
+from detectors.backtest_columns import BacktestColumns, default_measures
+from detectors.backtest_io import CsvInput, CsvRecord, TimeParseError, count_data_lines
+from detectors.backtest_order import LateRows, OrderKey, RowOrder, sorted_per_series
+from detectors.backtest_times import FileTimes, MixedTimeFormatError
 from detectors.series_model import SeriesModel, SeriesModelSettings, Verdict
 from schemas.errors import ConfigError, DetectorInputError
 
@@ -31,54 +39,15 @@ __all__ = [
     "BadRows",
     "ProgressCallback",
     "backtest_file",
+    "default_measures",
 ]
 
 ProgressCallback = Callable[[int, float], None]
-"""Called now and then during a run with the rows read so far and the seconds elapsed."""
+"""Called now and then during a run with the rows read so far and the seconds elapsed
+(`Backtest.rows_total`, when known, is what they are out of)."""
 
 # Checking the clock on every row would cost more than the progress line is worth.
 _PROGRESS_CHECK_EVERY = 1024
-
-_OUTPUT_FIXED_COLUMNS = ("score", "severity", "is_anomaly", "explanation")
-
-
-@dataclass(frozen=True, slots=True)
-class BacktestColumns:
-    """Which input columns hold the time, the measures, the series' dimensions.
-
-    `carry` columns are read and handed back untouched on each row (a label column, say);
-    they are never shown to the model.
-    """
-
-    time_column: str
-    measures: tuple[str, ...]
-    dimensions: tuple[str, ...] = ()
-    carry: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if not self.measures:
-            raise ConfigError("at least one measure column is needed")
-        roles = [("time", (self.time_column,)), ("measure", self.measures)]
-        roles.append(("dimension", self.dimensions))
-        seen: dict[str, str] = {}
-        for role, names in roles:
-            for name in names:
-                if not name:
-                    raise ConfigError(f"a {role} column name is empty")
-                if name in seen:
-                    raise ConfigError(
-                        f"column {name!r} is named twice (as {seen[name]} and as {role})"
-                    )
-                seen[name] = role
-        clashes = sorted(set(self.dimensions) & {"timestamp", *_OUTPUT_FIXED_COLUMNS})
-        if clashes:
-            raise ConfigError(
-                f"dimension column(s) {clashes} would clash with the output's own columns"
-            )
-
-    def output_header(self) -> list[str]:
-        """`timestamp`, the dimensions, `score`, `severity`, `is_anomaly`, `explanation`."""
-        return ["timestamp", *self.dimensions, *_OUTPUT_FIXED_COLUMNS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +71,22 @@ class BacktestRow:
     def is_anomaly(self) -> bool:
         return self.verdict is not None and self.verdict.is_anomaly
 
+    @property
+    def output_time(self) -> str:
+        """The time in ISO 8601 UTC (`2014-07-01T00:00:00Z`), or the file's text when the time
+        could not be read."""
+        if self.time is None:
+            return self.timestamp
+        text = self.time.astimezone(UTC).isoformat()
+        return text.removesuffix("+00:00") + "Z"
+
     def output_fields(self) -> list[str | int]:
         """The output CSV row (see `BacktestColumns.output_header`)."""
         if self.verdict is None:
-            return [self.timestamp, *self.dimensions, "", "", 0, f"skipped: {self.skipped}"]
+            return [self.output_time, *self.dimensions, "", "", 0, f"skipped: {self.skipped}"]
         verdict = self.verdict
         return [
-            self.timestamp,
+            self.output_time,
             *self.dimensions,
             f"{verdict.score:.6f}",
             verdict.severity,
@@ -151,8 +129,25 @@ class _Skip(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where each column the run reads sits in the header."""
+
+    time_at: int
+    measures_at: list[tuple[str, int]]
+    dimensions_at: list[int]
+    carry_at: list[int]
+    width: int
+
+
 class Backtest:
-    """Runs rows through one fresh `SeriesModel` per series (per distinct dimension values)."""
+    """Runs rows through one fresh `SeriesModel` per series (per distinct dimension values).
+
+    Read after (or during) a run: `rows_read`, `rows_scored`, `rows_warming_up` (scored, but
+    the verdict was still warming up), `bad_rows`, `times` (the file's time format), `order`
+    (rows out of time order, and whether they were sorted); from `backtest_file`, `rows_total`
+    (what `rows_read` is out of) and `delimiter`.
+    """
 
     def __init__(
         self,
@@ -168,16 +163,22 @@ class Backtest:
         self.progress_seconds = progress_seconds
         self.bad_rows = BadRows()
         self.rows_read = 0
+        self.rows_total: int | None = None
+        self.delimiter: str | None = None
+        self.rows_warming_up = 0
+        self.times = FileTimes()
+        self.order = RowOrder()
         self.models: dict[tuple[str, ...], SeriesModel] = {}
+        self._late = LateRows()
+
+    @property
+    def rows_scored(self) -> int:
+        """Rows the models saw (warming up or not): the rows read less the bad ones."""
+        return self.rows_read - self.bad_rows.total
 
     def run(self, header: Sequence[str], records: Iterable[CsvRecord]) -> Iterator[BacktestRow]:
         """One `BacktestRow` per record, lazily and in order. Unknown columns fail at once."""
-        position = self._positions(header)
-        time_at = position[self.columns.time_column]
-        measures_at = [(name, position[name]) for name in self.columns.measures]
-        dimensions_at = [position[name] for name in self.columns.dimensions]
-        carry_at = [position[name] for name in self.columns.carry]
-        width = len(header)
+        layout = self._layout(header)
         started = time.monotonic()
         last_report = started
         for line, fields, problem in records:
@@ -187,23 +188,22 @@ class Backtest:
                 if now - last_report >= self.progress_seconds:
                     last_report = now
                     self.on_progress(self.rows_read, now - started)
-            timestamp = fields[time_at] if time_at < len(fields) else ""
-            dimensions = tuple(fields[i] if i < len(fields) else "" for i in dimensions_at)
-            carried = tuple(fields[i] if i < len(fields) else "" for i in carry_at)
+            timestamp = fields[layout.time_at] if layout.time_at < len(fields) else ""
+            dimensions = tuple(fields[i] if i < len(fields) else "" for i in layout.dimensions_at)
+            carried = tuple(fields[i] if i < len(fields) else "" for i in layout.carry_at)
             at: datetime | None = None
             try:
                 if problem is not None:
                     raise _Skip("malformed CSV", problem)
-                if len(fields) != width:
+                if len(fields) != layout.width:
                     raise _Skip(
-                        "missing column" if len(fields) < width else "extra fields",
-                        f"{len(fields)} fields where the header has {width}",
+                        "missing column" if len(fields) < layout.width else "extra fields",
+                        f"{len(fields)} fields where the header has {layout.width}",
                     )
-                try:
-                    at = parse_time(timestamp)
-                except TimeParseError as error:
-                    raise _Skip("unparseable time", str(error)) from None
-                measures = {name: _measure(name, fields[i]) for name, i in measures_at}
+                at = self._time(timestamp, line)
+                if self._late.see(dimensions, at):
+                    self.order.out_of_order += 1
+                measures = {name: _measure(name, fields[i]) for name, i in layout.measures_at}
                 model = self.models.get(dimensions)
                 if model is None:
                     model = self.models[dimensions] = SeriesModel(self.settings)
@@ -215,7 +215,59 @@ class Backtest:
                 self.bad_rows.add(line, skip.kind, f"line {line}: {skip.reason}")
                 yield BacktestRow(line, timestamp, at, dimensions, carried, None, skip.reason)
                 continue
+            if verdict.warming_up:
+                self.rows_warming_up += 1
             yield BacktestRow(line, timestamp, at, dimensions, carried, verdict, None)
+
+    def check_order(self, header: Sequence[str], records: Iterable[CsvRecord]) -> None:
+        """Reads the records without scoring them: their count into `rows_total`, the rows out
+        of time order into `order.out_of_order`; the file's time format is fixed here."""
+        layout = self._layout(header)
+        late = LateRows()
+        total = 0
+        for record in records:
+            total += 1
+            key = self._order_key(layout, record)
+            if key is not None and late.see(*key):
+                self.order.out_of_order += 1
+        self.rows_total = total
+
+    def sort_per_series(
+        self, header: Sequence[str], records: Sequence[CsvRecord]
+    ) -> list[CsvRecord]:
+        """`records` with each series in time order (see `sorted_per_series`)."""
+        layout = self._layout(header)
+        keys = [self._order_key(layout, record) for record in records]
+        self.order.sorted = True
+        return sorted_per_series(records, keys)
+
+    def _order_key(self, layout: _Layout, record: CsvRecord) -> OrderKey:
+        line, fields, problem = record
+        if problem is not None or len(fields) != layout.width:
+            return None
+        try:
+            at = self.times.read(fields[layout.time_at], line)
+        except TimeParseError:
+            return None
+        return tuple(fields[i] for i in layout.dimensions_at), at
+
+    def _time(self, text: str, line: int) -> datetime:
+        try:
+            return self.times.read(text, line)
+        except MixedTimeFormatError as error:
+            raise _Skip("mixed time formats", str(error)) from None
+        except TimeParseError as error:
+            raise _Skip("unparseable time", str(error)) from None
+
+    def _layout(self, header: Sequence[str]) -> _Layout:
+        position = self._positions(header)
+        return _Layout(
+            time_at=position[self.columns.time_column],
+            measures_at=[(name, position[name]) for name in self.columns.measures],
+            dimensions_at=[position[name] for name in self.columns.dimensions],
+            carry_at=[position[name] for name in self.columns.carry],
+            width=len(header),
+        )
 
     def _positions(self, header: Sequence[str]) -> dict[str, int]:
         position: dict[str, int] = {}
@@ -243,7 +295,32 @@ def _measure(name: str, text: str) -> float:
     return value
 
 
-def backtest_file(path: Path, backtest: Backtest) -> Iterator[BacktestRow]:
-    """`backtest.run` over a CSV file, streamed; the file is closed when the rows run out."""
-    with CsvInput(path) as source:
-        yield from backtest.run(source.header, source.records())
+def backtest_file(
+    path: Path,
+    backtest: Backtest,
+    *,
+    delimiter: str | None = None,
+    keep_order: bool = False,
+) -> Iterator[BacktestRow]:
+    """`backtest.run` over a CSV file; the file is closed when the rows run out.
+
+    `delimiter` None finds it among `,` `;` and tab. By default the file is read once first to
+    count its rows and check their order; a file with rows out of time order within a series
+    is then held in memory and each series sorted (`Backtest.sort_per_series`), an ordered file
+    streamed. `keep_order` streams the rows in file order (NAB scores its files so), their
+    count taken from the file's lines.
+    """
+    if keep_order:
+        backtest.rows_total = count_data_lines(path)
+        with CsvInput(path, delimiter) as source:
+            backtest.delimiter = source.delimiter
+            yield from backtest.run(source.header, source.records())
+        return
+    with CsvInput(path, delimiter) as source:
+        delimiter = backtest.delimiter = source.delimiter
+        backtest.check_order(source.header, source.records())
+    with CsvInput(path, delimiter) as source:
+        records: Iterable[CsvRecord] = source.records()
+        if backtest.order.out_of_order:
+            records = backtest.sort_per_series(source.header, list(records))
+        yield from backtest.run(source.header, records)

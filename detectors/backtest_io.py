@@ -1,7 +1,7 @@
 """Files in and out of a backtest: CSV rows streamed in file order, times parsed, results written.
 
-Nothing here sorts or buffers: rows come out in the order they are in the file (one NAB file's
-clock jumps back, and a backtest must see exactly what a live stream would have).
+Nothing here sorts or buffers: rows come out in the order they are in the file (ordering, when
+wanted, is `detectors.backtest_order`'s job).
 """
 
 from __future__ import annotations
@@ -14,59 +14,108 @@ from pathlib import Path
 from typing import IO
 
 from detectors.closing import Closing
+from detectors.csv_delimiter import sniff_delimiter
+from schemas.epoch_time import epoch_seconds_by_magnitude
 from schemas.errors import DexwatchError
 
-__all__ = ["CsvInput", "CsvRecord", "OutputWriter", "TimeParseError", "parse_time"]
+__all__ = [
+    "ISO_8601",
+    "CsvInput",
+    "CsvRecord",
+    "OutputWriter",
+    "TimeParseError",
+    "count_data_lines",
+    "parse_time",
+    "read_time",
+]
 
 CsvRecord = tuple[int, list[str], str | None]
 """A data row: its line number in the file (1 is the header), its fields, and a problem that
 kept the CSV reader from splitting it (then the fields are empty)."""
 
+ISO_8601 = "iso"
+"""`read_time`'s format for an ISO 8601 time; a Unix time's format is its unit ("s", "ms"...)."""
+
+# Enough lines to see past a header that happens to split the same way under two delimiters.
+_SNIFF_LINES = 20
+_SNIFF_CHARS = 64 * 1024
+_COUNT_CHUNK = 1024 * 1024
+
 
 class TimeParseError(DexwatchError, ValueError):
-    """A time that is neither ISO 8601 nor epoch seconds."""
+    """A time that is neither ISO 8601 nor a Unix time."""
 
 
 def parse_time(text: str) -> datetime:
-    """An aware UTC datetime from ISO 8601 (naive means UTC) or epoch seconds (a bare number).
+    """An aware UTC datetime from ISO 8601 (naive means UTC) or a Unix time (a bare number).
 
-    `2014-07-01 00:00:00`, `2014-07-01T00:00:00Z`, `2014-07-01T02:00:00+02:00`, `1404172800`.
-    A bare number is always epoch seconds (never milliseconds, never a compact date).
+    `2014-07-01 00:00:00`, `2014-07-01T00:00:00Z`, `2014-07-01T02:00:00+02:00`, `1404172800`,
+    `1404172800000` (milliseconds). A bare number's unit is read from its magnitude
+    (`schemas.epoch_time`): seconds, milliseconds, microseconds or nanoseconds.
     """
+    return read_time(text)[0]
+
+
+def read_time(text: str) -> tuple[datetime, str]:
+    """`parse_time`, and the format read: `ISO_8601` or the Unix unit ("s", "ms", "us", "ns")."""
     stripped = text.strip()
     try:
-        seconds = float(stripped)
+        number = float(stripped)
     except ValueError:
         pass
     else:
-        if not math.isfinite(seconds):
-            raise TimeParseError(f"time {text!r} is not a finite number of epoch seconds")
+        if not math.isfinite(number):
+            raise TimeParseError(f"time {text!r} is not a finite Unix time")
+        seconds, unit = epoch_seconds_by_magnitude(number)
         try:
-            return datetime.fromtimestamp(seconds, tz=UTC)
+            return datetime.fromtimestamp(seconds, tz=UTC), unit
         except (OverflowError, OSError, ValueError):
-            raise TimeParseError(f"epoch seconds {text!r} are out of range") from None
+            raise TimeParseError(f"Unix time {text!r} is out of range") from None
     try:
         parsed = datetime.fromisoformat(stripped)
     except ValueError:
-        raise TimeParseError(f"time {text!r} is neither ISO 8601 nor epoch seconds") from None
+        raise TimeParseError(f"time {text!r} is neither ISO 8601 nor a Unix time") from None
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=UTC), ISO_8601
+    return parsed.astimezone(UTC), ISO_8601
+
+
+def count_data_lines(path: Path) -> int:
+    """The file's line count less the header, read as bytes: quick, and exact unless fields
+    hold line breaks or lines are blank (then it is a little over)."""
+    lines = 0
+    last = b"\n"
+    try:
+        with path.open("rb") as file:
+            while chunk := file.read(_COUNT_CHUNK):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+    except OSError as error:
+        raise DexwatchError(f"cannot read {path}: {error.strerror or error}") from error
+    if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
 
 
 class CsvInput(Closing):
     """A CSV file with a header row, read lazily: `header`, then `(line, fields)` records.
 
-    Blank lines are not rows and are passed over. Use as a context manager.
+    `delimiter` separates fields; None finds it among `,` `;` and tab from the first lines
+    (`detectors.csv_delimiter`), and `sniffed` says it was. Blank lines are not rows and are
+    passed over. Use as a context manager.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, delimiter: str | None = None) -> None:
         self.path = path
         try:
             self._file: IO[str] = path.open(newline="", encoding="utf-8-sig")
         except OSError as error:
             raise DexwatchError(f"cannot read {path}: {error.strerror or error}") from error
-        self._reader = csv.reader(self._file)
+        self.sniffed = delimiter is None
+        if delimiter is None:
+            delimiter = self._sniff()
+        self.delimiter = delimiter
+        self._reader = csv.reader(self._file, delimiter=delimiter)
         try:
             first = next(self._reader, None)
         except (csv.Error, UnicodeDecodeError) as error:
@@ -76,6 +125,18 @@ class CsvInput(Closing):
             self._file.close()
             raise DexwatchError(f"{path}: the first line must be a header naming the columns")
         self.header: list[str] = [name.strip() for name in first]
+
+    def _sniff(self) -> str:
+        try:
+            sample = self._file.read(_SNIFF_CHARS)
+            self._file.seek(0)
+        except UnicodeDecodeError as error:
+            self._file.close()
+            raise DexwatchError(f"{self.path}: not UTF-8 text: {error}") from error
+        lines = sample.splitlines()
+        if len(sample) == _SNIFF_CHARS and lines:
+            lines.pop()  # cut short by the sample's end
+        return sniff_delimiter(lines[:_SNIFF_LINES])
 
     def records(self) -> Iterator[CsvRecord]:
         while True:

@@ -1,4 +1,4 @@
-"""Argument types and options shared by the producing commands (`simulate`, `replay`).
+"""Argument types and options shared by the commands (`simulate`, `replay`, `backtest`).
 
 Each `type=` function says what it expected and what it got, so a bad argument reads as
 `argument --pools: expected an integer from 1 to 1000, got '0'`.
@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_BOOTSTRAP_SERVERS",
     "add_bootstrap_servers",
     "column_list",
+    "delimiter",
     "existing_file",
     "existing_path",
     "int_between",
@@ -94,3 +95,14 @@ def column_list(text: str) -> tuple[str, ...]:
             f"expected comma-separated column names like a,b, got {text!r}"
         )
     return names
+
+
+def delimiter(text: str) -> str:
+    """One character that separates fields; `tab` or `\\t` for a tab."""
+    if text in ("tab", "\\t"):
+        return "\t"
+    if len(text) != 1 or text in '"\r\n':
+        raise argparse.ArgumentTypeError(
+            f"expected one character such as , or ; (or 'tab'), got {text!r}"
+        )
+    return text

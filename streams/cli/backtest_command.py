@@ -1,13 +1,15 @@
 """`dexwatch backtest`: a CSV file through the detector, row by row, as a stream would see it.
 
-    dexwatch backtest INPUT.csv --time-column timestamp --measures value[,more]
-        [--dimensions a,b] [--labels windows.json | --label-column COL] [--config dataset.yaml]
+    dexwatch backtest INPUT.csv [--time-column timestamp] [--measures value[,more]]
+        [--dimensions a,b] [--delimiter ';'] [--keep-order]
+        [--labels windows.json | --label-column COL] [--config dataset.yaml [--dataset NAME]]
         [--search] [--search-metric nab|f1] --output OUT.csv
 
-Writes one output row per input row (`timestamp`, the dimensions, `score`, `severity`,
-`is_anomaly`, `explanation`); with labels, prints precision, recall, F1 and the NAB scores.
-With `--topic T` instead of INPUT.csv, a topic's history goes through the worker's own
-handler (`streams.cli.backtest_topic`).
+Writes one output row per input row (`timestamp` in ISO 8601 UTC, the dimensions, `score`,
+`severity`, `is_anomaly`, `explanation`); with labels, prints precision, recall, F1 and the
+NAB scores. Exits with `NOTHING_SCORED` (3) when no row could be scored. With `--topic T`
+instead of INPUT.csv, a topic's history goes through the worker's own handler
+(`streams.cli.backtest_topic`).
 """
 
 from __future__ import annotations
@@ -17,26 +19,28 @@ import sys
 import time
 from pathlib import Path
 
-from detectors.backtest import Backtest, BacktestColumns, backtest_file
-from detectors.backtest_config import load_detector_settings
+from detectors.backtest import Backtest, BacktestColumns, backtest_file, default_measures
 from detectors.backtest_evaluation import LabelSpec, RunRecord
-from detectors.backtest_io import OutputWriter
+from detectors.backtest_io import CsvInput, OutputWriter
 from detectors.backtest_search import SearchMetric, search_grid
 from detectors.evaluation.labels import load_nab_windows, nab_key
 from detectors.series_model import SeriesModelSettings
 from schemas.errors import ConfigError
-from streams.cli.arguments import column_list, existing_file
-from streams.cli.backtest_report import print_evaluation
+from streams.cli.arguments import column_list, delimiter, existing_file
+from streams.cli.backtest_report import FileRun, print_evaluation, print_file_run
+from streams.cli.backtest_settings import file_backtest_settings
 from streams.cli.backtest_topic import (
     add_topic_arguments,
     check_file_arguments,
     run_topic_backtest,
 )
 
-__all__ = ["register"]
+__all__ = ["NOTHING_SCORED", "register"]
+
+NOTHING_SCORED = 3
+"""The exit code of a run in which no row could be scored (every row bad, or none at all)."""
 
 _PROGRESS_SECONDS = 5.0
-_EXAMPLES_SHOWN = 5
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,6 +52,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "input row, and with labels prints precision, recall, F1 and the NAB scores. With "
         "--topic instead, replays the topic through the worker's own handler and datasets and "
         "writes one row per scored interval (--dimensions then names output columns).",
+        epilog=f"exit status: 0 when rows were scored; 1 on an error (unreadable file, unknown "
+        f"column, bad config); 2 on bad arguments; {NOTHING_SCORED} when no row could be "
+        "scored (every row bad, or none).",
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
@@ -56,16 +63,33 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_topic_arguments(parser, source)
     parser.add_argument(
         "--time-column",
-        help="column with each row's time: ISO 8601 (naive = UTC) or epoch seconds "
-        "(default: timestamp)",
+        help="column with each row's time: ISO 8601 (naive = UTC) or a Unix time in s, ms, us "
+        "or ns, the unit read from its size and the same on every row (default: timestamp)",
     )
-    parser.add_argument("--measures", type=column_list, help="numeric columns, comma-separated")
+    parser.add_argument(
+        "--measures",
+        type=column_list,
+        help="numeric columns, comma-separated (default: every column but the time column, "
+        "the dimensions and the label column)",
+    )
     parser.add_argument(
         "--dimensions",
         type=column_list,
         default=(),
         help="columns naming the series, comma-separated (default: the file is one series); "
         "with --topic, dimensions written as columns instead of the series key",
+    )
+    parser.add_argument(
+        "--delimiter",
+        type=delimiter,
+        help="the character between fields, 'tab' for a tab (default: found among , ; and tab "
+        "from the first lines)",
+    )
+    parser.add_argument(
+        "--keep-order",
+        action="store_true",
+        help="score rows in file order even when a series' times go back (as NAB does); "
+        "by default a series' rows out of time order are sorted (stable) first",
     )
     labels = parser.add_mutually_exclusive_group()
     labels.add_argument(
@@ -80,7 +104,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--config",
         type=existing_file,
         metavar="DATASET.yaml",
-        help="YAML whose `detector:` mapping sets SeriesModelSettings fields",
+        help="YAML whose `detector:` mapping sets SeriesModelSettings fields, or the worker's "
+        "datasets YAML (`datasets: [...]`), whose dataset's detector settings are used",
+    )
+    parser.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="with a --config datasets file of several datasets: the one to use",
     )
     parser.add_argument(
         "--search",
@@ -102,16 +132,9 @@ def _backtest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.topic is not None:
         return run_topic_backtest(parser, args)
     check_file_arguments(parser, args)
-    settings = (
-        load_detector_settings(args.config) if args.config is not None else SeriesModelSettings()
-    )
+    settings, config = file_backtest_settings(args.config, args.dataset)
     labels = _labels(args)
-    columns = BacktestColumns(
-        time_column=args.time_column or "timestamp",
-        measures=args.measures,
-        dimensions=args.dimensions,
-        carry=(args.label_column,) if args.label_column else (),
-    )
+    columns = _columns(args)
     if args.search_metric is not None and not args.search:
         raise ConfigError("--search-metric only applies with --search")
     if args.search:
@@ -119,11 +142,30 @@ def _backtest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             raise ConfigError("--search needs labels to judge by: --labels or --label-column")
         settings = _search(args, columns, settings, labels, args.search_metric or "nab")
     with OutputWriter(args.output, columns.output_header()) as writer:
-        backtest, record, seconds = _run(args.input, columns, settings, labels, writer, "")
-    _print_run(args, backtest, record, seconds, writer.rows_written)
+        backtest, record, seconds = _run(args, columns, settings, labels, writer, "")
+    print_file_run(
+        FileRun(args.input, args.output, config, args.measures is None, args.delimiter is None),
+        backtest,
+        record,
+        seconds,
+        writer.rows_written,
+    )
+    if not backtest.rows_scored:
+        print("dexwatch backtest: no row could be scored (see bad rows)", file=sys.stderr)
+        return NOTHING_SCORED
     if labels is not None:
         print_evaluation(labels, record.evaluate(), record)
     return 0
+
+
+def _columns(args: argparse.Namespace) -> BacktestColumns:
+    time_column = args.time_column or "timestamp"
+    carry = (args.label_column,) if args.label_column else ()
+    measures = args.measures
+    if measures is None:
+        with CsvInput(args.input, args.delimiter) as source:
+            measures = default_measures(source.header, time_column, args.dimensions, carry)
+    return BacktestColumns(time_column, measures, dimensions=args.dimensions, carry=carry)
 
 
 def _labels(args: argparse.Namespace) -> LabelSpec | None:
@@ -136,7 +178,7 @@ def _labels(args: argparse.Namespace) -> LabelSpec | None:
 
 
 def _run(
-    path: Path,
+    args: argparse.Namespace,
     columns: BacktestColumns,
     settings: SeriesModelSettings,
     labels: LabelSpec | None,
@@ -147,11 +189,14 @@ def _run(
 
     def progress(rows: int, elapsed: float) -> None:
         rate = rows / elapsed if elapsed > 0 else 0.0
-        print(f"backtest{what}: {rows:,} rows, {rate:,.0f} rows/s", file=sys.stderr, flush=True)
+        total = backtest.rows_total
+        done = f"{rows:,}/{total:,} rows ({rows / total:.0%})" if total else f"{rows:,} rows"
+        print(f"backtest{what}: {done}, {rate:,.0f} rows/s", file=sys.stderr, flush=True)
 
     backtest = Backtest(columns, settings, on_progress=progress, progress_seconds=_PROGRESS_SECONDS)
     record = RunRecord(labels)
-    for row in backtest_file(path, backtest):
+    rows = backtest_file(args.input, backtest, delimiter=args.delimiter, keep_order=args.keep_order)
+    for row in rows:
         record.add(row)
         if writer is not None:
             writer.write(row.output_fields())
@@ -174,7 +219,7 @@ def _search(
             print(f"  {point.describe():<40} rejected: {point.rejected}")
             continue
         _, record, _ = _run(
-            args.input, columns, point.settings, labels, None, f" (search {number}/{len(points)})"
+            args, columns, point.settings, labels, None, f" (search {number}/{len(points)})"
         )
         evaluation = record.evaluate()
         value = (
@@ -194,24 +239,3 @@ def _search(
         raise ConfigError("every combination of the search grid was rejected")
     print(f"search: best {best[2]} ({label} {best[0]:.3f}); the output uses it")
     return best[1]
-
-
-def _print_run(
-    args: argparse.Namespace,
-    backtest: Backtest,
-    record: RunRecord,
-    seconds: float,
-    written: int,
-) -> None:
-    bad = backtest.bad_rows
-    rate = backtest.rows_read / seconds if seconds > 0 else 0.0
-    print(f"backtest: {args.input}")
-    print(
-        f"rows: {backtest.rows_read:,} read, {backtest.rows_read - bad.total:,} scored, "
-        f"{len(backtest.models):,} series, {seconds:.2f} s ({rate:,.0f} rows/s)"
-    )
-    print(f"bad rows: {bad.summary()}")
-    for _, reason in bad.examples[:_EXAMPLES_SHOWN]:
-        print(f"  {reason}")
-    print(f"alerts: {sum(record.alerts):,} row(s) with is_anomaly = 1")
-    print(f"wrote: {args.output} ({written:,} rows)")

@@ -40,6 +40,9 @@ _FILE_ONLY = (
     ("label_column", "--label-column"),
     ("search", "--search"),
     ("search_metric", "--search-metric"),
+    ("delimiter", "--delimiter"),
+    ("keep_order", "--keep-order"),
+    ("dataset", "--dataset"),
 )
 _TOPIC_ONLY = (
     ("from_offset", "--from-offset"),
@@ -92,12 +95,10 @@ def add_topic_arguments(parser: argparse.ArgumentParser, source: Any) -> None:
 
 
 def check_file_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """With INPUT.csv: the topic-only options are refused, `--measures` is required."""
+    """With INPUT.csv: the topic-only options are refused."""
     for name, option in _TOPIC_ONLY:
         if getattr(args, name) is not None:
             parser.error(f"{option} only applies with --topic")
-    if args.measures is None:
-        parser.error("the following arguments are required: --measures")
 
 
 def run_topic_backtest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -15,11 +15,12 @@ from detectors.backtest import (
     BacktestRow,
     ProgressCallback,
     backtest_file,
+    default_measures,
 )
 from detectors.backtest_config import load_detector_settings, settings_with
-from detectors.backtest_io import CsvInput, TimeParseError, parse_time
+from detectors.backtest_order import RowOrder
 from detectors.series_model import SeriesModel, SeriesModelSettings
-from schemas.errors import ConfigError, DexwatchError
+from schemas.errors import ConfigError
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 VALUE = BacktestColumns(time_column="timestamp", measures=("value",))
@@ -90,7 +91,7 @@ def test_bad_rows_are_counted_by_reason_skipped_and_still_get_an_output_row(
     # The first few, with their line numbers (the header is line 1).
     assert backtest.bad_rows.examples[0] == (
         3,
-        "line 3: time 'yesterday' is neither ISO 8601 nor epoch seconds",
+        "line 3: time 'yesterday' is neither ISO 8601 nor a Unix time",
     )
     assert backtest.bad_rows.examples[1][1] == "line 4: measure 'value' is not a number: 'abc'"
     assert len(backtest.bad_rows.examples) == 5
@@ -116,7 +117,7 @@ def test_output_has_one_row_per_input_row_and_the_promised_columns(tmp_path: Pat
     for row in rows:
         fields = row.output_fields()
         assert len(fields) == 5
-        assert fields[0] == row.timestamp
+        assert fields[0] == row.output_time == row.timestamp.replace("+00:00", "Z")
         assert 0.0 <= float(fields[1]) <= 1.0
         assert 0 <= int(fields[2]) <= 100
         assert fields[3] in (0, 1)
@@ -152,11 +153,148 @@ def test_no_look_ahead_appending_rows_leaves_earlier_verdicts_unchanged(tmp_path
     assert [row.verdict for row in full[:450]] == [row.verdict for row in short]
 
 
-def test_the_file_order_is_kept_when_the_clock_jumps_back(tmp_path: Path) -> None:
+def test_keep_order_scores_in_file_order_when_the_clock_jumps_back(tmp_path: Path) -> None:
     lines = series_lines(20)
     jumped = lines[:10] + lines[5:10] + lines[10:]
-    rows = run(write(tmp_path / "in.csv", "timestamp,value", jumped))
+    path = write(tmp_path / "in.csv", "timestamp,value", jumped)
+    backtest = Backtest(VALUE, SeriesModelSettings())
+    rows = list(backtest_file(path, backtest, keep_order=True))
     assert [row.timestamp for row in rows] == [line.split(",")[0] for line in jumped]
+    # Rows 5 to 8 come again; the repeat of row 9 ties with the latest, which is in order.
+    assert backtest.order == RowOrder(out_of_order=4, sorted=False)
+    assert backtest.rows_total == 25
+    assert "4 row(s) out of time order: scored in file order" in backtest.order.summary()
+
+
+def test_rows_out_of_order_are_sorted_per_series_by_default(tmp_path: Path) -> None:
+    lines = series_lines(20)
+    jumped = lines[:10] + lines[5:10] + lines[10:]
+    path = write(tmp_path / "in.csv", "timestamp,value", jumped)
+    backtest = Backtest(VALUE, SeriesModelSettings())
+    rows = list(backtest_file(path, backtest))
+    times = [row.time for row in rows]
+    assert times == sorted(times)  # type: ignore[type-var]
+    # Stable: of two rows at the same time, the earlier line comes first.
+    assert [row.line for row in rows[5:15]] == [7, 12, 8, 13, 9, 14, 10, 15, 11, 16]
+    assert backtest.order == RowOrder(out_of_order=4, sorted=True)
+    assert backtest.rows_total == 25
+
+
+def test_a_newest_first_file_scores_as_the_oldest_first_one(tmp_path: Path) -> None:
+    lines = series_lines(400, spike_at=350)
+    forward = run(write(tmp_path / "forward.csv", "timestamp,value", lines))
+    backtest = Backtest(VALUE, SeriesModelSettings())
+    path = write(tmp_path / "backward.csv", "timestamp,value", lines[::-1])
+    backward = list(backtest_file(path, backtest))
+    assert [row.verdict for row in backward] == [row.verdict for row in forward]
+    assert [row.line for row in backward] == list(range(401, 1, -1))
+    assert backtest.order.out_of_order == 399
+    assert "399 row(s) out of time order: sorted per series" in backtest.order.summary()
+
+
+def test_sorting_keeps_each_series_in_its_own_slots_and_bad_rows_in_place(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path / "in.csv",
+        "timestamp,pool,value",
+        [
+            "2024-03-01T00:10:00Z,a,1",
+            "2024-03-01T00:00:00Z,b,2",
+            "not-a-time,a,3",
+            "2024-03-01T00:05:00Z,a,4",
+            "2024-03-01T00:05:00Z,b,5",
+        ],
+    )
+    columns = BacktestColumns("timestamp", ("value",), dimensions=("pool",))
+    backtest = Backtest(columns, SeriesModelSettings())
+    rows = list(backtest_file(path, backtest))
+    assert [(row.dimensions[0], row.line) for row in rows] == [
+        ("a", 5),
+        ("b", 3),
+        ("a", 4),
+        ("a", 2),
+        ("b", 6),
+    ]
+    assert backtest.order == RowOrder(out_of_order=1, sorted=True)
+    assert backtest.bad_rows.total == 1
+
+
+def test_an_ordered_file_is_streamed_as_it_is(tmp_path: Path) -> None:
+    path = write(tmp_path / "in.csv", "timestamp,value", series_lines(30))
+    backtest = Backtest(VALUE, SeriesModelSettings())
+    rows = list(backtest_file(path, backtest))
+    assert [row.line for row in rows] == list(range(2, 32))
+    assert backtest.order == RowOrder()
+    assert backtest.order.summary() == "rows in time order"
+    assert backtest.rows_total == 30
+
+
+def test_unix_times_in_milliseconds_and_nanoseconds_are_read_by_size(tmp_path: Path) -> None:
+    base = series_lines(300)
+    seconds = [int(datetime.fromisoformat(line.split(",")[0]).timestamp()) for line in base]
+    values = [line.split(",")[1] for line in base]
+    iso = run(write(tmp_path / "iso.csv", "timestamp,value", base))
+    for unit, factor, name in (("ms", 1_000, "milliseconds"), ("ns", 10**9, "nanoseconds")):
+        lines = [f"{s * factor},{v}" for s, v in zip(seconds, values, strict=True)]
+        backtest = Backtest(VALUE, SeriesModelSettings())
+        rows = list(
+            backtest_file(write(tmp_path / f"{unit}.csv", "timestamp,value", lines), backtest)
+        )
+        assert backtest.times.describe() == f"Unix {name}"
+        assert [row.time for row in rows] == [row.time for row in iso]
+        assert [row.verdict for row in rows] == [row.verdict for row in iso]
+        assert rows[0].output_time == "2024-03-01T00:00:00Z"
+
+
+def test_a_row_in_another_time_unit_is_refused_naming_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "in.csv",
+        "timestamp,value",
+        ["1709251200000,1", "1709251500,2", "1709251800000,3", "2024-03-01T00:15:00Z,4"],
+    )
+    backtest = Backtest(VALUE, SeriesModelSettings())
+    rows = list(backtest_file(path, backtest))
+    assert [row.verdict is not None for row in rows] == [True, False, True, False]
+    assert backtest.bad_rows.by_kind == {"mixed time formats": 2}
+    assert backtest.bad_rows.examples[0] == (
+        3,
+        "line 3: time '1709251500' reads as Unix seconds, but this file's times are "
+        "Unix milliseconds (as on line 2)",
+    )
+    assert "reads as ISO 8601" in backtest.bad_rows.examples[1][1]
+    assert rows[1].output_time == "1709251500"
+
+
+def test_rows_warming_up_are_counted_apart(tmp_path: Path) -> None:
+    path = write(tmp_path / "in.csv", "timestamp,value", series_lines(400))
+    backtest = Backtest(VALUE, SeriesModelSettings())
+    rows = list(backtest_file(path, backtest))
+    warming = sum(row.verdict is not None and row.verdict.warming_up for row in rows)
+    assert 0 < warming < 400
+    assert backtest.rows_warming_up == warming
+    assert backtest.rows_scored == 400
+
+
+def test_semicolon_and_tab_files_are_read_like_comma_files(tmp_path: Path) -> None:
+    lines = series_lines(50)
+    expected = run(write(tmp_path / "comma.csv", "timestamp,value", lines))
+    for name, delimiter in (("semicolon", ";"), ("tab", "\t")):
+        text = [line.replace(",", delimiter) for line in lines]
+        path = write(tmp_path / f"{name}.csv", f"timestamp{delimiter}value", text)
+        backtest = Backtest(VALUE, SeriesModelSettings())
+        rows = list(backtest_file(path, backtest))
+        assert backtest.delimiter == delimiter
+        assert [row.verdict for row in rows] == [row.verdict for row in expected]
+        given = Backtest(VALUE, SeriesModelSettings())
+        assert len(list(backtest_file(path, given, delimiter=delimiter))) == 50
+
+
+def test_default_measures_are_the_columns_left_over() -> None:
+    header = ["timestamp", "pool", "volume", "label", "tvl", "volume"]
+    assert default_measures(header, "timestamp", ("pool",), ("label",)) == ("volume", "tvl")
+    with pytest.raises(ConfigError, match="no column is left for measures"):
+        default_measures(["timestamp", "pool"], "timestamp", ("pool",))
 
 
 def test_a_column_missing_from_the_header_fails_at_once_naming_it(tmp_path: Path) -> None:
@@ -200,38 +338,6 @@ def test_carried_columns_are_handed_back_and_never_seen_by_the_model(tmp_path: P
     assert [row.carried for row in rows[:3]] == [("0",), ("1",), ("0",)]
     plain = run(write(tmp_path / "plain.csv", "timestamp,value", series_lines(300)))
     assert [row.verdict for row in rows] == [row.verdict for row in plain]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2014-07-01 00:30:00", datetime(2014, 7, 1, 0, 30, tzinfo=UTC)),
-        ("2014-07-01T00:30:00Z", datetime(2014, 7, 1, 0, 30, tzinfo=UTC)),
-        ("2014-07-01T02:30:00+02:00", datetime(2014, 7, 1, 0, 30, tzinfo=UTC)),
-        ("2014-04-10 07:15:00.000000", datetime(2014, 4, 10, 7, 15, tzinfo=UTC)),
-        ("1404174600", datetime(2014, 7, 1, 0, 30, tzinfo=UTC)),
-        (" 1404174600.5 ", datetime(2014, 7, 1, 0, 30, 0, 500000, tzinfo=UTC)),
-    ],
-)
-def test_times_are_iso_8601_naive_as_utc_or_epoch_seconds(text: str, expected: datetime) -> None:
-    parsed = parse_time(text)
-    assert parsed == expected
-    assert parsed.utcoffset() == timedelta(0)
-
-
-@pytest.mark.parametrize("text", ["", "soon", "nan", "1e300", "2014-13-01 00:00:00"])
-def test_unparseable_times_raise(text: str) -> None:
-    with pytest.raises(TimeParseError):
-        parse_time(text)
-
-
-def test_an_input_without_a_header_or_unreadable_fails_clearly(tmp_path: Path) -> None:
-    empty = tmp_path / "empty.csv"
-    empty.write_text("")
-    with pytest.raises(DexwatchError, match="first line must be a header"):
-        CsvInput(empty)
-    with pytest.raises(DexwatchError, match="cannot read"):
-        CsvInput(tmp_path / "missing.csv")
 
 
 def test_detector_settings_come_from_a_yaml_detector_mapping(tmp_path: Path) -> None:

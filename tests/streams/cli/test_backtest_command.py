@@ -15,6 +15,7 @@ import pytest
 
 from detectors.backtest_search import MAX_COMBINATIONS
 from detectors.series_model import SeriesModelSettings
+from streams.cli.backtest_command import NOTHING_SCORED
 from streams.cli.main import main
 
 REPO = Path(__file__).resolve().parents[3]
@@ -77,7 +78,7 @@ def test_a_spike_is_flagged_and_scored_against_nab_windows(
     rows = read_output(output)
     assert len(rows) == 2000
     assert list(rows[0]) == ["timestamp", "score", "severity", "is_anomaly", "explanation"]
-    assert rows[SPIKE_AT]["timestamp"] == "2024-03-06 05:00:00"
+    assert rows[SPIKE_AT]["timestamp"] == "2024-03-06T05:00:00Z"
     assert rows[SPIKE_AT]["is_anomaly"] == "1"
     assert float(rows[SPIKE_AT]["score"]) == max(float(row["score"]) for row in rows)
     assert "value" in rows[SPIKE_AT]["explanation"]
@@ -121,9 +122,9 @@ def test_dimensions_are_written_and_bad_rows_reported_not_fatal(
     argv = ["backtest", str(data), "--measures", "volume,tvl", "--dimensions", "pool"]
     assert main([*argv, "--output", str(output)]) == 0
     printed = capsys.readouterr().out
-    assert "5 read, 3 scored, 2 series" in printed
+    assert "5 read, 3 scored, 3 without a verdict (warming up), 2 series" in printed
     assert "2 bad row(s) skipped (non-numeric measure: 1, unparseable time: 1)" in printed
-    assert "line 4: time 'not-a-time' is neither ISO 8601 nor epoch seconds" in printed
+    assert "line 4: time 'not-a-time' is neither ISO 8601 nor a Unix time" in printed
     assert "line 5: measure 'volume' is not a number: 'x'" in printed
     rows = read_output(output)
     assert [row["pool"] for row in rows] == ["a", "b", "a", "b", "a"]
@@ -150,7 +151,9 @@ def test_a_missing_labels_entry_fails_naming_what_was_looked_up(
         (["--measures", "value", "--labels", "nope.json"], "expected an existing file"),
         (["--measures", "value", "--search-metric", "auc"], "invalid choice: 'auc'"),
         (["--measures", "value", "--labels", "@IN", "--label-column", "y"], "not allowed with"),
-        ([], "the following arguments are required: --measures"),
+        (["--delimiter", ";;"], "expected one character such as , or ; (or 'tab'), got ';;'"),
+        (["--from-offset", "3"], "--from-offset only applies with --topic"),
+        (["--dataset"], "argument --dataset: expected one argument"),
     ],
 )
 def test_bad_arguments_say_what_was_expected(
@@ -252,7 +255,8 @@ def test_nyc_taxi_against_the_nab_windows_end_to_end(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     printed = completed.stdout
-    assert "rows: 10,320 read, 10,320 scored, 1 series" in printed
+    assert "rows: 10,320 read, 10,320 scored, " in printed
+    assert "order: rows in time order" in printed
     assert "5 NAB window(s) for 'realKnownCause/nyc_taxi.csv'" in printed
     assert "precision " in printed
     assert " F1 " in printed
@@ -265,4 +269,141 @@ def test_nyc_taxi_against_the_nab_windows_end_to_end(tmp_path: Path) -> None:
     assert all(0.0 <= value <= 100.0 for value in nab.values())
     rows = read_output(output)
     assert len(rows) == 10_320
-    assert rows[0]["timestamp"] == "2014-07-01 00:00:00"
+    assert rows[0]["timestamp"] == "2014-07-01T00:00:00Z"
+
+
+def write_text_series(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_semicolon_file_with_unix_milliseconds_and_default_measures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    start = int(T0.timestamp() * 1000)
+    lines = ["time;pool;volume;tvl"]
+    lines += [
+        f"{start + step * 300_000};a;{100 + step % 7}.5;{2000 + step % 3}" for step in range(50)
+    ]
+    lines[1] = lines[1].replace(".5", ",5")
+    data = write_text_series(tmp_path / "pools.csv", lines)
+    output = tmp_path / "out.csv"
+    argv = ["backtest", str(data), "--time-column", "time", "--dimensions", "pool"]
+    assert main([*argv, "--output", str(output)]) == 0
+    printed = capsys.readouterr().out
+    assert "delimiter: semicolon (';') (found from the first lines)" in printed
+    assert "times: Unix milliseconds (column 'time')" in printed
+    assert "measures: volume, tvl (by default: every other column)" in printed
+    assert "order: rows in time order" in printed
+    rows = read_output(output)
+    assert [row["timestamp"] for row in rows[:2]] == [
+        "2024-03-01T00:00:00Z",
+        "2024-03-01T00:05:00Z",
+    ]
+    # `100,5` is not a number here: a decimal comma is refused, not misread.
+    assert rows[0]["explanation"].startswith("skipped: measure 'volume' is not a number")
+
+
+def test_a_tab_file_with_nanoseconds_given_its_delimiter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    start = int(T0.timestamp()) * 10**9
+    lines = [
+        "timestamp\tvalue",
+        *(f"{start + step * 300 * 10**9}\t{step % 5}" for step in range(30)),
+    ]
+    data = write_text_series(tmp_path / "in.tsv", lines)
+    output = tmp_path / "out.csv"
+    argv = ["backtest", str(data), "--delimiter", "tab", "--output", str(output)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "delimiter: tab ('\\t') (--delimiter)" in printed
+    assert "times: Unix nanoseconds" in printed
+    assert "rows: 30 read, 30 scored, 30 without a verdict (warming up), 1 series" in printed
+    assert read_output(output)[-1]["timestamp"] == "2024-03-01T02:25:00Z"
+
+
+def test_a_newest_first_file_is_sorted_unless_keep_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    forward = write_series(tmp_path / "forward.csv")
+    header, *body = forward.read_text().splitlines()
+    backward = write_text_series(tmp_path / "backward.csv", [header, *reversed(body)])
+    outputs = {}
+    for name, path, extra in (
+        ("forward", forward, []),
+        ("backward", backward, []),
+        ("kept", backward, ["--keep-order"]),
+    ):
+        outputs[name] = tmp_path / f"{name}.out.csv"
+        argv = ["backtest", str(path), "--measures", "value", *extra]
+        assert main([*argv, "--output", str(outputs[name])]) == 0
+        printed = capsys.readouterr().out
+        if name == "backward":
+            assert "order: 1,999 row(s) out of time order: sorted per series" in printed
+        if name == "kept":
+            assert "order: 1,999 row(s) out of time order: scored in file order" in printed
+    assert read_output(outputs["backward"]) == read_output(outputs["forward"])
+    kept = read_output(outputs["kept"])
+    assert kept[0]["timestamp"] == read_output(outputs["forward"])[-1]["timestamp"]
+
+
+def test_no_row_scored_exits_with_its_own_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_text_series(tmp_path / "in.csv", ["timestamp,value", "soon,1", "later,2"])
+    output = tmp_path / "out.csv"
+    argv = ["backtest", str(data), "--output", str(output)]
+    assert main(argv) == NOTHING_SCORED == 3
+    captured = capsys.readouterr()
+    assert "rows: 2 read, 0 scored" in captured.out
+    assert "no row could be scored" in captured.err
+    assert len(read_output(output)) == 2
+    empty = write_text_series(tmp_path / "empty.csv", ["timestamp,value"])
+    assert main(["backtest", str(empty), "--output", str(output)]) == NOTHING_SCORED
+    with pytest.raises(SystemExit):
+        main(["backtest", "--help"])
+    assert "3 when no row could be scored" in " ".join(capsys.readouterr().out.split())
+
+
+DATASETS = """\
+datasets:
+  - name: quiet
+    source: {topic: dexwatch.metrics}
+    dimensions: [pool]
+    measures: [{name: value, aggregation: sum}]
+    interval: 5m
+    detector: {warmup: 40}
+  - name: loud
+    source: {topic: dexwatch.metrics}
+    dimensions: [pool]
+    measures: [{name: value, aggregation: sum}]
+    interval: 5m
+    detector: {warmup: 60}
+"""
+
+
+def test_config_takes_the_workers_datasets_yaml_and_dataset_picks_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_series(tmp_path / "in.csv", n=100)
+    config = tmp_path / "datasets.yaml"
+    config.write_text(DATASETS)
+    output = tmp_path / "out.csv"
+    argv = ["backtest", str(data), "--config", str(config), "--output", str(output)]
+    assert main(argv) == 1
+    assert "declares 2 datasets: pick one with --dataset (one of quiet, loud)" in (
+        capsys.readouterr().err
+    )
+    assert main([*argv, "--dataset", "noisy"]) == 1
+    assert "has no dataset 'noisy'; its datasets: quiet, loud" in capsys.readouterr().err
+    assert main([*argv, "--dataset", "loud"]) == 0
+    assert f"config: {config}, dataset 'loud'" in capsys.readouterr().out
+    explanations = [row["explanation"] for row in read_output(output)]
+    assert explanations[59] == "warming up"
+    assert explanations[60] != "warming up"
+    config.write_text(DATASETS.split("  - name: loud")[0])
+    assert main(argv) == 0
+    assert "dataset 'quiet'" in capsys.readouterr().out
+    assert main(["backtest", str(data), "--dataset", "quiet", "--output", str(output)]) == 1
+    assert "--dataset picks a dataset of a --config datasets file" in capsys.readouterr().err
