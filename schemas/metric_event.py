@@ -5,10 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, Strict
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+)
+
+from schemas.epoch_time import epoch_seconds_by_magnitude
 
 __all__ = [
     "DimensionName",
+    "EventTime",
     "MeasureName",
     "MeasureValue",
     "MetricEvent",
@@ -36,6 +47,22 @@ def _to_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 
+def _unix_by_magnitude(value: object) -> object:
+    """A Unix number in s, ms, us or ns, its unit read from its size (`schemas/epoch_time.py`,
+    as the backtest reads files): pydantic's own reading switches to ms at 2e10 and refuses
+    us and ns, so the same number would mean two times in two places."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    try:
+        seconds, _unit = epoch_seconds_by_magnitude(float(value))
+        return datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError) as error:
+        raise ValueError(f"Unix time {value!r} is out of range") from error
+
+
+EventTime = Annotated[UtcDatetime, BeforeValidator(_unix_by_magnitude)]
+
+
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=")
 
@@ -57,12 +84,14 @@ class MetricEvent(BaseModel):
          "dimensions": {"chain": "ethereum", "dex": "uniswap-v3", "pool": "0x88e6..."},
          "measures": {"tvl_usd": 1.2e8, "volume_usd": 3.4e6, "fees_usd": 1700.0, "tx_count": 412}}
 
-    `event_time` takes ISO 8601 with a UTC offset, or Unix time in seconds or milliseconds.
+    `event_time` takes ISO 8601 with a UTC offset, or a Unix time in seconds, milliseconds,
+    microseconds or nanoseconds, the unit read from the number's size (below 1e11: seconds,
+    1e14: ms, 1e17: us, else ns).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    event_time: UtcDatetime = Field(description="When the observation happened (not sent).")
+    event_time: EventTime = Field(description="When the observation happened (not sent).")
     source: str = Field(min_length=1, max_length=200, description="Who produced the event.")
     dimensions: dict[DimensionName, DimensionValue] = Field(
         default_factory=dict,

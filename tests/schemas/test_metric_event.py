@@ -91,10 +91,27 @@ def test_documented_example_decodes() -> None:
     assert event.event_id is None
 
 
-@pytest.mark.parametrize("unix_time", [1_767_268_800, 1_767_268_800_000])
-def test_event_time_accepts_unix_seconds_and_milliseconds(unix_time: int) -> None:
+@pytest.mark.parametrize(
+    "unix_time",
+    [
+        1_767_268_800,
+        1_767_268_800.0,
+        1_767_268_800_000,
+        1_767_268_800_000_000,
+        1_767_268_800_000_000_000,
+    ],
+)
+def test_event_time_reads_unix_times_by_magnitude(unix_time: float) -> None:
+    """s, ms, us and ns, the unit read from the size as `schemas/epoch_time.py` does."""
     event = decode(MetricEvent, orjson.dumps(document(event_time=unix_time)))
     assert event.event_time == EVENT_TIME
+
+
+def test_a_unix_time_past_year_9999_is_refused() -> None:
+    with pytest.raises(SchemaError) as caught:
+        decode(MetricEvent, orjson.dumps(document(event_time=1e22)))
+    assert "event_time" in caught.value.reason
+    assert "out of range" in caught.value.reason
 
 
 @given(st.dictionaries(names, measure_values, min_size=1, max_size=8))
