@@ -7,7 +7,8 @@ for people, the row's text) instead of stopping, so one bad row never ends a rep
 - **JSON lines:** each non-blank line is one metric event, exactly as producers send them
   (`schemas.metric_event.MetricEvent`); its own `source` and `event_id` are kept.
 - **CSV:** a header row, then one event per row: `time_column` holds the event time (ISO 8601,
-  naive meaning UTC, or epoch seconds, as `dexwatch backtest` reads it), `dimensions` name the
+  naive meaning UTC, or a Unix time in s/ms/us/ns by size, as `dexwatch backtest` reads it;
+  fields split by `,` `;` or tab, found from the first lines), `dimensions` name the
   series, `measures` are numbers (by default every other column), and `source` is one name for
   the whole file.
 """

@@ -86,8 +86,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     csv_options = parser.add_argument_group("CSV")
     csv_options.add_argument(
         "--time-column",
-        help="column with each row's event time: ISO 8601 (naive = UTC) or epoch seconds "
-        "(default: timestamp)",
+        help="column with each row's event time: ISO 8601 (naive = UTC) or a Unix time in s, "
+        "ms, us or ns, read from its size (default: timestamp)",
     )
     csv_options.add_argument(
         "--dimensions",
