@@ -15,6 +15,7 @@ import pytest
 
 from detectors.backtest_search import MAX_COMBINATIONS
 from detectors.series_model import SeriesModelSettings
+from streams.cli import backtest_command
 from streams.cli.backtest_command import NOTHING_SCORED
 from streams.cli.main import main
 
@@ -407,3 +408,34 @@ def test_config_takes_the_workers_datasets_yaml_and_dataset_picks_one(
     assert "dataset 'quiet'" in capsys.readouterr().out
     assert main(["backtest", str(data), "--dataset", "quiet", "--output", str(output)]) == 1
     assert "--dataset picks a dataset of a --config datasets file" in capsys.readouterr().err
+
+
+def test_progress_says_rows_done_of_the_total_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backtest_command, "_PROGRESS_SECONDS", 0.0)
+    data = write_series(tmp_path / "in.csv")
+    for extra in ([], ["--keep-order"]):
+        argv = ["backtest", str(data), "--measures", "value", *extra]
+        assert main([*argv, "--output", str(tmp_path / "out.csv")]) == 0
+        captured = capsys.readouterr()
+        assert "backtest: 1,024/2,000 rows (51%), " in captured.err
+        assert "rows/s" in captured.err
+        assert "1,024/" not in captured.out
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--topic", "t", "--keep-order"], "--keep-order only applies with INPUT.csv"),
+        (["--topic", "t", "--delimiter", ";"], "--delimiter only applies with INPUT.csv"),
+        (["--topic", "t", "--dataset", "x"], "--dataset only applies with INPUT.csv"),
+    ],
+)
+def test_file_only_options_are_refused_with_a_topic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["backtest", *argv, "--output", str(tmp_path / "out.csv")])
+    assert exit_info.value.code == 2
+    assert expected in capsys.readouterr().err
