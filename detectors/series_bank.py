@@ -8,6 +8,7 @@ thing for one series. A row saves to and restores from the versioned state forma
 from __future__ import annotations
 
 import functools
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -23,12 +24,20 @@ from detectors.state_codec import DecodedState, decode_state, encode_state, regi
 from detectors.verdict import MeasureMove, Verdict
 from schemas.errors import DetectorInputError, StateFormatError
 
-__all__ = ["BankOutput", "SeriesBank", "empty_state", "measure_names", "read_state"]
+__all__ = [
+    "BankOutput",
+    "SeriesBank",
+    "empty_state",
+    "measure_names",
+    "read_state",
+    "record_horizon",
+    "young_record",
+]
 
 _KIND = "series_model"
-_LAYOUT = 1
+_LAYOUT = 2  # 2: each measure keeps its quantum
 _MIN_BAND_POINTS = 20  # a band's spread is too young to divide by before this
-_MIN_DAY_POINTS = 2
+_MIN_DAY_POINTS = 3
 _MIN_WEEK_POINTS = 3
 _SLOT_SPREAD_FLOOR = 0.25  # a slot's sd is at least this fraction of the overall sd
 _WEEK_SLOTS = 7 * 24
@@ -171,7 +180,7 @@ class SeriesBank:
         output = BankOutput(
             np.empty(n),
             np.empty(n, dtype=np.uint8),
-            np.empty((n, len(self.measures), len(VIEWS), 4)),
+            np.empty((n, len(self.measures), len(VIEWS), kernel.N_OUT)),
         )
         kernel.process_points(
             self._small,
@@ -212,10 +221,16 @@ class SeriesBank:
             if chosen and ratio < 1.0:
                 break  # beyond the first, only views that set a record
             cell = views[measure, view]
+            # Value and band on one scale, the measure's own units: the value is the one the
+            # view judged (the recent mean for `smoothed`), taken back through the transform
+            # as the band is.
+            judged = float(values[measure])
+            if VIEWS[view] == "smoothed":
+                judged = backward(float(cell[kernel.OUT_VALUE]))
             chosen.append(
                 MeasureMove(
                     measure=self.measures[measure],
-                    value=float(values[measure]),
+                    value=judged,
                     expected_low=backward(float(cell[kernel.OUT_LOW])),
                     expected_high=backward(float(cell[kernel.OUT_HIGH])),
                     deviation=float(cell[kernel.OUT_DEVIATION]),
@@ -310,17 +325,35 @@ def _grown(array: _Array, rows: int) -> _Array:
     return cast(_Array, grown)
 
 
+def record_horizon(settings: SeriesModelSettings) -> int:
+    """Points a record lasts, and so points a series needs before it alerts at full sensitivity."""
+    return settings.record_block * settings.record_blocks
+
+
+def young_record(settings: SeriesModelSettings) -> float:
+    """The |z| that Gaussian noise reaches about once in a record horizon of points.
+
+    A series that has not yet seen a horizon takes its records as at least this (fading as it
+    sees more): the expectations of a young model are wide, so a huge departure alerts early
+    and ordinary noise does not.
+    """
+    tail = 1.0 / (2.0 * record_horizon(settings))
+    return statistics.NormalDist().inv_cdf(1.0 - tail)
+
+
 def _parameters(
     settings: SeriesModelSettings, layout: SeriesLayout
 ) -> tuple[Floats, npt.NDArray[np.int64]]:
     fparams = np.zeros(kernel.N_FLOAT_PARAMS)
     fparams[kernel.F_LEVEL_ALPHA] = 2.0 / (settings.level_span + 1)
     fparams[kernel.F_SMOOTH_ALPHA] = 2.0 / (4 * settings.level_span + 1)
-    fparams[kernel.F_SEASON_ALPHA] = 2.0 / (settings.season_span + 1)
+    fparams[kernel.F_SEASON_SPAN] = settings.season_span
     fparams[kernel.F_WIDTH] = settings.band_width
     fparams[kernel.F_SPREAD_FLOOR] = _SLOT_SPREAD_FLOOR
     fparams[kernel.F_GAP_FACTOR] = settings.gap_factor
     fparams[kernel.F_DAMP] = settings.repeat_damping
+    fparams[kernel.F_RESOLUTION] = settings.resolution
+    fparams[kernel.F_YOUNG_RECORD] = young_record(settings)
     weights = {"change": settings.change_weight}
     for index, view in enumerate(VIEWS):
         fparams[kernel.F_WEIGHTS + index] = weights.get(view, 1.0)
@@ -342,6 +375,7 @@ def _parameters(
         (kernel.I_HEADER, layout.header_size),
         (kernel.I_MEASURE_SIZE, layout.measure_size),
         (kernel.I_RECORDS, layout.records),
+        (kernel.I_HORIZON, record_horizon(settings)),
     ):
         iparams[index] = value
     return fparams, iparams

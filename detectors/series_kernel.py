@@ -34,6 +34,7 @@ from detectors.series_layout import (
     HAS_PREVIOUS,
     LEVEL,
     PREVIOUS,
+    QUANTUM,
     RECENT,
     RECENT_FILLED,
     RECENT_NEXT,
@@ -46,13 +47,16 @@ __all__ = [
     "F_DAMP",
     "F_GAP_FACTOR",
     "F_LEVEL_ALPHA",
-    "F_SEASON_ALPHA",
+    "F_RESOLUTION",
+    "F_SEASON_SPAN",
     "F_SMOOTH_ALPHA",
     "F_SPREAD_FLOOR",
     "F_WEIGHTS",
     "F_WIDTH",
+    "F_YOUNG_RECORD",
     "I_DAY_SLOTS",
     "I_HEADER",
+    "I_HORIZON",
     "I_LOG",
     "I_MEASURES",
     "I_MEASURE_SIZE",
@@ -69,10 +73,12 @@ __all__ = [
     "I_WEEK_SLOTS",
     "N_FLOAT_PARAMS",
     "N_INT_PARAMS",
+    "N_OUT",
     "OUT_DEVIATION",
     "OUT_HIGH",
     "OUT_LOW",
     "OUT_RATIO",
+    "OUT_VALUE",
     "process_points",
 ]
 
@@ -84,10 +90,18 @@ Bytes = npt.NDArray[np.uint8]
 Ints = npt.NDArray[np.int64]
 
 # Float parameters.
-F_LEVEL_ALPHA, F_SMOOTH_ALPHA, F_SEASON_ALPHA, F_WIDTH, F_SPREAD_FLOOR, F_GAP_FACTOR, F_DAMP = (
-    range(7)
-)
-F_WEIGHTS = 7  # one weight per view
+(
+    F_LEVEL_ALPHA,
+    F_SMOOTH_ALPHA,
+    F_SEASON_SPAN,
+    F_WIDTH,
+    F_SPREAD_FLOOR,
+    F_GAP_FACTOR,
+    F_DAMP,
+    F_RESOLUTION,
+    F_YOUNG_RECORD,
+) = range(9)
+F_WEIGHTS = 9  # one weight per view
 N_FLOAT_PARAMS = F_WEIGHTS + len(VIEWS)
 
 # Integer parameters.
@@ -108,15 +122,18 @@ N_FLOAT_PARAMS = F_WEIGHTS + len(VIEWS)
     I_HEADER,
     I_MEASURE_SIZE,
     I_RECORDS,
-) = range(16)
-N_INT_PARAMS = 16
+    I_HORIZON,
+) = range(17)
+N_INT_PARAMS = 17
 
 # Per view of each measure of each point: its weighted ratio (NaN: the view said nothing), its
-# deviation in sd, and the band it was expected in (in the transformed space).
-OUT_RATIO, OUT_DEVIATION, OUT_LOW, OUT_HIGH = range(4)
+# deviation in sd, the band it was expected in and the value it judged (in the transformed space).
+OUT_RATIO, OUT_DEVIATION, OUT_LOW, OUT_HIGH, OUT_VALUE = range(5)
+N_OUT = 5
 
 _N_VIEWS = len(VIEWS)
 _DAY_S = 86400.0
+_MIN_POINTS_PER_DAY = 4  # for a time-of-day view to judge
 _WEEK_SLOTS_PER_DAY = 24  # the week is kept by hour: finer slots see too few values
 
 
@@ -139,8 +156,12 @@ def _ewm_learn(state: Any, at: int, first: bool, value: float, alpha: float) -> 
 
 @_compiled
 def _band_learn(state: Any, at: int, value: float, alpha: float) -> None:
-    _ewm_learn(state, at, state[at + 2] == 0.0, value, alpha)
-    state[at + 2] += 1.0
+    # Until it has seen 1 / alpha points, a band is the plain mean and variance of what it has
+    # seen: an EWM started from nothing would hold a variance biased towards zero for that long,
+    # and every early point would look like a record.
+    seen = state[at + 2]
+    _ewm_learn(state, at, seen == 0.0, value, max(alpha, 1.0 / (seen + 1.0)))
+    state[at + 2] = seen + 1.0
 
 
 @_compiled
@@ -185,11 +206,14 @@ def _note_time(small: Any, at: float, gap_factor: float) -> bool:
 
 
 @_compiled
-def _put(out: Any, view: int, ratio: float, deviation: float, low: float, high: float) -> None:
+def _put(
+    out: Any, view: int, ratio: float, deviation: float, low: float, high: float, value: float
+) -> None:
     out[view, 0] = ratio
     out[view, 1] = deviation
     out[view, 2] = low
     out[view, 3] = high
+    out[view, 4] = value
 
 
 @_compiled
@@ -198,9 +222,10 @@ def _slot_view(
     counts: Any,
     base: int,
     slot: int,
-    min_points: int,
+    min_points: float,
     value: float,
     overall: float,
+    floor: float,
     fparams: Any,
     out: Any,
     view: int,
@@ -210,38 +235,93 @@ def _slot_view(
         return
     width = fparams[F_WIDTH]
     mean = float(profiles[2 * (base + slot)])
-    spread = max(math.sqrt(profiles[2 * (base + slot) + 1]), fparams[F_SPREAD_FLOOR] * overall)
+    spread = max(
+        math.sqrt(max(float(profiles[2 * (base + slot) + 1]), 0.0)),
+        fparams[F_SPREAD_FLOOR] * overall,
+        floor,
+    )
     deviation = (value - mean) / spread if spread > 0.0 else 0.0
-    _put(out, view, 0.0, deviation, mean - width * spread, mean + width * spread)
+    _put(out, view, 0.0, deviation, mean - width * spread, mean + width * spread, value)
+
+
+@_compiled
+def _points_per_visit(slot_seconds: float, usual_step: float) -> float:
+    return max(1.0, slot_seconds / usual_step) if usual_step > 0.0 else 1.0
 
 
 @_compiled
 def _slot_learn(
     profiles: Any, counts: Any, base: int, slot: int, value: float, alpha: float
 ) -> None:
-    _ewm_learn(profiles, 2 * (base + slot), counts[base + slot] == 0, value, alpha)
+    seen = float(counts[base + slot])  # saturates at 255, long after 1 / alpha
+    _ewm_learn(profiles, 2 * (base + slot), seen == 0.0, value, max(alpha, 1.0 / (seen + 1.0)))
     if counts[base + slot] < 255:
         counts[base + slot] += 1
 
 
 @_compiled
 def _band_view(
-    small: Any, at: int, value: float, shift: float, fparams: Any, iparams: Any, out: Any, view: int
+    small: Any,
+    at: int,
+    value: float,
+    shift: float,
+    floor: float,
+    fparams: Any,
+    iparams: Any,
+    out: Any,
+    view: int,
 ) -> float:
-    """Put the value's place in the band at `at` into `out[view]`; return the band's sd."""
+    """Put the value's place in the band at `at` into `out[view]`; return the band's sd.
+
+    The sd is never below `floor`, the measure's resolution: on a flat series a one-tick move
+    is one sd, not a hundred.
+    """
     seen = small[at + 2]
+    judged = shift + value
     if seen == 0.0:
-        _put(out, view, 0.0, 0.0, shift + value, shift + value)  # ratio 0 until judged
+        _put(out, view, 0.0, 0.0, judged, judged, judged)  # ratio 0 until judged
         return 0.0
     mean = small[at]
     if seen < iparams[I_MIN_BAND]:
-        _put(out, view, 0.0, 0.0, shift + mean, shift + mean)
+        _put(out, view, 0.0, 0.0, shift + mean, shift + mean, judged)
         return 0.0
-    spread = math.sqrt(small[at + 1])
+    spread = max(math.sqrt(small[at + 1]), floor)
     deviation = (value - mean) / spread if spread > 0.0 else 0.0
     width = fparams[F_WIDTH]
-    _put(out, view, 0.0, deviation, shift + mean - width * spread, shift + mean + width * spread)
+    low, high = shift + mean - width * spread, shift + mean + width * spread
+    _put(out, view, 0.0, deviation, low, high, judged)
     return spread
+
+
+@_compiled
+def _robust_band_learn(
+    state: Any, at: int, value: float, alpha: float, width: float, floor: float, min_points: int
+) -> None:
+    """`_band_learn` of the value clipped to the band: a departure moves a slow reference only
+    as fast as a value at the band's edge would, so a level shift stays visible against it."""
+    if state[at + 2] >= min_points:
+        spread = max(math.sqrt(state[at + 1]), floor)
+        value = min(max(value, state[at] - width * spread), state[at] + width * spread)
+    _band_learn(state, at, value, alpha)
+
+
+@_compiled
+def _resolution(small: Any, base: int, raw: float, logged: bool, fparams: Any) -> float:
+    """The smallest change that means something for this measure, in the transformed space:
+    its quantum (the smallest step it has taken) or its relative resolution, the larger."""
+    relative = float(fparams[F_RESOLUTION]) * abs(raw)
+    if logged:
+        relative /= 1.0 + abs(raw)  # d log1p(x) = dx / (1 + x)
+    return max(float(small[base + QUANTUM]), relative)
+
+
+@_compiled
+def _learn_quantum(small: Any, base: int, step: float, value: float) -> None:
+    # Steps below float noise are not the measure's resolution.
+    size = abs(step)
+    if size > 1e-12 * max(1.0, abs(value)):
+        quantum = small[base + QUANTUM]
+        small[base + QUANTUM] = size if quantum == 0.0 else min(quantum, size)
 
 
 @_compiled
@@ -250,22 +330,31 @@ def _measure(
     profiles: Any,
     counts: Any,
     measure: int,
+    raw: float,
     value: float,
     at: float,
     after_gap: bool,
     judge: bool,
+    young_record: float,
     fparams: Any,
     iparams: Any,
     out: Any,
 ) -> None:
-    """Score one measure's value in every view (into `out[view]`), then learn it."""
+    """Score one measure's value in every view (into `out[view]`), then learn it.
+
+    `raw` is the value as it came, `value` after the transform. A record is never taken below
+    `young_record` (see `process_points`).
+    """
     base = iparams[I_HEADER] + measure * iparams[I_MEASURE_SIZE]
     out[:, :] = np.nan  # a view that says nothing stays NaN
-    overall = _band_view(small, base + LEVEL, value, 0.0, fparams, iparams, out, 0)
+    floor = _resolution(small, base, raw, iparams[I_LOG] != 0, fparams)
+    overall = _band_view(small, base + LEVEL, value, 0.0, floor, fparams, iparams, out, 0)
     has_step = small[base + HAS_PREVIOUS] != 0.0 and not after_gap
     previous = small[base + PREVIOUS]
     if has_step:
-        _band_view(small, base + CHANGE, value - previous, previous, fparams, iparams, out, 1)
+        _band_view(
+            small, base + CHANGE, value - previous, previous, floor, fparams, iparams, out, 1
+        )
     # The recent values: a ring of `smooth_points`, emptied by a gap so that the smoothed
     # level always covers `smooth_points` usual steps of time, never a stretch of missing data.
     points = iparams[I_SMOOTH_POINTS]
@@ -281,7 +370,7 @@ def _measure(
     for index in range(filled):
         smoothed += small[ring + index]
     smoothed /= filled
-    _band_view(small, base + SMOOTHED, smoothed, 0.0, fparams, iparams, out, 2)
+    _band_view(small, base + SMOOTHED, smoothed, 0.0, floor, fparams, iparams, out, 2)
     # Time of day and of week, fixed in event time.
     day_slots, week_slots = iparams[I_DAY_SLOTS], iparams[I_WEEK_SLOTS]
     slot_base = measure * (day_slots + week_slots)
@@ -290,13 +379,25 @@ def _measure(
     # 1970-01-01 was a Thursday: Monday is day 0 of the week here, as in `datetime.weekday()`.
     weekday = int(((at // _DAY_S) + 3.0) % 7.0)
     week_slot = min(weekday * _WEEK_SLOTS_PER_DAY + int(seconds // 3600.0), week_slots - 1)
-    _slot_view(
-        profiles, counts, slot_base, day_slot, iparams[I_MIN_DAY], value, overall, fparams, out, 3
-    )
+    # A cycle can be seen only with a few points in each: a series a point a day has no
+    # time-of-day profile (its slots would be samples of noise), nor a weekly one by the hour
+    # beyond one value a day.
+    usual = small[CLOCK_USUAL_STEP]
+    # A slot is visited by several points in a row when the series is finer than the slot:
+    # its memory and the values it needs are counted in visits (days, weeks), not points.
+    day_visit = _points_per_visit(_DAY_S / day_slots, usual)
+    week_visit = _points_per_visit(_DAY_S / _WEEK_SLOTS_PER_DAY, usual)
+    min_day = min(iparams[I_MIN_DAY] * day_visit, 255.0)
+    min_week = min(iparams[I_MIN_WEEK] * week_visit, 255.0)
+    if usual <= _DAY_S / _MIN_POINTS_PER_DAY:
+        _slot_view(
+            profiles, counts, slot_base, day_slot, min_day, value, overall, floor, fparams, out, 3
+        )
     week_base = slot_base + day_slots
-    _slot_view(
-        profiles, counts, week_base, week_slot, iparams[I_MIN_WEEK], value, overall, fparams, out, 4
-    )
+    if usual <= _DAY_S:
+        _slot_view(
+            profiles, counts, week_base, week_slot, min_week, value, overall, floor, fparams, out, 4
+        )
     # Each view's |z| against its record; records learn in the warm-up too, so that the first
     # verdicts have a record to beat.
     records, blocks = base + iparams[I_RECORDS], iparams[I_RECORD_BLOCKS]
@@ -306,17 +407,27 @@ def _measure(
         record = records + view * (blocks + 3)
         size = abs(out[view, 1])
         if judge:
-            out[view, 0] = (
-                fparams[F_WEIGHTS + view] * size / max(_record_value(small, record, blocks), 1.0)
-            )
+            beaten = max(_record_value(small, record, blocks), young_record)
+            out[view, 0] = fparams[F_WEIGHTS + view] * size / beaten
         _record_learn(small, record, blocks, iparams[I_RECORD_BLOCK], size)
     # Learn.
     _band_learn(small, base + LEVEL, value, fparams[F_LEVEL_ALPHA])
     if has_step:
         _band_learn(small, base + CHANGE, value - previous, fparams[F_LEVEL_ALPHA])
-    _band_learn(small, base + SMOOTHED, smoothed, fparams[F_SMOOTH_ALPHA])
-    _slot_learn(profiles, counts, slot_base, day_slot, value, fparams[F_SEASON_ALPHA])
-    _slot_learn(profiles, counts, week_base, week_slot, value, fparams[F_SEASON_ALPHA])
+    if small[base + HAS_PREVIOUS] != 0.0:
+        _learn_quantum(small, base, value - previous, value)
+    _robust_band_learn(
+        small,
+        base + SMOOTHED,
+        smoothed,
+        fparams[F_SMOOTH_ALPHA],
+        fparams[F_WIDTH],
+        floor,
+        iparams[I_MIN_BAND],
+    )
+    span = fparams[F_SEASON_SPAN]
+    _slot_learn(profiles, counts, slot_base, day_slot, value, 2.0 / (span * day_visit + 1.0))
+    _slot_learn(profiles, counts, week_base, week_slot, value, 2.0 / (span * week_visit + 1.0))
     small[base + PREVIOUS] = value
     small[base + HAS_PREVIOUS] = 1.0
 
@@ -350,25 +461,34 @@ def process_points(
         value_row = values[i]
         # Missing intervals are explicit: a gap resets the step view and nothing else.
         after_gap = _note_time(state, times[i], fparams[F_GAP_FACTOR])
-        judge = state[CLOCK_SEEN] >= iparams[I_WARMUP]
+        seen = state[CLOCK_SEEN]
+        judge = seen >= iparams[I_WARMUP]
+        # A young series has had no time to set records: until it has seen a horizon of points,
+        # a record is taken as at least what noise reaches in a horizon, fading as it is seen.
+        young = fparams[F_WIDTH]
+        if seen < iparams[I_HORIZON]:
+            young = max(young, fparams[F_YOUNG_RECORD] * (2.0 - seen / iparams[I_HORIZON]))
         state[CLOCK_SEEN] += 1.0
         largest = 0.0
         for measure in range(n_measures):
-            value = value_row[measure]
-            if math.isnan(value):  # a ratio over zero: this measure has no value this time
+            raw = value_row[measure]
+            if math.isnan(raw):  # a ratio over zero: this measure has no value this time
                 views[i, measure] = np.nan
                 continue
+            value = raw
             if iparams[I_LOG] != 0:
-                value = math.copysign(math.log1p(abs(value)), value)
+                value = math.copysign(math.log1p(abs(raw)), raw)
             _measure(
                 state,
                 profile,
                 count,
                 measure,
+                raw,
                 value,
                 times[i],
                 after_gap,
                 judge,
+                young,
                 fparams,
                 iparams,
                 views[i, measure],

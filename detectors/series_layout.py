@@ -34,7 +34,8 @@ CHANGE = LEVEL + BAND
 SMOOTHED = CHANGE + BAND
 PREVIOUS = SMOOTHED + BAND  # the previous value
 HAS_PREVIOUS = PREVIOUS + 1
-RECENT_FILLED = HAS_PREVIOUS + 1
+QUANTUM = HAS_PREVIOUS + 1  # the smallest step the measure has taken (its resolution), 0 until one
+RECENT_FILLED = QUANTUM + 1
 RECENT_NEXT = RECENT_FILLED + 1
 RECENT = RECENT_NEXT + 1  # then `smooth_points` values, then one record per view
 

@@ -15,11 +15,12 @@ class SeriesModelSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     warmup: int = Field(
-        default=600,
+        default=30,
         ge=1,
         le=100_000,
-        description="Points before any verdict: about two days at 5-minute steps, so the daily "
-        "profile has been seen (NAB ignores its first 15% of each file, up to 750 rows).",
+        description="Points before any verdict. Past it a young series still alerts only on "
+        "large departures: its records are taken as at least what noise reaches in "
+        "`record_block * record_blocks` points, fading as it sees them (full sensitivity then).",
     )
     transform: Literal["signed_log", "none"] = Field(
         default="signed_log", description="Applied to measures first; heavy tails get tamer."
@@ -56,6 +57,14 @@ class SeriesModelSettings(BaseModel):
     band_width: float = Field(default=3.0, gt=0.0, description="Half-width of bands, in sd.")
     gap_factor: float = Field(
         default=3.0, gt=1.0, description="A step longer than this many usual steps is a gap."
+    )
+    resolution: float = Field(
+        default=1e-4,
+        ge=0.0,
+        lt=1.0,
+        description="Relative resolution of a measure: no spread is taken below this fraction "
+        "of the value (nor below the smallest step the measure has taken), so a one-tick move "
+        "on a flat series is about one sd. 1e-4: four significant digits.",
     )
     ratios: tuple[tuple[str, str], ...] = Field(
         default=(), description="Derived measures numerator/denominator, e.g. volume/TVL."

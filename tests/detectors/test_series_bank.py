@@ -64,9 +64,11 @@ def test_bands_are_the_exponentially_weighted_mean_and_variance() -> None:
     bank = _bank(settings)
     values = np.array([1.0, 3.0, 2.0, 6.0] * 10)
     _feed(bank, values)
-    alpha = 2.0 / (9 + 1)
+    # Exponentially weighted once it has seen 1 / alpha points; the plain mean before (an EWM
+    # started from nothing would hold a variance biased towards zero).
     mean, variance = values[0], 0.0
-    for value in values[1:]:
+    for seen, value in enumerate(values[1:], start=1):
+        alpha = max(2.0 / (9 + 1), 1.0 / (seen + 1))
         difference = value - mean
         mean += alpha * difference
         variance = (1 - alpha) * (variance + difference * alpha * difference)

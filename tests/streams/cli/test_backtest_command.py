@@ -439,3 +439,42 @@ def test_file_only_options_are_refused_with_a_topic(
         main(["backtest", *argv, "--output", str(tmp_path / "out.csv")])
     assert exit_info.value.code == 2
     assert expected in capsys.readouterr().err
+
+
+def _write_rows(path: Path, values: list[float], step: timedelta = STEP) -> Path:
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["timestamp", "value"])
+        for index, value in enumerate(values):
+            writer.writerow([(T0 + index * step).strftime("%Y-%m-%d %H:%M:%S"), value])
+    return path
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_30_sd_spike_at_the_40th_point_alerts_there(tmp_path: Path, seed: int) -> None:
+    # No fixed warm-up: a young series alerts on a huge departure, and not on its noise.
+    rng = random.Random(seed)
+    values = [100 + rng.gauss(0, 1) for _ in range(39)] + [130.0]
+    data = _write_rows(tmp_path / "young.csv", values)
+    out = tmp_path / "out.csv"
+    assert main(["backtest", str(data), "--measures", "value", "--output", str(out)]) == 0
+    flagged = [index for index, row in enumerate(read_output(out)) if row["is_anomaly"] == "1"]
+    assert flagged == [39]
+
+
+def test_one_tick_moves_on_a_flat_price_do_not_alert(tmp_path: Path) -> None:
+    # A stablecoin quoted to 4 decimals: mostly flat, now and then a tick or two away.
+    rng = random.Random(3)
+    price, values = 1.0003, []
+    for _ in range(3000):
+        if rng.random() < 0.05:
+            price = round(price + rng.choice((-0.0001, 0.0001)), 4)
+        if abs(price - 1.0003) > 0.00025:
+            price = 1.0003
+        values.append(price)
+    data = _write_rows(tmp_path / "flat.csv", values, step=timedelta(minutes=1))
+    out = tmp_path / "out.csv"
+    assert main(["backtest", str(data), "--measures", "value", "--output", str(out)]) == 0
+    rows = read_output(out)
+    assert len(rows) == 3000
+    assert not [row for row in rows if row["is_anomaly"] == "1"]
