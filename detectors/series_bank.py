@@ -143,6 +143,11 @@ class SeriesBank:
     def points_seen(self, row: int) -> int:
         return int(self._small[self._checked(row), CLOCK_SEEN])
 
+    def warming_count(self) -> int:
+        """Rows that have seen fewer points than a record horizon: not yet at full sensitivity."""
+        seen = self._small[: self._size, CLOCK_SEEN]
+        return int(np.count_nonzero(seen < record_horizon(self.settings)))
+
     def warming_up(self, row: int) -> bool:
         return self.points_seen(row) < self.settings.warmup
 

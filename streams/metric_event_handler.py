@@ -190,6 +190,7 @@ class MetricEventHandler:
                 self.metrics.anomalies_by_severity.labels(severity_band="no_data").inc()
                 outputs.append(self._anomaly_record(anomaly.series, encode(anomaly)))
         self.metrics.series_live.set(self.series_count)
+        self.metrics.series_warming.set(sum(r.scorer.warming_count for r in self.datasets))
         self.metrics.model_memory_bytes.set(sum(r.scorer.nbytes for r in self.datasets))
 
     def _record(

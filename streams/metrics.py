@@ -152,6 +152,12 @@ class WorkerMetrics:
             "Series with a model in this worker's memory.",
             registry=self.registry,
         )
+        self.series_warming = Gauge(
+            "dexwatch_series_warming",
+            "Series not yet at full sensitivity: fewer points seen than the detector's record "
+            "horizon (record_block * record_blocks); they alert only on large departures.",
+            registry=self.registry,
+        )
         self.model_memory_bytes = Gauge(
             "dexwatch_model_memory_bytes",
             "Bytes of model state held in memory (the series banks' rows in use).",

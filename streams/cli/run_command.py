@@ -27,7 +27,8 @@ __all__ = ["register"]
 
 log = logging.getLogger(__name__)
 
-# The detector gives no verdict in its first 600 points per series: inject the anomaly after.
+# The detector judges from a series' 30th point, but its daily profile needs a few simulated
+# days (288 steps each) to be seen: the demo's anomaly comes after them.
 _ANOMALY_AT_STEP = 700
 
 

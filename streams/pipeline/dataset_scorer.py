@@ -75,6 +75,11 @@ class DatasetScorer:
         return len(self._series)
 
     @property
+    def warming_count(self) -> int:
+        """Series not yet at full sensitivity (see `SeriesBank.warming_count`)."""
+        return sum(bank.warming_count() for bank in self._banks.values())
+
+    @property
     def nbytes(self) -> int:
         """Bytes of model state held (the banks' rows in use)."""
         return sum(bank.nbytes for bank in self._banks.values())

@@ -224,3 +224,12 @@ def test_the_smoothed_level_never_spans_a_gap() -> None:
     spread = (smoothed_high - smoothed_low) / 6
     assert spread > 0
     assert (mean + deviation * spread) == pytest.approx(30.0)
+
+
+def test_series_count_as_warming_until_they_have_seen_a_record_horizon() -> None:
+    settings = SeriesModelSettings(record_block=10, record_blocks=3, warmup=5)
+    bank = _bank(settings, series=2)  # the second series sees nothing
+    _feed(bank, np.arange(29.0))
+    assert bank.warming_count() == 2
+    _feed(bank, np.array([29.0]), first_step=29)
+    assert bank.warming_count() == 1  # row 0 has seen 30 points = 10 * 3

@@ -78,6 +78,7 @@ def test_cardinality_guard_dead_letters_new_series_and_counts_them() -> None:
     assert record.reason_kind == "series_limit"
     assert "max_series=2" in record.reason
     assert registry.get_sample_value("dexwatch_series_live") == 2
+    assert registry.get_sample_value("dexwatch_series_warming") == 2  # one point each
     assert dead.dead_letter_reason == "series_limit"
 
 
