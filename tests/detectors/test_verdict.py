@@ -51,18 +51,21 @@ def test_every_explained_move_agrees_with_its_own_numbers(
     for at, size in jumps:
         if at < len(values):
             values[at] += size
-    model = SeriesModel(SeriesModelSettings(transform=transform))  # type: ignore[arg-type]
+    model = SeriesModel(SeriesModelSettings.model_validate({"transform": transform}))
     for index, value in enumerate(values):
         verdict = model.process({"x": value, "y": abs(value) + 1}, T0 + index * timedelta(hours=1))
         for move in verdict.moves:
             assert move.expected_low <= move.expected_high
             text = move.explain()
             said = re.search(r" (above|below|within) ", text)
-            assert said is not None and said.group(1) == move.direction
+            assert said is not None
+            assert said.group(1) == move.direction
             if move.direction == "above":
-                assert move.value > move.expected_high and move.deviation > 0
+                assert move.value > move.expected_high
+                assert move.deviation > 0
             elif move.direction == "below":
-                assert move.value < move.expected_low and move.deviation < 0
+                assert move.value < move.expected_low
+                assert move.deviation < 0
             else:
                 assert move.expected_low <= move.value <= move.expected_high
             if verdict.is_anomaly and move is verdict.moves[0]:
