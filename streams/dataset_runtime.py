@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from streams.aggregation import IntervalAggregator
 from streams.datasets import DatasetConfig, EventSelector, config_hash
+from streams.drift import DriftMetrics
 from streams.pipeline.dataset_scorer import DatasetScorer
 from streams.pipeline.series_drift import SeriesDrift
 from streams.snapshots.snapshot_store import Snapshot
@@ -23,7 +24,7 @@ def snapshot_key(dataset: str, series: str) -> str:
 class DatasetRuntime:
     """One dataset in the worker: its selector, aggregator, models and config hash."""
 
-    def __init__(self, dataset: DatasetConfig) -> None:
+    def __init__(self, dataset: DatasetConfig, drift_metrics: DriftMetrics | None = None) -> None:
         self.dataset = dataset
         self.config_hash = config_hash(dataset)
         self.selector = EventSelector(dataset)
@@ -32,7 +33,9 @@ class DatasetRuntime:
             dataset.series_settings, carry_forward=not isinstance(dataset.measures, str)
         )
         self.drift = (
-            SeriesDrift(dataset, self.scorer, self.config_hash) if dataset.drift_enabled else None
+            SeriesDrift(dataset, self.scorer, self.config_hash, metrics=drift_metrics)
+            if dataset.drift_enabled
+            else None
         )
 
     def restore_from(self, history: Callable[[str], list[Snapshot]]) -> None:

@@ -1,11 +1,13 @@
 """Drift decisions, as pure logic: measure drift per series, decide, act, step down, report.
 
-The worker calls, per point of a series: `DriftMonitor.update` -> `decide` -> (when the action
-is not "none") `apply_decision` with its `ModelActions`, `DriftMetrics.record`,
+The worker calls, per point of a series: `AnomalyHold.observe` (anomalous points are neither
+kept nor learnt) -> `DriftMonitor.update` -> `decide` -> (when the action is not "none" and no
+anomaly holds it) `apply_decision` with its `ModelActions`, `DriftMetrics.record`,
 `model_action_event`, then `DriftMonitor.rebase`. See docs/drift.md.
 """
 
 from streams.drift.action_event import model_action_event
+from streams.drift.anomaly_hold import AnomalyHold, HoldReason
 from streams.drift.drift_actions import (
     ActionAttempt,
     AppliedDecision,
@@ -32,6 +34,7 @@ __all__ = [
     "ACTIONS",
     "MODEL_SCORE",
     "ActionAttempt",
+    "AnomalyHold",
     "AppliedDecision",
     "DriftAction",
     "DriftActionError",
@@ -42,6 +45,7 @@ __all__ = [
     "DriftMonitorSettings",
     "DriftRuleSettings",
     "DriftScores",
+    "HoldReason",
     "ModelActions",
     "NoSnapshotError",
     "NotEnoughDataError",

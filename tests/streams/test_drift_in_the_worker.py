@@ -32,7 +32,7 @@ datasets:
     interval: none
     high_impact_measures: {high_impact}
     detector: {{warmup: 50}}
-    drift: {{enabled: true, retrain_points: {retrain_points}}}
+    drift: {{enabled: true, retrain_points: {retrain_points}, hold_after_anomaly: 1h}}
 """
 
 

@@ -126,7 +126,7 @@ def test_retrain_needs_enough_recent_points() -> None:
     worker = Worker(retrain_points=30)
     worker.feed(intervals(0, 20))
     before = worker.state()
-    with pytest.raises(NotEnoughDataError, match="needs 30 recent points, 20 are kept"):
+    with pytest.raises(NotEnoughDataError, match="needs 30 recent normal points, 20 are kept"):
         worker.actions.retrain(SERIES)
     assert (worker.scorer.points_seen(SERIES), worker.state()) == (20, before)
 
@@ -188,5 +188,5 @@ def test_a_retrain_without_enough_data_steps_down_to_a_rollback() -> None:
     decision = DriftDecision(SERIES, "retrain", "drift", DriftScores({"tvl_usd": 0.7}), "retrain")
     applied = apply_decision(decision, worker.actions)
     assert applied.applied == "rollback"
-    assert "needs 200 recent points, 130 are kept" in (applied.attempts[0].error or "")
+    assert "needs 200 recent normal points, 130 are kept" in (applied.attempts[0].error or "")
     assert worker.scorer.points_seen(SERIES) == 80
