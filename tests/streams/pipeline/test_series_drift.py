@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from streams.aggregation import ClosedInterval
 from streams.datasets import DatasetConfig
 from streams.drift import (
     DriftActionError,
     DriftDecision,
+    DriftMetrics,
     DriftScores,
     NoSnapshotError,
     NotEnoughDataError,
@@ -190,3 +193,72 @@ def test_a_retrain_without_enough_data_steps_down_to_a_rollback() -> None:
     assert applied.applied == "rollback"
     assert "needs 200 recent normal points, 130 are kept" in (applied.attempts[0].error or "")
     assert worker.scorer.points_seen(SERIES) == 80
+
+
+def with_verdict(result: ScoredInterval, anomalous: bool) -> ScoredInterval:
+    """`result` as if the model had judged it so: the test decides which points are anomalies."""
+    return replace(result, verdict=replace(result.verdict, is_anomaly=anomalous))
+
+
+def test_drift_never_absorbs_an_anomaly() -> None:
+    """An anomaly, then a sustained shift: no action while the anomaly is open or within the
+    hold (the held decision is counted once), then a retrain on normal points only."""
+    registry = CollectorRegistry()
+    config = dataset(retrain_points=100, hold_after_anomaly="6h")  # 72 five-minute points
+    scorer = DatasetScorer(config.series_settings)
+    drift = SeriesDrift(config, scorer, "hash", metrics=DriftMetrics(registry))
+    values = points(5, 200, 300, shift={"tvl_usd": 6.0, "volume_usd": 6.0})
+    anomalous = set(range(200, 205))
+    for index in anomalous:
+        values[index] = {"tvl_usd": 5000.0, "volume_usd": 9000.0}  # a wild episode
+    history = [
+        replace(interval, measures=measures)
+        for interval, measures in zip(intervals(0, 500), values, strict=True)
+    ]
+    last_anomaly = T0 + STEP * max(anomalous)
+    acted = []
+    for index, interval in enumerate(history):
+        [result] = scorer.score([interval])
+        assert isinstance(result, ScoredInterval)
+        outcome = drift.observe(with_verdict(result, index in anomalous))
+        if outcome is not None:
+            acted.append((index, outcome[0]))
+            break
+    [(index, applied)] = acted
+    assert history[index].start - last_anomaly >= timedelta(hours=6), "not within the hold"
+    assert (applied.decision.action, applied.applied) == ("retrain", "retrain")
+    held = registry.get_sample_value(
+        "dexwatch_drift_held_total", {"dataset": "drifting", "reason": "hold"}
+    )
+    assert held == 1.0, "the shift was seen during the hold: held, and counted once"
+    # The retrained model learnt the last 100 normal points: none of the episode's.
+    assert scorer.points_seen(SERIES) == 100
+    times, _ = drift._series[SERIES].recent.arrays()
+    kept = {round((at - T0.timestamp()) / STEP.total_seconds()) for at in times.tolist()}
+    assert not kept & anomalous
+    assert kept == set(range(index - 99 - len(anomalous), index + 1)) - anomalous
+
+
+def test_no_drift_action_on_an_anomalous_point() -> None:
+    registry = CollectorRegistry()
+    worker = Worker(retrain_points=50, hold_after_anomaly="0s")
+    worker.drift.metrics = DriftMetrics(registry)
+    worker.feed(intervals(0, 200))
+    shifted = points(6, 0, 80, shift={"tvl_usd": 8.0, "volume_usd": 8.0})
+    upcoming = [
+        replace(interval, measures=measures)
+        for interval, measures in zip(intervals(200, 80), shifted, strict=True)
+    ]
+    # Every point of the shift judged anomalous: drift is neither learnt nor acted on.
+    for interval in upcoming:
+        [result] = worker.scorer.score([interval])
+        assert isinstance(result, ScoredInterval)
+        assert worker.drift.observe(with_verdict(result, True)) is None
+    assert len(worker.drift._series[SERIES].recent) == 50
+    assert worker.drift._series[SERIES].monitor.scores().highest() == 0.0
+    assert (
+        registry.get_sample_value(
+            "dexwatch_drift_held_total", {"dataset": "drifting", "reason": "anomaly"}
+        )
+        is None
+    )
