@@ -3,9 +3,12 @@
 from sinks.webhook.signing import (
     EVENT_HEADER,
     IDEMPOTENCY_KEY_HEADER,
+    LEGACY_SIGNATURE_SCHEME,
     SIGNATURE_HEADER,
+    SIGNATURE_SCHEME,
     TIMESTAMP_HEADER,
-    sign,
+    sign_v1,
+    sign_v2,
     signature_header,
 )
 from sinks.webhook.verification import TOLERANCE_S, SignatureError, verify_signature
@@ -14,12 +17,15 @@ from sinks.webhook.webhook_sink import WebhookSink
 __all__ = [
     "EVENT_HEADER",
     "IDEMPOTENCY_KEY_HEADER",
+    "LEGACY_SIGNATURE_SCHEME",
     "SIGNATURE_HEADER",
+    "SIGNATURE_SCHEME",
     "TIMESTAMP_HEADER",
     "TOLERANCE_S",
     "SignatureError",
     "WebhookSink",
-    "sign",
+    "sign_v1",
+    "sign_v2",
     "signature_header",
     "verify_signature",
 ]

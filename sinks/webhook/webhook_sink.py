@@ -2,7 +2,8 @@
 
 The body is exactly the incident event as it is on the alerts topic (`schemas.codec.encode`;
 its JSON Schema is `incident-event.schema.json`). Each attempt is signed afresh (a new
-timestamp), while `Idempotency-Key` stays `<incident_id>:<version>` through retries and
+timestamp; `v2` over the timestamp, the key and the body, and the deprecated `v1` beside it:
+`signing.py`), while `Idempotency-Key` stays `<incident_id>:<version>` through retries and
 restarts, so a receiver that keeps the keys it took never takes one version twice.
 
 2xx is delivered; 408, 429 (with Retry-After) and 5xx are retried; any other answer is given
@@ -71,7 +72,7 @@ class WebhookSink(HttpSink):
             IDEMPOTENCY_KEY_HEADER: incident.idempotency_key,
             EVENT_HEADER: f"incident.{incident.status}",
             TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: signature_header(secret, timestamp, body),
+            SIGNATURE_HEADER: signature_header(secret, timestamp, incident.idempotency_key, body),
         }
 
     def request(self, incident: IncidentEvent) -> tuple[str, bytes, dict[str, str]]:

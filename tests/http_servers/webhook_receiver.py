@@ -1,7 +1,8 @@
 """A webhook receiver as the docs tell one to be: verify, then take each key once.
 
 `POST /hook` checks the signature with `sinks.webhook.verification.verify_signature` (the
-documented receiver code): a bad or stale one is answered `401` and counted in `rejected`.
+documented receiver code, v2 or the deprecated v1 unless `accept_v1=False`): a bad or stale one
+or one replayed under a new key is answered `401` and counted in `rejected`.
 A good one is recorded under its `Idempotency-Key`: the first time `200 accepted`, again
 `200 duplicate` (a retry after a lost answer, or a restarted sink). Scripted answers
 (`answers.answer_next("server_error")`, `"gone"`, `"bad_request"`) come before the check.
@@ -31,6 +32,7 @@ _STATUSES = {"server_error": 503, "rate_limited": 429, "gone": 410, "bad_request
 @dataclass
 class WebhookReceiver:
     secret: bytes
+    accept_v1: bool = True  # the deprecated scheme, taken until dexwatch 0.3.0
     answers: ScriptedAnswers[ReceiverAnswerKind] = field(
         default_factory=lambda: ScriptedAnswers("verify")
     )
@@ -65,7 +67,9 @@ class WebhookReceiver:
                 self.secret,
                 body,
                 request.headers.get(TIMESTAMP_HEADER),
+                request.headers.get(IDEMPOTENCY_KEY_HEADER),
                 request.headers.get(SIGNATURE_HEADER),
+                accept_v1=self.accept_v1,
             )
         except SignatureError as error:
             with self._lock:

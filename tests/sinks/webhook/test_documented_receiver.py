@@ -16,6 +16,7 @@ from sinks.webhook.signing import signature_header
 DOC = Path(__file__).parents[3] / "docs" / "sinks.md"
 SECRET = b"documented-secret-123"
 BODY = b'{"incident_id":"abc","version":1}'
+KEY = "abc:1"
 
 
 @pytest.fixture(scope="module")
@@ -36,18 +37,27 @@ def test_the_doc_shows_the_modules_code_verbatim() -> None:
 
 def test_the_documented_code_accepts_a_fresh_signature(documented: dict[str, Any]) -> None:
     now = str(int(time.time()))
-    documented["verify_signature"](SECRET, BODY, now, signature_header(SECRET, now, BODY))
+    header = signature_header(SECRET, now, KEY, BODY)
+    documented["verify_signature"](SECRET, BODY, now, KEY, header, accept_v1=False)
 
 
 def test_the_documented_code_refuses_a_tampered_body(documented: dict[str, Any]) -> None:
     now = str(int(time.time()))
     with pytest.raises(documented["SignatureError"], match="does not match"):
         documented["verify_signature"](
-            SECRET, BODY + b" ", now, signature_header(SECRET, now, BODY)
+            SECRET, BODY + b" ", now, KEY, signature_header(SECRET, now, KEY, BODY)
         )
 
 
 def test_the_documented_code_refuses_a_stale_timestamp(documented: dict[str, Any]) -> None:
     stale = str(int(time.time()) - 5 * 60 - 1)
+    header = signature_header(SECRET, stale, KEY, BODY)
     with pytest.raises(documented["SignatureError"], match="too old"):
-        documented["verify_signature"](SECRET, BODY, stale, signature_header(SECRET, stale, BODY))
+        documented["verify_signature"](SECRET, BODY, stale, KEY, header)
+
+
+def test_the_documented_code_refuses_a_replay_under_a_new_key(documented: dict[str, Any]) -> None:
+    now = str(int(time.time()))
+    header = signature_header(SECRET, now, KEY, BODY)
+    with pytest.raises(documented["SignatureError"], match="a replay"):
+        documented["verify_signature"](SECRET, BODY, now, "abc:1-again", header)

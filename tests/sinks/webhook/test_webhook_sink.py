@@ -69,7 +69,10 @@ def test_the_headers(receiver: RunningReceiver) -> None:
     sent = asyncio.run(headers())
     assert sent["Idempotency-Key"] == f"{event.incident_id}:4"
     assert sent["X-Dexwatch-Timestamp"] == "1000"
-    assert sent["X-Dexwatch-Signature"] == signature_header(b"k" * 16, "1000", encode(event))
+    key = event.idempotency_key
+    expected = signature_header(b"k" * 16, "1000", key, encode(event))
+    assert sent["X-Dexwatch-Signature"] == expected
+    assert expected.startswith("v2=")  # and the deprecated v1 after it
     assert sent["X-Dexwatch-Event"] == "incident.updated"
     assert sent["Content-Type"] == "application/json"
 
@@ -81,7 +84,7 @@ def test_a_sink_with_another_secret_is_refused_and_gives_up(receiver: RunningRec
     assert outcome.status == 401
     assert "does the receiver have this sink's secret" in outcome.detail
     assert receiver.receiver.rejected == [
-        "signature does not match: another secret, or a changed body"
+        "signature does not match: another secret, or a changed body or key"
     ]
 
 
@@ -117,7 +120,7 @@ def test_the_receiver_refuses_a_tampered_body_and_a_stale_timestamp(
         headers = {
             "Idempotency-Key": "x:1",
             "X-Dexwatch-Timestamp": timestamp,
-            "X-Dexwatch-Signature": signature_header(RECEIVER_SECRET, timestamp, signed),
+            "X-Dexwatch-Signature": signature_header(RECEIVER_SECRET, timestamp, "x:1", signed),
         }
         async with (
             aiohttp.ClientSession() as session,
@@ -128,7 +131,7 @@ def test_the_receiver_refuses_a_tampered_body_and_a_stale_timestamp(
     tampered = orjson.dumps(orjson.loads(body) | {"severity": 1})
     assert asyncio.run(post(tampered, now, body)) == (
         401,
-        "signature does not match: another secret, or a changed body",
+        "signature does not match: another secret, or a changed body or key",
     )
     status, text = asyncio.run(post(body, stale, body))
     assert (status, text.split(":")[0]) == (401, "timestamp too old or too far ahead")
