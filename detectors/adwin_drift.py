@@ -198,7 +198,8 @@ class _AdaptiveWindow:
             newer_n - self.min_window_length + 1.0
         )
         epsilon = (
-            math.sqrt(2.0 * m_recip * (self.variance / self.width) * delta_prime)
+            # A flat window's running variance can round to just below 0.
+            math.sqrt(2.0 * m_recip * max(self.variance / self.width, 0.0) * delta_prime)
             + 2.0 / 3.0 * delta_prime * m_recip
         )
         return gap > epsilon
