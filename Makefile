@@ -4,14 +4,31 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench setup kafka-jars lint typecheck pytest lock clean
+.PHONY: run test test-tools bench setup kafka-jars lint typecheck pytest lock clean
 
 ## run: set everything up, start Kafka + worker + DEX simulator, print anomalies (Ctrl-C stops).
 run: setup
 	$(BIN)/dexwatch run
 
 ## test: lint, types and the whole test suite, broker tests included.
-test: setup lint typecheck pytest
+test: setup test-tools lint typecheck pytest
+
+## test-tools: kcat and prometheus, each driven by one broker test, installed with apt-get when
+## missing and we are root. Otherwise those two tests skip, naming this command (under CI=true
+## they fail instead: CI must have them).
+TEST_TOOLS := kcat prometheus
+test-tools:
+	@missing=; for tool in $(TEST_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	install="apt-get install -y --no-install-recommends$$missing"; \
+	if [ -z "$$missing" ]; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "test-tools: $$install"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$install -qq; } \
+	    || echo "test-tools: could not install$$missing: their tests skip (fail under CI=true)"; \
+	else \
+	  echo "test-tools: missing$$missing: their tests skip (fail under CI=true); install: sudo $$install"; \
+	fi
 
 ## bench: detection quality on every labelled corpus (NAB, DeFi; bench.quality includes what
 ## bench.nab prints), speed against river, memory per series, the pipeline on a real broker

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 
 import pytest
@@ -11,24 +9,19 @@ import pytest
 from schemas import AnomalyEvent, decode, encode
 from tests.kafka_helpers import wait_for
 from tests.series_data import START, STEP, pool_events
+from tests.system_tools import require_tool
 from tests.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.kafka
 
-KCAT = shutil.which("kcat")
-
 
 @pytest.fixture
 def kcat() -> str:
-    if KCAT is None:
-        if os.environ.get("CI"):
-            pytest.fail("kcat is missing in CI: .ci/run installs it with apt-get")
-        pytest.skip("kcat is not installed (Debian: apt-get install kcat); .ci/run installs it")
-    return KCAT
+    return require_tool("kcat")
 
 
 def test_kcat_produces_events_and_reads_the_anomaly(
-    kafka_bootstrap: str, kcat: str, worker: WorkerProcess
+    kcat: str, kafka_bootstrap: str, worker: WorkerProcess
 ) -> None:
     metrics_topic, anomalies_topic = worker.topics["metrics"], worker.topics["anomalies"]
     events = list(pool_events("0xkcat", 730, seed=3, spikes=frozenset({710})))

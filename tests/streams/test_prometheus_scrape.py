@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
 import subprocess
 import urllib.error
@@ -20,25 +18,13 @@ import pytest
 from schemas import encode
 from tests.kafka_helpers import free_port, produce, wait_for
 from tests.series_data import pool_events
+from tests.system_tools import require_tool
 from tests.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.kafka
 
 EVENTS = 60
 QUERY = "dexwatch_events_consumed_total"
-
-
-def _prometheus_binary() -> str:
-    """The installed `prometheus`; a failure, not a skip, without it: `.ci/run` installs it."""
-    found = shutil.which("prometheus")
-    if found is None and os.access("/usr/bin/prometheus", os.X_OK):
-        found = "/usr/bin/prometheus"
-    if found is None:
-        pytest.fail(
-            "the `prometheus` server is not installed: "
-            "apt-get install -y --no-install-recommends prometheus (.ci/run installs it)"
-        )
-    return found
 
 
 def _get_json(url: str) -> Any | None:
@@ -119,9 +105,15 @@ class _Prometheus:
         self._log.close()
 
 
+@pytest.fixture
+def prometheus_binary() -> str:
+    """Asked for before the worker: without the server the test stops before starting one."""
+    return require_tool("prometheus", also=["/usr/bin/prometheus"])
+
+
 @contextmanager
-def _prometheus(target: str, workdir: Path) -> Iterator[_Prometheus]:
-    server = _Prometheus(_prometheus_binary(), target, workdir)
+def _prometheus(binary: str, target: str, workdir: Path) -> Iterator[_Prometheus]:
+    server = _Prometheus(binary, target, workdir)
     try:
         wait_for(server.ready, 20, f"prometheus on {server.base_url} to be ready")
         yield server
@@ -130,10 +122,10 @@ def _prometheus(target: str, workdir: Path) -> Iterator[_Prometheus]:
 
 
 def test_prometheus_scrapes_the_consumed_events_counter(
-    kafka_bootstrap: str, worker: WorkerProcess, tmp_path: Path
+    prometheus_binary: str, kafka_bootstrap: str, worker: WorkerProcess, tmp_path: Path
 ) -> None:
     target = f"127.0.0.1:{worker.web_port}"
-    with _prometheus(target, tmp_path / "prometheus") as prometheus:
+    with _prometheus(prometheus_binary, target, tmp_path / "prometheus") as prometheus:
         events = pool_events("0xprom", EVENTS, seed=7)
         produced = produce(
             kafka_bootstrap,

@@ -21,10 +21,9 @@ from streams.settings import WorkerSettings
 from streams.topic_reader import StartPosition, TopicReadError
 from streams.topic_replay import ReplayedRow, ReplaySummary, TopicReplay
 from tests.kafka_helpers import ProducedRecord, create_topic, produce_records
+from tests.nab_like_data import ec2_like
 
 REPO = Path(__file__).resolve().parents[2]
-NAB = REPO.parent / "shared" / "data" / "nab"
-EC2 = NAB / "realKnownCause" / "ec2_request_latency_system_failure.csv"
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 BEGINNING = StartPosition()
 
@@ -64,17 +63,18 @@ def replay(
 
 @pytest.mark.kafka
 def test_a_nab_file_replayed_from_a_topic_scores_exactly_as_the_file_backtest(
-    kafka_bootstrap: str, unique_name: Callable[[str], str]
+    kafka_bootstrap: str, unique_name: Callable[[str], str], tmp_path: Path
 ) -> None:
+    ec2 = ec2_like(tmp_path).data
     topic = create_topic(kafka_bootstrap, unique_name("nab"), partitions=4)
     # As `dexwatch replay` sends them: keyed by series (here the one series "", empty key).
     with EventProducer(kafka_bootstrap) as producer:
-        for event in nab_events(EC2):
+        for event in nab_events(ec2):
             producer.send(topic, event)
 
     rows, summary = replay(kafka_bootstrap, topic)
     backtest = Backtest(BacktestColumns("timestamp", ("value",)), SeriesModelSettings())
-    expected = list(backtest_file(EC2, backtest))
+    expected = list(backtest_file(ec2, backtest))
 
     assert (summary.records, summary.rows, summary.series) == (4032, 4032, 1)
     assert not summary.dead_letters

@@ -1,4 +1,4 @@
-"""`dexwatch backtest`: per-row output, labels, metrics, bad rows, config, search, NAB data."""
+"""`dexwatch backtest`: per-row output, labels, metrics, bad rows, config, search, NAB-like data."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from detectors.series_model import SeriesModelSettings
 from streams.cli import backtest_command
 from streams.cli.backtest_command import NOTHING_SCORED
 from streams.cli.main import main
+from tests.nab_like_data import taxi_like
 
 REPO = Path(__file__).resolve().parents[3]
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
@@ -228,23 +229,23 @@ def test_search_needs_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "--search needs labels" in capsys.readouterr().err
 
 
-def test_nyc_taxi_against_the_nab_windows_end_to_end(tmp_path: Path) -> None:
-    data = Path("../shared/data/nab/realKnownCause/nyc_taxi.csv")
-    assert (REPO / data).is_file(), f"the NAB data must be at {(REPO / data).resolve()}"
-    output = tmp_path / "nyc_taxi.out.csv"
+def test_a_nab_sized_file_against_its_windows_end_to_end(tmp_path: Path) -> None:
+    """The command as a user runs it, on a file the size and shape of NAB's nyc_taxi.csv."""
+    nab = taxi_like(tmp_path / "nab")
+    output = tmp_path / "taxi_like.out.csv"
     completed = subprocess.run(
         [
             sys.executable,
             "-m",
             "streams.cli.main",
             "backtest",
-            str(data),
+            str(nab.data),
             "--time-column",
             "timestamp",
             "--measures",
             "value",
             "--labels",
-            "../shared/data/nab/windows.json",
+            str(nab.labels),
             "--output",
             str(output),
         ],
@@ -258,16 +259,16 @@ def test_nyc_taxi_against_the_nab_windows_end_to_end(tmp_path: Path) -> None:
     printed = completed.stdout
     assert "rows: 10,320 read, 10,320 scored, " in printed
     assert "order: rows in time order" in printed
-    assert "5 NAB window(s) for 'realKnownCause/nyc_taxi.csv'" in printed
+    assert f"5 NAB window(s) for '{nab.key}'" in printed
     assert "precision " in printed
     assert " F1 " in printed
-    nab = {
+    nab_scores = {
         line.split()[0]: float(line.split()[1])
         for line in printed.splitlines()
         if line.strip().split(" ")[0] in ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
     }
-    assert set(nab) == {"standard", "reward_low_FP_rate", "reward_low_FN_rate"}
-    assert all(0.0 <= value <= 100.0 for value in nab.values())
+    assert set(nab_scores) == {"standard", "reward_low_FP_rate", "reward_low_FN_rate"}
+    assert all(0.0 <= value <= 100.0 for value in nab_scores.values())
     rows = read_output(output)
     assert len(rows) == 10_320
     assert rows[0]["timestamp"] == "2014-07-01T00:00:00Z"

@@ -14,10 +14,9 @@ from schemas.codec import encode
 from schemas.metric_event import MetricEvent
 from streams.cli.main import main
 from tests.kafka_helpers import create_topic, produce
+from tests.nab_like_data import ec2_like, taxi_like
 
 REPO = Path(__file__).resolve().parents[3]
-NAB = REPO.parent / "shared" / "data" / "nab"
-KEY = "realKnownCause/ec2_request_latency_system_failure.csv"
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 M = {"value": 1.0}
 VERDICT = ("score", "severity", "is_anomaly", "explanation")
@@ -41,20 +40,17 @@ def test_a_replayed_file_backtests_from_its_topic_as_from_the_file(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    nab = ec2_like(tmp_path / "nab")
     topic = create_topic(kafka_bootstrap, unique_name("nab"), partitions=4)
     broker = ["--bootstrap-servers", kafka_bootstrap]
-    assert main(["replay", str(NAB / KEY), "--topic", topic, *broker]) == 0
-    labels = ["--labels", str(NAB / "windows.json")]
+    assert main(["replay", str(nab.data), "--topic", topic, *broker]) == 0
+    labels = ["--labels", str(nab.labels)]
     from_file, from_topic = tmp_path / "file.csv", tmp_path / "topic.csv"
-    assert (
-        main(
-            ["backtest", str(NAB / KEY), "--measures", "value", *labels, "--output", str(from_file)]
-        )
-        == 0
-    )
+    argv = ["backtest", str(nab.data), "--measures", "value", *labels]
+    assert main([*argv, "--output", str(from_file)]) == 0
     file_printed = capsys.readouterr().out
 
-    argv = ["backtest", "--topic", topic, *broker, *labels, "--labels-key", KEY]
+    argv = ["backtest", "--topic", topic, *broker, *labels, "--labels-key", nab.key]
     assert main([*argv, "--output", str(from_topic)]) == 0
     topic_printed = capsys.readouterr().out
 
@@ -85,10 +81,12 @@ def test_labels_judge_one_series_under_one_key(
     ]
     produce(kafka_bootstrap, topic, [(None, event) for event in events])
     argv = ["backtest", "--topic", topic, "--bootstrap-servers", kafka_bootstrap]
-    argv += ["--labels", str(NAB / "windows.json"), "--output", str(tmp_path / "o.csv")]
+    nab = ec2_like(tmp_path / "nab")
+    taxi_like(tmp_path / "nab")  # a second entry in windows.json: which one is meant?
+    argv += ["--labels", str(nab.labels), "--output", str(tmp_path / "o.csv")]
     assert main(argv) == 1
     assert "name one with --labels-key" in capsys.readouterr().err
-    assert main([*argv, "--labels-key", KEY]) == 1
+    assert main([*argv, "--labels-key", nab.key]) == 1
     assert "--labels (NAB windows) judge one series" in capsys.readouterr().err
 
 
