@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors import series_kernel as kernel
+from detectors.half_space_trees import Trees, shared_trees
 from detectors.series_layout import CLOCK_SEEN, VIEWS, SeriesLayout
 from detectors.series_settings import SeriesModelSettings
 from detectors.signed_log import signed_log_inverse
@@ -41,8 +42,10 @@ _MIN_DAY_POINTS = 3
 _MIN_WEEK_POINTS = 3
 _SLOT_SPREAD_FLOOR = 0.25  # a slot's sd is at least this fraction of the overall sd
 _WEEK_SLOTS = 7 * 24
+_JOINT_SEED = 42  # every series of a measure count shares one forest (`shared_trees`)
 
 Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
 
 
 def measure_names(measures: Sequence[str], settings: SeriesModelSettings) -> tuple[str, ...]:
@@ -65,6 +68,7 @@ class BankOutput:
     scores: Floats
     flags: npt.NDArray[np.uint8]
     views: Floats  # [point, measure, view, OUT_*]
+    joint: Floats  # [point, (ratio, surprise)], NaN where the joint view said nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,7 @@ class _Plan:
     fparams: Floats
     iparams: npt.NDArray[np.int64]
     ratio_columns: tuple[tuple[int, int], ...]
+    trees: Trees
 
 
 @functools.lru_cache(maxsize=256)
@@ -85,6 +90,8 @@ def _plan(settings: SeriesModelSettings, inputs: tuple[str, ...]) -> _Plan:
     if not inputs:
         raise DetectorInputError("a series needs at least one measure")
     measures = measure_names(inputs, settings)
+    # The joint view needs two measures to be joint about.
+    joint_trees = settings.joint_trees if len(measures) >= 2 else 0
     layout = SeriesLayout(
         n_measures=len(measures),
         smooth_points=settings.smooth_points,
@@ -92,12 +99,18 @@ def _plan(settings: SeriesModelSettings, inputs: tuple[str, ...]) -> _Plan:
         repeat_blocks=settings.repeat_blocks,
         day_slots=settings.slots_per_day,
         week_slots=_WEEK_SLOTS,
+        joint_trees=joint_trees,
+        joint_height=settings.joint_height if joint_trees else 0,
     )
     fparams, iparams = _parameters(settings, layout)
     fparams.flags.writeable = False
     iparams.flags.writeable = False
     ratio_columns = tuple((inputs.index(a), inputs.index(b)) for a, b in settings.ratios)
-    return _Plan(inputs, measures, layout, fparams, iparams, ratio_columns)
+    if joint_trees:
+        trees = shared_trees(len(measures), joint_trees, settings.joint_height, _JOINT_SEED)
+    else:  # no trees: the kernel is never asked to walk them
+        trees = Trees(np.zeros((0, 1), dtype=np.int64), np.zeros((0, 1)))
+    return _Plan(inputs, measures, layout, fparams, iparams, ratio_columns, trees)
 
 
 class SeriesBank:
@@ -111,10 +124,12 @@ class SeriesBank:
         self.inputs, self.measures, self.layout = plan.inputs, plan.measures, plan.layout
         self._fparams, self._iparams = plan.fparams, plan.iparams
         self._ratio_columns = plan.ratio_columns
+        self._trees = plan.trees
         self._size = 0
         self._small = np.zeros((max(capacity, 1), self.layout.small_size), dtype=np.float64)
         self._profiles = np.zeros((max(capacity, 1), self.layout.profile_size), dtype=np.float32)
         self._counts = np.zeros((max(capacity, 1), self.layout.counts_size), dtype=np.uint8)
+        self._joint = np.zeros((max(capacity, 1), self.layout.joint_size), dtype=np.uint8)
 
     def __len__(self) -> int:
         return self._size
@@ -131,6 +146,7 @@ class SeriesBank:
             self._small = _grown(self._small, grown)
             self._profiles = _grown(self._profiles, grown)
             self._counts = _grown(self._counts, grown)
+            self._joint = _grown(self._joint, grown)
         self._size += 1
         return self._size - 1
 
@@ -181,11 +197,22 @@ class SeriesBank:
             raise DetectorInputError(f"rows must be in 0..{self._size - 1}")
         if not (np.isfinite(inputs).all() and np.isfinite(times).all()):
             raise DetectorInputError("measures and times must be finite numbers")
+        return self.process_checked(rows, times, inputs)
+
+    def process_checked(self, rows: Ints, times: Floats, inputs: Floats) -> BankOutput:
+        """`process` for arrays already checked: contiguous, of the right types and shapes, rows
+        in range, every number finite (one event at a time, the checks cost more than the
+        scoring)."""
+        n = len(rows)
         values = np.ascontiguousarray(self.columns(inputs))
         output = BankOutput(
             np.empty(n),
             np.empty(n, dtype=np.uint8),
             np.empty((n, len(self.measures), len(VIEWS), kernel.N_OUT)),
+            np.empty((n, 2)),
+        )
+        masses = self._joint.reshape(
+            self._joint.shape[0], 2, self.layout.joint_trees, self.layout.joint_leaves
         )
         kernel.process_points(
             self._small,
@@ -196,9 +223,13 @@ class SeriesBank:
             values,
             self._fparams,
             self._iparams,
+            masses,
+            self._trees.feature,
+            self._trees.threshold,
             output.scores,
             output.flags,
             output.views,
+            output.joint,
         )
         return output
 
@@ -210,11 +241,15 @@ class SeriesBank:
             return Verdict(0.0, 0, False, True, (), after_gap)
         score = float(output.scores[index])
         is_anomaly = score >= self.settings.alert_threshold
-        moves = self._moves(output.views[index], values) if is_anomaly else ()
+        moves = self._moves(output, index, values) if is_anomaly else ()
         return Verdict(score, min(100, round(100 * score)), is_anomaly, False, moves, after_gap)
 
-    def _moves(self, views: Floats, values: Floats) -> tuple[MeasureMove, ...]:
+    def _moves(self, output: BankOutput, index: int, values: Floats) -> tuple[MeasureMove, ...]:
+        views = output.views[index]
         ratios = views[:, :, kernel.OUT_RATIO]
+        joint = float(output.joint[index, 0])
+        if joint == joint and joint > np.nanmax(ratios, initial=0.0):
+            return self._joint_moves(views, values)
         order = np.argsort(-np.nan_to_num(ratios, nan=-1.0), axis=None)
         chosen: list[MeasureMove] = []
         backward = self._backward
@@ -246,6 +281,28 @@ class SeriesBank:
                 break
         return tuple(chosen)
 
+    def _joint_moves(self, views: Floats, values: Floats) -> tuple[MeasureMove, ...]:
+        """The measures that stood furthest from their levels, when together they were the
+        surprise: each may be inside its own band."""
+        level = VIEWS.index("level")
+        deviations = np.nan_to_num(np.abs(views[:, level, kernel.OUT_DEVIATION]), nan=-1.0)
+        chosen = []
+        for measure in np.argsort(-deviations)[: self.settings.max_contributions]:
+            cell = views[measure, level]
+            if cell[kernel.OUT_DEVIATION] != cell[kernel.OUT_DEVIATION]:
+                continue
+            chosen.append(
+                MeasureMove(
+                    measure=self.measures[measure],
+                    value=float(values[measure]),
+                    expected_low=self._backward(float(cell[kernel.OUT_LOW])),
+                    expected_high=self._backward(float(cell[kernel.OUT_HIGH])),
+                    deviation=float(cell[kernel.OUT_DEVIATION]),
+                    view="joint",
+                )
+            )
+        return tuple(chosen)
+
     def _backward(self, value: float) -> float:
         return signed_log_inverse(value) if self.settings.transform == "signed_log" else value
 
@@ -256,6 +313,7 @@ class SeriesBank:
         self._small[row] = source._small[source._checked(source_row)]
         self._profiles[row] = source._profiles[source_row]
         self._counts[row] = source._counts[source_row]
+        self._joint[row] = source._joint[source_row]
 
     def to_state(self, row: int) -> bytes:
         """Series `row` in the versioned state format: a fixed size, about 2.5 KB a measure."""
@@ -267,6 +325,7 @@ class SeriesBank:
                 "small": self._small[row],
                 "profiles": self._profiles[row],
                 "counts": self._counts[row],
+                "joint": self._joint[row],
             },
             {"measures": self.inputs},
             layout=_LAYOUT,
@@ -287,6 +346,7 @@ class SeriesBank:
             (self._small, "small", np.float64),
             (self._profiles, "profiles", np.float32),
             (self._counts, "counts", np.uint8),
+            (self._joint, "joint", np.uint8),
         ):
             array = arrays.array(name, dtype, (target.shape[1],))
             target[row] = array
@@ -359,6 +419,7 @@ def _parameters(
     fparams[kernel.F_DAMP] = settings.repeat_damping
     fparams[kernel.F_RESOLUTION] = settings.resolution
     fparams[kernel.F_YOUNG_RECORD] = young_record(settings)
+    fparams[kernel.F_JOINT_WEIGHT] = settings.joint_weight
     weights = {"change": settings.change_weight}
     for index, view in enumerate(VIEWS):
         fparams[kernel.F_WEIGHTS + index] = weights.get(view, 1.0)
@@ -381,6 +442,9 @@ def _parameters(
         (kernel.I_MEASURE_SIZE, layout.measure_size),
         (kernel.I_RECORDS, layout.records),
         (kernel.I_HORIZON, record_horizon(settings)),
+        (kernel.I_JOINT_BASE, layout.joint_base if layout.joint_trees else 0),
+        (kernel.I_JOINT_HEIGHT, max(layout.joint_height, 1)),
+        (kernel.I_JOINT_WINDOW, settings.joint_window),
     ):
         iparams[index] = value
     return fparams, iparams

@@ -19,12 +19,13 @@ an anomaly that goes on is one alert, not fifty.
 from __future__ import annotations
 
 import math
-from typing import Any, TypeVar, cast
+from typing import Any
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from detectors.joint_view import joint_point
+from detectors.kernel_bands import band_learn, compiled, ewm_learn, record_learn, record_value
 from detectors.series_layout import (
     CHANGE,
     CLOCK_HAS_LAST,
@@ -46,6 +47,7 @@ from detectors.series_layout import (
 __all__ = [
     "F_DAMP",
     "F_GAP_FACTOR",
+    "F_JOINT_WEIGHT",
     "F_LEVEL_ALPHA",
     "F_RESOLUTION",
     "F_SEASON_SPAN",
@@ -57,6 +59,9 @@ __all__ = [
     "I_DAY_SLOTS",
     "I_HEADER",
     "I_HORIZON",
+    "I_JOINT_BASE",
+    "I_JOINT_HEIGHT",
+    "I_JOINT_WINDOW",
     "I_LOG",
     "I_MEASURES",
     "I_MEASURE_SIZE",
@@ -82,8 +87,6 @@ __all__ = [
     "process_points",
 ]
 
-_F = TypeVar("_F")
-
 Floats = npt.NDArray[np.float64]
 Floats32 = npt.NDArray[np.float32]
 Bytes = npt.NDArray[np.uint8]
@@ -100,8 +103,9 @@ Ints = npt.NDArray[np.int64]
     F_DAMP,
     F_RESOLUTION,
     F_YOUNG_RECORD,
-) = range(9)
-F_WEIGHTS = 9  # one weight per view
+    F_JOINT_WEIGHT,
+) = range(10)
+F_WEIGHTS = 10  # one weight per view
 N_FLOAT_PARAMS = F_WEIGHTS + len(VIEWS)
 
 # Integer parameters.
@@ -123,8 +127,11 @@ N_FLOAT_PARAMS = F_WEIGHTS + len(VIEWS)
     I_MEASURE_SIZE,
     I_RECORDS,
     I_HORIZON,
-) = range(17)
-N_INT_PARAMS = 17
+    I_JOINT_BASE,  # 0: no joint view
+    I_JOINT_HEIGHT,
+    I_JOINT_WINDOW,
+) = range(20)
+N_INT_PARAMS = 20
 
 # Per view of each measure of each point: its weighted ratio (NaN: the view said nothing), its
 # deviation in sd, the band it was expected in and the value it judged (in the transformed space).
@@ -137,56 +144,7 @@ _MIN_POINTS_PER_DAY = 4  # for a time-of-day view to judge
 _WEEK_SLOTS_PER_DAY = 24  # the week is kept by hour: finer slots see too few values
 
 
-def _compiled(function: _F) -> _F:
-    """`numba.njit(cache=True)`, typed so that mypy sees the Python function's signature."""
-    return cast(_F, numba.njit(cache=True, nogil=True)(function))
-
-
-@_compiled
-def _ewm_learn(state: Any, at: int, first: bool, value: float, alpha: float) -> None:
-    """Exponentially weighted mean at `at` and variance at `at + 1` (West's update)."""
-    if first:
-        state[at] = value
-    else:
-        difference = value - state[at]
-        increment = alpha * difference
-        state[at] += increment
-        state[at + 1] = (1.0 - alpha) * (state[at + 1] + difference * increment)
-
-
-@_compiled
-def _band_learn(state: Any, at: int, value: float, alpha: float) -> None:
-    # Until it has seen 1 / alpha points, a band is the plain mean and variance of what it has
-    # seen: an EWM started from nothing would hold a variance biased towards zero for that long,
-    # and every early point would look like a record.
-    seen = state[at + 2]
-    _ewm_learn(state, at, seen == 0.0, value, max(alpha, 1.0 / (seen + 1.0)))
-    state[at + 2] = seen + 1.0
-
-
-@_compiled
-def _record_value(state: Any, at: int, blocks: int) -> float:
-    largest = state[at + blocks]
-    for block in range(blocks):
-        largest = max(largest, state[at + block])
-    return float(largest)
-
-
-@_compiled
-def _record_learn(state: Any, at: int, blocks: int, block_size: int, value: float) -> None:
-    """Block maxima: forgets in steps of `block_size` points, in `blocks + 3` floats."""
-    current, filled, ring = at + blocks, at + blocks + 1, at + blocks + 2
-    if value > state[current]:
-        state[current] = value
-    state[filled] += 1.0
-    if state[filled] >= block_size:
-        state[at + int(state[ring])] = state[current]
-        state[ring] = (state[ring] + 1.0) % blocks
-        state[current] = 0.0
-        state[filled] = 0.0
-
-
-@_compiled
+@compiled
 def _note_time(small: Any, at: float, gap_factor: float) -> bool:
     """Track the usual step between points; True when this point follows a gap."""
     after_gap = False
@@ -205,7 +163,7 @@ def _note_time(small: Any, at: float, gap_factor: float) -> bool:
     return after_gap
 
 
-@_compiled
+@compiled
 def _put(
     out: Any, view: int, ratio: float, deviation: float, low: float, high: float, value: float
 ) -> None:
@@ -216,7 +174,7 @@ def _put(
     out[view, 4] = value
 
 
-@_compiled
+@compiled
 def _slot_view(
     profiles: Any,
     counts: Any,
@@ -244,22 +202,22 @@ def _slot_view(
     _put(out, view, 0.0, deviation, mean - width * spread, mean + width * spread, value)
 
 
-@_compiled
+@compiled
 def _points_per_visit(slot_seconds: float, usual_step: float) -> float:
     return max(1.0, slot_seconds / usual_step) if usual_step > 0.0 else 1.0
 
 
-@_compiled
+@compiled
 def _slot_learn(
     profiles: Any, counts: Any, base: int, slot: int, value: float, alpha: float
 ) -> None:
     seen = float(counts[base + slot])  # saturates at 255, long after 1 / alpha
-    _ewm_learn(profiles, 2 * (base + slot), seen == 0.0, value, max(alpha, 1.0 / (seen + 1.0)))
+    ewm_learn(profiles, 2 * (base + slot), seen == 0.0, value, max(alpha, 1.0 / (seen + 1.0)))
     if counts[base + slot] < 255:
         counts[base + slot] += 1
 
 
-@_compiled
+@compiled
 def _band_view(
     small: Any,
     at: int,
@@ -293,7 +251,7 @@ def _band_view(
     return spread
 
 
-@_compiled
+@compiled
 def _robust_band_learn(
     state: Any, at: int, value: float, alpha: float, width: float, floor: float, min_points: int
 ) -> None:
@@ -302,10 +260,10 @@ def _robust_band_learn(
     if state[at + 2] >= min_points:
         spread = max(math.sqrt(state[at + 1]), floor)
         value = min(max(value, state[at] - width * spread), state[at] + width * spread)
-    _band_learn(state, at, value, alpha)
+    band_learn(state, at, value, alpha)
 
 
-@_compiled
+@compiled
 def _resolution(small: Any, base: int, raw: float, logged: bool, fparams: Any) -> float:
     """The smallest change that means something for this measure, in the transformed space:
     its quantum (the smallest step it has taken) or its relative resolution, the larger."""
@@ -315,7 +273,7 @@ def _resolution(small: Any, base: int, raw: float, logged: bool, fparams: Any) -
     return max(float(small[base + QUANTUM]), relative)
 
 
-@_compiled
+@compiled
 def _learn_quantum(small: Any, base: int, step: float, value: float) -> None:
     # Steps below float noise are not the measure's resolution.
     size = abs(step)
@@ -324,7 +282,7 @@ def _learn_quantum(small: Any, base: int, step: float, value: float) -> None:
         small[base + QUANTUM] = size if quantum == 0.0 else min(quantum, size)
 
 
-@_compiled
+@compiled
 def _measure(
     small: Any,
     profiles: Any,
@@ -407,13 +365,13 @@ def _measure(
         record = records + view * (blocks + 3)
         size = abs(out[view, 1])
         if judge:
-            beaten = max(_record_value(small, record, blocks), young_record)
+            beaten = max(record_value(small, record, blocks), young_record)
             out[view, 0] = fparams[F_WEIGHTS + view] * size / beaten
-        _record_learn(small, record, blocks, iparams[I_RECORD_BLOCK], size)
+        record_learn(small, record, blocks, iparams[I_RECORD_BLOCK], size)
     # Learn.
-    _band_learn(small, base + LEVEL, value, fparams[F_LEVEL_ALPHA])
+    band_learn(small, base + LEVEL, value, fparams[F_LEVEL_ALPHA])
     if has_step:
-        _band_learn(small, base + CHANGE, value - previous, fparams[F_LEVEL_ALPHA])
+        band_learn(small, base + CHANGE, value - previous, fparams[F_LEVEL_ALPHA])
     if small[base + HAS_PREVIOUS] != 0.0:
         _learn_quantum(small, base, value - previous, value)
     _robust_band_learn(
@@ -432,7 +390,7 @@ def _measure(
     small[base + HAS_PREVIOUS] = 1.0
 
 
-@_compiled
+@compiled
 def process_points(
     small: Floats,
     profiles: Floats32,
@@ -442,17 +400,29 @@ def process_points(
     values: Floats,
     fparams: Floats,
     iparams: Ints,
+    joint_masses: Any,
+    joint_feature: Ints,
+    joint_threshold: Floats,
     scores: Floats,
     flags: Bytes,
     views: Floats,
+    joint: Floats,
 ) -> None:
     """Score then learn each point `i` of series row `rows[i]`, in order.
 
     `values[i]` holds the point's measures (in the series' order), `times[i]` its event time in
     Unix seconds. Writes `scores[i]`, `flags[i]` (bit 0: judged, bit 1: after a gap, bit 2:
-    damped as a repeat) and `views[i, measure, view, :]` (see `OUT_*`).
+    damped as a repeat), `views[i, measure, view, :]` (see `OUT_*`) and `joint[i]` (the joint
+    view's ratio and surprise, NaN when it said nothing; see `detectors.joint_view`), whose
+    trees are `joint_feature` / `joint_threshold` and masses `joint_masses[row]`.
     """
     n_measures = iparams[I_MEASURES]
+    joint_base = iparams[I_JOINT_BASE]
+    deviations = np.empty(n_measures)
+    box = np.empty(n_measures)
+    low, high = np.zeros(n_measures), np.ones(n_measures)
+    scaled = np.empty(n_measures)
+    sums = np.empty((2 << iparams[I_JOINT_HEIGHT]) - 1, dtype=np.int64)
     repeat = SERIES_HEADER
     repeat_blocks = iparams[I_REPEAT_BLOCKS]
     for i in range(rows.shape[0]):
@@ -497,17 +467,46 @@ def process_points(
                 ratio = views[i, measure, view, 0]
                 if not math.isnan(ratio) and ratio > largest:
                     largest = ratio
+        joint[i, 0] = np.nan
+        joint[i, 1] = np.nan
+        if joint_base != 0 and seen >= iparams[I_MIN_BAND]:
+            for measure in range(n_measures):
+                deviations[measure] = views[i, measure, 0, OUT_DEVIATION]
+            ratio = joint_point(
+                state,
+                joint_base,
+                joint_masses[row],
+                joint_feature,
+                joint_threshold,
+                deviations,
+                box,
+                low,
+                high,
+                scaled,
+                sums,
+                fparams[F_WIDTH],
+                iparams[I_JOINT_HEIGHT],
+                iparams[I_JOINT_WINDOW],
+                fparams[F_LEVEL_ALPHA],
+                iparams[I_MIN_BAND],
+                iparams[I_RECORD_BLOCKS],
+                iparams[I_RECORD_BLOCK],
+                judge,
+                young,
+                joint[i],
+            )
+            largest = max(largest, fparams[F_JOINT_WEIGHT] * ratio)
         flag = (1 if judge else 0) | (2 if after_gap else 0)
         score = largest / (1.0 + largest) if judge else 0.0
         if judge:
             # The repeat guard: a score that does not beat the last ~100-150 points' is damped.
-            recent = _record_value(state, repeat, repeat_blocks)
+            recent = record_value(state, repeat, repeat_blocks)
             if score <= recent:
                 flag |= 4
                 scores[i] = score * fparams[F_DAMP]
             else:
                 scores[i] = score
-            _record_learn(state, repeat, repeat_blocks, iparams[I_REPEAT_BLOCK], score)
+            record_learn(state, repeat, repeat_blocks, iparams[I_REPEAT_BLOCK], score)
         else:
             scores[i] = 0.0
         flags[i] = flag

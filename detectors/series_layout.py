@@ -15,7 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BAND", "VIEWS", "SeriesLayout"]
+__all__ = [
+    "BAND",
+    "JOINT_BAND",
+    "JOINT_RECORD",
+    "JOINT_SCORING",
+    "JOINT_WINDOW_COUNT",
+    "VIEWS",
+    "SeriesLayout",
+]
 
 VIEWS = ("level", "change", "smoothed", "time_of_day", "time_of_week")
 
@@ -40,6 +48,13 @@ RECENT_NEXT = RECENT_FILLED + 1
 RECENT = RECENT_NEXT + 1  # then `smooth_points` values, then one record per view
 
 
+# The joint view's part of the header, from its base (see `detectors.joint_view`).
+JOINT_WINDOW_COUNT = 0  # points learnt in the trees' current window
+JOINT_SCORING = 1  # 1.0 once the first window has ended (river scores 0 until then)
+JOINT_BAND = 2  # mean, variance, points seen of the trees' raw scores
+JOINT_RECORD = JOINT_BAND + BAND  # then the record of the joint surprise
+
+
 def sliding_maximum_size(blocks: int) -> int:
     """Block maxima, the block being filled, points in it, ring position of the next block."""
     return blocks + 3
@@ -55,6 +70,8 @@ class SeriesLayout:
     repeat_blocks: int
     day_slots: int
     week_slots: int
+    joint_trees: int = 0  # Half-Space Trees of the joint view (0: no joint view)
+    joint_height: int = 0
 
     @property
     def record_size(self) -> int:
@@ -70,8 +87,23 @@ class SeriesLayout:
         return self.records + len(VIEWS) * self.record_size
 
     @property
-    def header_size(self) -> int:
+    def joint_base(self) -> int:
+        """Offset of the joint view's part of the header."""
         return SERIES_HEADER + sliding_maximum_size(self.repeat_blocks)
+
+    @property
+    def header_size(self) -> int:
+        return self.joint_base + JOINT_RECORD + sliding_maximum_size(self.record_blocks)
+
+    @property
+    def joint_leaves(self) -> int:
+        """Masses per tree (`2**height`, see `detectors.half_space_trees`)."""
+        return 1 << self.joint_height if self.joint_trees else 1
+
+    @property
+    def joint_size(self) -> int:
+        """Bytes of tree masses per series: reference and latest, per tree, per leaf."""
+        return 2 * self.joint_trees * self.joint_leaves
 
     @property
     def small_size(self) -> int:
@@ -98,4 +130,5 @@ class SeriesLayout:
             self.small_size * np.dtype(np.float64).itemsize
             + self.profile_size * np.dtype(np.float32).itemsize
             + self.counts_size
+            + self.joint_size
         )

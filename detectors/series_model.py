@@ -75,12 +75,14 @@ class SeriesModel(DetectorBase):
         if not points:
             return []
         bank = self._bank_for(points[0][0])
-        inputs = np.array([self._row(measures, bank) for measures, _ in points])
-        times = np.array(
-            [at if isinstance(at, float | int) else epoch_seconds(at) for _, at in points],
-            dtype=np.float64,
-        )
-        output = bank.process(np.zeros(len(points), dtype=np.int64), times, inputs)
+        inputs = np.array([self._row(measures, bank) for measures, _ in points], dtype=np.float64)
+        seconds = [at if isinstance(at, float | int) else epoch_seconds(at) for _, at in points]
+        for at in seconds:
+            if not math.isfinite(at):
+                raise DetectorInputError(f"time {at} is not a finite number of Unix seconds")
+        times = np.array(seconds, dtype=np.float64)
+        # `_row` checked every measure: the bank need not check them again.
+        output = bank.process_checked(np.zeros(len(points), dtype=np.int64), times, inputs)
         values = bank.columns(inputs)
         return [bank.verdict(output, index, values[index]) for index in range(len(points))]
 

@@ -66,6 +66,29 @@ class SeriesModelSettings(BaseModel):
         "of the value (nor below the smallest step the measure has taken), so a one-tick move "
         "on a flat series is about one sd. 1e-4: four significant digits.",
     )
+    joint_trees: int = Field(
+        default=8,
+        ge=0,
+        le=64,
+        description="Half-Space Trees of the joint view, for series of two or more measures "
+        "(0: no joint view). It sees a point where measures move together, each inside its "
+        "own band, but jointly unusual.",
+    )
+    joint_weight: float = Field(
+        default=0.85,
+        gt=0.0,
+        le=1.0,
+        description="The joint view's ratio is weighted by this (as `change_weight`): at 1.0 it "
+        "raised the false alarms of a minute OHLCV stablecoin series by 40% (docs/benchmarks.md).",
+    )
+    joint_height: int = Field(default=6, ge=1, le=10, description="Depth of each joint tree.")
+    joint_window: int = Field(
+        default=250,
+        ge=10,
+        le=255,
+        description="Points in a joint tree's mass window, as river's default (the view is silent "
+        "for the first).",
+    )
     ratios: tuple[tuple[str, str], ...] = Field(
         default=(), description="Derived measures numerator/denominator, e.g. volume/TVL."
     )

@@ -180,8 +180,10 @@ def test_a_state_of_other_settings_or_bytes_is_refused() -> None:
 
 
 def test_the_layout_is_what_the_memory_budget_says() -> None:
+    # 8 KB resident per warmed-up series of three measures (bench/memory), about 0.3 KB of
+    # which is the bank's bookkeeping beyond the arrays.
     bank = SeriesBank(SeriesModelSettings(), ["tvl_usd", "tx_count", "volume_usd"])
-    assert bank.layout.bytes_per_series() <= 7_000
+    assert bank.layout.bytes_per_series() <= 7_750
     for _ in range(3):
         bank.add()
     assert bank.nbytes == 3 * bank.layout.bytes_per_series()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from datetime import timedelta
+
 import pytest
 from pydantic import ValidationError
 
@@ -75,3 +78,25 @@ def test_ratio_measures_are_derived_and_explained() -> None:
     verdicts = [model.process(event.measures, event.event_time) for event in events]
     assert verdicts[700].is_anomaly
     assert "volume_usd/tvl_usd" in {move.measure for move in verdicts[700].moves}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 4, 5, 9])
+def test_a_joint_departure_inside_each_band_is_seen_by_the_joint_view(seed: int) -> None:
+    # Two measures that always move together; at the end they part, each by 2 sd: inside its
+    # own band, so only the joint view (Half-Space Trees over both) can call it.
+    verdicts = {}
+    for trees in (8, 0):
+        rng = random.Random(seed)
+        model = SeriesModel(SeriesModelSettings(transform="none", joint_trees=trees))
+        for step in range(1701):
+            a = rng.gauss(0, 1)
+            b = a + rng.gauss(0, 0.1)
+            if step == 1700:
+                a, b = 2.0, -2.0
+            verdict = model.process({"a": 100 + a, "b": 50 + b}, START + step * timedelta(hours=1))
+        verdicts[trees] = verdict
+    joint, alone = verdicts[8], verdicts[0]
+    assert joint.is_anomaly
+    assert {move.view for move in joint.moves} == {"joint"}
+    assert {move.direction for move in joint.moves} == {"within"}
+    assert not alone.is_anomaly, "without the joint view no measure is unusual on its own"
