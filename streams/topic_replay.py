@@ -101,6 +101,7 @@ class TopicReplay:
             )
         self._on_row: Callable[[ReplayedRow], None] | None = None
         self._summary: ReplaySummary | None = None
+        self._row_error: Exception | None = None
 
     def run(self, start: StartPosition, on_row: Callable[[ReplayedRow], None]) -> ReplaySummary:
         """Read from `start` to the end of when the read began; rows in scoring order."""
@@ -113,6 +114,8 @@ class TopicReplay:
                 summary.records += len(batch)
                 for output in self.handler.handle_batch(batch):
                     self._tally(summary, output)
+                if self._row_error is not None:  # the caller's, not the record's: stop here
+                    raise self._row_error
                 now = time.monotonic()
                 if self.on_progress is not None and now - last_report >= self.progress_seconds:
                     last_report = now
@@ -128,7 +131,14 @@ class TopicReplay:
         assert self._summary is not None
         self._summary.rows += 1
         self._summary.alerts += scored.verdict.is_anomaly
-        self._on_row(ReplayedRow(runtime.dataset.name, scored.interval, scored.verdict))
+        if self._row_error is not None:
+            return
+        # The handler turns what it catches into dead letters; an error of `on_row` (say, the
+        # labels refusing a second series) is the caller's and must reach it.
+        try:
+            self._on_row(ReplayedRow(runtime.dataset.name, scored.interval, scored.verdict))
+        except Exception as error:
+            self._row_error = error
 
     def _tally(self, summary: ReplaySummary, output: OutputRecord) -> None:
         if output.topic == self.settings.anomalies_topic:
