@@ -404,6 +404,16 @@ class HalfSpaceTreesDetector(DetectorBase):
         return self._masses is None
 
     @property
+    def box(self) -> dict[str, tuple[float, float]]:
+        """Per feature, the [low, high] the trees split (fixed after the warm-up; empty before)."""
+        if self._box is None or self._names is None:
+            return {}
+        return {
+            name: (float(self._box[0, i]), float(self._box[1, i]))
+            for i, name in enumerate(self._names)
+        }
+
+    @property
     def feature_names(self) -> tuple[str, ...] | None:
         """The features, in the trees' order, fixed by the first point learnt."""
         return self._names

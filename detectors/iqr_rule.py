@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from detectors.base import Features, Score, check_features
 from detectors.parameter_checks import check_at_least, check_min_points
 from detectors.recent_window import RecentWindow
@@ -32,14 +34,24 @@ class IqrRule(WindowedRule):
         self.min_points = min_points
         self._recent = RecentWindow(window)
 
+    def band(self) -> tuple[float, float]:
+        """The fences the next value is judged against; unbounded while warming up."""
+        if self.warming_up:
+            return -math.inf, math.inf
+        low, high, _ = self._fences()
+        return low, high
+
     def score_one(self, x: Features) -> Score:
         check_features(x, (self.feature,))
         if self.warming_up:
             return Score(0.0, warming_up=True)
+        low, high, iqr = self._fences()
+        return Score(outside_score(float(x[self.feature]), low, high, iqr), False)
+
+    def _fences(self) -> tuple[float, float, float]:
         q1, q3 = self._recent.quantile(0.25), self._recent.quantile(0.75)
         iqr = q3 - q1
-        value = float(x[self.feature])
-        return Score(outside_score(value, q1 - self.k * iqr, q3 + self.k * iqr, iqr), False)
+        return q1 - self.k * iqr, q3 + self.k * iqr, iqr
 
 
 IqrRule.state_kind = register_kind("iqr_rule", IqrRule)

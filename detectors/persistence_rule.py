@@ -72,6 +72,14 @@ class PersistenceRule(DetectorBase):
         jump = outside_score(value, mean - self.k * spread, mean + self.k * spread, spread)
         return Score(max(stuck, jump), warming_up=False)
 
+    def band(self) -> tuple[float, float]:
+        """Where the next value is not a jump (mean ± k spreads); unbounded while warming up.
+        A stuck value scores inside it."""
+        if self.warming_up:
+            return -math.inf, math.inf
+        mean, spread = self._recent.mean_and_std()
+        return mean - self.k * spread, mean + self.k * spread
+
     def learn_one(self, x: Features) -> None:
         check_features(x, (self.feature,))
         value = float(x[self.feature])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from detectors.base import Features, Score, check_features
 from detectors.parameter_checks import check_min_points
 from detectors.recent_window import RecentWindow
@@ -40,11 +42,17 @@ class QuantileBandRule(WindowedRule):
         self.min_points = min_points
         self._recent = RecentWindow(window)
 
+    def band(self) -> tuple[float, float]:
+        """The quantiles the next value is judged against; unbounded while warming up."""
+        if self.warming_up:
+            return -math.inf, math.inf
+        return self._recent.quantile(self.q_low), self._recent.quantile(self.q_high)
+
     def score_one(self, x: Features) -> Score:
         check_features(x, (self.feature,))
         if self.warming_up:
             return Score(0.0, warming_up=True)
-        low, high = self._recent.quantile(self.q_low), self._recent.quantile(self.q_high)
+        low, high = self.band()
         return Score(outside_score(float(x[self.feature]), low, high, high - low), False)
 
 

@@ -23,7 +23,14 @@ from detectors.series_settings import SeriesModelSettings
 from detectors.threshold_rule import ThresholdRule
 from schemas.errors import ConfigError
 
-__all__ = ["DETECTORS", "DetectorEntry", "build_detector", "detector_entry"]
+__all__ = [
+    "DETECTORS",
+    "MEASURE_RULES",
+    "SERIES_DETECTORS",
+    "DetectorEntry",
+    "build_detector",
+    "detector_entry",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +104,12 @@ DETECTORS: Mapping[str, DetectorEntry] = _entries(
         "a value beyond a hard lower or upper bound",
     ),
 )
+
+
+# What a dataset may name beside its model (`docs/datasets.md`): rules judge one measure (their
+# `feature` is the measure), series detectors all of a series' measures together.
+MEASURE_RULES: tuple[str, ...] = ("iqr", "persistence", "quantile_band", "threshold")
+SERIES_DETECTORS: tuple[str, ...] = ("half_space_trees",)
 
 
 def detector_entry(name: str) -> DetectorEntry:

@@ -76,6 +76,10 @@ class ThresholdRule(DetectorBase):
     def warming_up(self) -> bool:
         return False
 
+    def band(self) -> tuple[float, float]:
+        """The bounds a value is judged against; a missing one is infinite."""
+        return self._low, self._high
+
     def score_one(self, x: Features) -> Score:
         check_features(x, (self.feature,))
         value = float(x[self.feature])

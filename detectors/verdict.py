@@ -24,6 +24,7 @@ class MeasureMove:
     expected_high: float
     deviation: float
     view: str = "level"
+    by_rule: bool = False  # `view` names a rule of the dataset; `deviation` is its signed score
 
     @property
     def direction(self) -> Literal["above", "below", "within"]:
@@ -35,8 +36,11 @@ class MeasureMove:
         return "within"
 
     def explain(self) -> str:
-        """E.g. `volume_usd 8400 above 200..2800 (level, +5.2 sd)`."""
+        """E.g. `volume_usd 8400 above 200..2800 (level, +5.2 sd)`; from a rule
+        `price 0.985 below 0.99..1.01 (threshold)`."""
         value, low, high = distinct_figures(self.value, self.expected_low, self.expected_high)
+        if self.by_rule:
+            return f"{self.measure} {value} {self.direction} {low}..{high} ({self.view})"
         what = _VIEW_VALUES.get(self.view, "")
         return (
             f"{self.measure} {what}{value} {self.direction} {low}..{high} "

@@ -39,7 +39,7 @@ def anomaly_id(dataset: str, series: str, interval_start: datetime, detector_ver
 
 
 class MeasureContribution(BaseModel):
-    """One measure that moved, with the band the model expected it in."""
+    """One measure that moved, with the band the model (or a dataset's rule) expected it in."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -48,6 +48,11 @@ class MeasureContribution(BaseModel):
     expected_low: Finite
     expected_high: Finite
     deviation: Finite = Field(description="Signed distance from the band's centre, in band widths.")
+    rule: str | None = Field(
+        default=None,
+        description="The dataset's rule (or named detector) that judged it, e.g. `threshold`; "
+        "absent: the model. A rule's band is its own and its deviation its signed score (0..1).",
+    )
 
 
 class SourceOffsets(BaseModel):

@@ -9,6 +9,7 @@ from streams.datasets import DatasetConfig, EventSelector, config_hash
 from streams.drift import DriftMetrics
 from streams.pipeline.dataset_scorer import DatasetScorer
 from streams.pipeline.series_drift import SeriesDrift
+from streams.pipeline.series_rules import SeriesRules
 from streams.snapshots.snapshot_store import Snapshot
 
 __all__ = ["SNAPSHOT_KEY_SEPARATOR", "DatasetRuntime", "snapshot_key"]
@@ -30,7 +31,9 @@ class DatasetRuntime:
         self.selector = EventSelector(dataset)
         self.aggregator = IntervalAggregator(dataset)
         self.scorer = DatasetScorer(
-            dataset.series_settings, carry_forward=not isinstance(dataset.measures, str)
+            dataset.series_settings,
+            carry_forward=not isinstance(dataset.measures, str),
+            rules=_series_rules(dataset),
         )
         self.drift = (
             SeriesDrift(dataset, self.scorer, self.config_hash, metrics=drift_metrics)
@@ -53,3 +56,13 @@ class DatasetRuntime:
         self.scorer.restore = series_snapshot
         if self.drift is not None:
             self.drift.history = series_history
+
+
+def _series_rules(dataset: DatasetConfig) -> Callable[[], SeriesRules] | None:
+    """What makes each new series' rules; None when the dataset names none (the model alone)."""
+    measure_rules = (
+        {} if isinstance(dataset.measures, str) else {m.name: m.rules for m in dataset.measures}
+    )
+    if not dataset.detectors and not any(measure_rules.values()):
+        return None
+    return lambda: SeriesRules(measure_rules, dataset.detectors)

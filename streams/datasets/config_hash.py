@@ -23,7 +23,15 @@ HASH_HEX_DIGITS = 16
 
 def config_hash(dataset: DatasetConfig) -> str:
     """sha256 of the canonical JSON (sorted keys, compact) of `dataset`, first 16 hex digits."""
-    return _digest(dataset.model_dump(mode="json", exclude={"alerting", "event_times"}))
+    data = dataset.model_dump(mode="json", exclude={"alerting", "event_times"})
+    # Rules named are part of the meaning; none named leaves the hash it had before rules.
+    if not data["detectors"]:
+        del data["detectors"]
+    if isinstance(data["measures"], list):
+        for measure in data["measures"]:
+            if not measure["rules"]:
+                del measure["rules"]
+    return _digest(data)
 
 
 def alerting_hash(dataset: DatasetConfig) -> str:

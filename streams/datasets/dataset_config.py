@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
 )
 
+from detectors.registry import MEASURE_RULES, SERIES_DETECTORS
 from detectors.series_settings import SeriesModelSettings
 from schemas.metric_event import DimensionName
 from streams.datasets.alerting_config import TOKEN, AlertingConfig
@@ -32,6 +33,7 @@ from streams.datasets.measure_spec import (
     MeasureSpec,
 )
 from streams.datasets.rule_error import rule_error
+from streams.datasets.rule_spec import RuleSpec, check_rule
 from streams.drift.drift_rules import DriftRuleSettings
 
 __all__ = [
@@ -90,6 +92,9 @@ class DatasetConfig(BaseModel):
     detector: SeriesModelSettings = Field(default_factory=SeriesModelSettings)
     alert_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
     max_series: int = Field(default=100_000, ge=1, le=10_000_000)
+    detectors: tuple[RuleSpec, ...] = Field(
+        default=(), description="Detectors of all a series' measures beside the model."
+    )
     high_impact_measures: tuple[Annotated[str, Field(min_length=1, max_length=129)], ...] = Field(
         default=(), description="Measures (or ratios 'a/b') whose drift escalates a decision."
     )
@@ -125,7 +130,29 @@ class DatasetConfig(BaseModel):
         _refuse_repeats(value, lambda spec: spec.name)
         for index, spec in enumerate(value):
             _check_measure_input(index, spec, transactions)
-        return value
+        dataset = info.data.get("name")
+        return tuple(
+            spec.model_copy(
+                update={
+                    "rules": _checked_rules(
+                        spec.rules,
+                        (MEASURE_RULES, "rule"),
+                        (index, "rules"),
+                        f"{dataset}, measure {spec.name}",
+                    )
+                }
+            )
+            if spec.rules
+            else spec
+            for index, spec in enumerate(value)
+        )
+
+    @field_validator("detectors")
+    @classmethod
+    def _check_detectors(
+        cls, value: tuple[RuleSpec, ...], info: ValidationInfo
+    ) -> tuple[RuleSpec, ...]:
+        return _checked_rules(value, (SERIES_DETECTORS, "detector"), (), str(info.data.get("name")))
 
     @field_validator("interval")
     @classmethod
@@ -244,6 +271,25 @@ def _declared_names(info: ValidationInfo) -> set[str] | None:
     if measures is None or isinstance(measures, str):
         return None
     return {spec.name for spec in measures}
+
+
+def _checked_rules(
+    rules: tuple[RuleSpec, ...],
+    known: tuple[tuple[str, ...], str],
+    at: tuple[str | int, ...],
+    whose: str,
+) -> tuple[RuleSpec, ...]:
+    """The rules with their arguments checked; the first fault names `whose` (the dataset,
+    and the measure) and is located at its rule's name or argument below `at`. `known`: the
+    names allowed and what they are called."""
+    checked = []
+    for index, rule in enumerate(rules):
+        spec, fault = check_rule(rule, *known)
+        if fault is not None:
+            where, why = fault
+            raise rule_error((*at, index, rule.name, *where), f"dataset {whose}: {why}")
+        checked.append(spec)
+    return tuple(checked)
 
 
 def _refuse_repeats(items: tuple[ItemT, ...], name_of: Callable[[ItemT], str]) -> None:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.dex_transaction import TransactionKind
 from schemas.metric_event import MeasureName
+from streams.datasets.rule_spec import RuleSpec
 
 __all__ = [
     "TRANSACTION_NUMBER_FIELDS",
@@ -29,7 +30,8 @@ class MeasureSpec(BaseModel):
 
     `count` counts events (those carrying `field`, if one is given); `count_distinct` counts
     distinct values of a text field of transaction events (e.g. senders). `kinds` keeps only
-    transactions of those kinds (e.g. `mint` for liquidity added).
+    transactions of those kinds (e.g. `mint` for liquidity added). `rules` judge the measure
+    beside the model, e.g. `[{threshold: {lower: 0.99, upper: 1.01}}]`.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -41,6 +43,9 @@ class MeasureSpec(BaseModel):
     aggregation: Aggregation
     kinds: tuple[TransactionKind, ...] | None = Field(
         default=None, min_length=1, description="Transaction events only: kinds that count."
+    )
+    rules: tuple[RuleSpec, ...] = Field(
+        default=(), description="Rules judging this measure beside the model: docs/datasets.md."
     )
 
     @property

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from detectors.series_model import DETECTOR_VERSION
+from detectors.verdict import MeasureMove
 from schemas.anomaly_event import AnomalyEvent, MeasureContribution, SourceOffsets, anomaly_id
 from streams.aggregation import NoDataInterval
 from streams.pipeline.dataset_scorer import ScoredInterval
@@ -29,11 +31,13 @@ def anomaly_event(dataset: str, config_hash: str, scored: ScoredInterval) -> Ano
             MeasureContribution(
                 measure=move.measure,
                 value=move.value,
-                expected_low=move.expected_low,
-                expected_high=move.expected_high,
+                expected_low=low,
+                expected_high=high,
                 deviation=move.deviation,
+                rule=move.view if move.by_rule else None,
             )
             for move in verdict.moves
+            for low, high in (_finite_band(move),)
         ],
         detector_version=DETECTOR_VERSION,
         detected_at=datetime.now(UTC),
@@ -45,6 +49,16 @@ def anomaly_event(dataset: str, config_hash: str, scored: ScoredInterval) -> Ano
             SourceOffsets(topic=r.topic, partition=r.partition, first=r.first, last=r.last)
             for r in interval.offsets
         ],
+    )
+
+
+def _finite_band(move: MeasureMove) -> tuple[float, float]:
+    """The band an event can carry: a rule's open side (a threshold with one bound) is shown
+    closed at its other edge, and a band open on both sides (a rule warming up) at the value."""
+    low, high = move.expected_low, move.expected_high
+    edges = [edge for edge in (low, high) if math.isfinite(edge)] or [move.value]
+    return (low if math.isfinite(low) else min(edges)), (
+        high if math.isfinite(high) else max(edges)
     )
 
 

@@ -20,6 +20,8 @@ from detectors.series_settings import SeriesModelSettings
 from detectors.verdict import Verdict
 from schemas.errors import DetectorInputError, StateFormatError
 from streams.aggregation import ClosedInterval
+from streams.pipeline.series_rules import SeriesRules
+from streams.pipeline.verdict_combining import combine_verdicts
 from streams.snapshots.snapshot_store import Snapshot
 
 __all__ = ["DatasetScorer", "ScoredInterval", "UnscoredInterval"]
@@ -49,6 +51,7 @@ class _Series:
     row: int
     last_values: list[float]  # NaN: no value yet
     snapshot_version: int = 0
+    rules: SeriesRules | None = None
 
 
 class DatasetScorer:
@@ -60,13 +63,17 @@ class DatasetScorer:
         *,
         carry_forward: bool = True,
         restore: Callable[[str], Snapshot | None] | None = None,
+        rules: Callable[[], SeriesRules] | None = None,
     ) -> None:
         """`carry_forward`: fill a measure an interval lacks with its last value (declared
         measures); off, an event must carry exactly its series' measures (`measures: '*'`).
-        `restore(series)`: the series' latest snapshot, looked up when it is first seen."""
+        `restore(series)`: the series' latest snapshot, looked up when it is first seen.
+        `rules()`: a new series' rules, judged on the model's values and combined with its
+        verdict (`verdict_combining.py`); they are not in snapshots, so they start afresh."""
         self.settings = settings
         self.carry_forward = carry_forward
         self.restore = restore
+        self.rules = rules
         self._banks: dict[tuple[str, ...], SeriesBank] = {}
         self._series: dict[str, _Series] = {}
 
@@ -109,6 +116,9 @@ class DatasetScorer:
             columns = bank.columns(inputs)
             for position, (index, series, values) in enumerate(points):
                 verdict = bank.verdict(output, position, columns[position])
+                if series.rules is not None:
+                    found = series.rules.judge(dict(zip(bank.inputs, values, strict=True)))
+                    verdict = combine_verdicts(verdict, found)
                 results[index] = ScoredInterval(
                     intervals[index], verdict, series.snapshot_version, tuple(values)
                 )
@@ -125,6 +135,8 @@ class DatasetScorer:
         if bank is None:
             bank = self._banks[names] = SeriesBank(self.settings, names)
         series = _Series(bank, bank.add(), [math.nan] * len(names))
+        if self.rules is not None:
+            series.rules = self.rules()
         self._series[interval.series] = series
         snapshot = self.restore(interval.series) if self.restore is not None else None
         if snapshot is not None:
