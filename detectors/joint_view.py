@@ -18,7 +18,14 @@ import math
 from typing import Any
 
 from detectors.half_space_trees import _pivot, _point
-from detectors.kernel_bands import band_learn, compiled, record_learn, record_value
+from detectors.kernel_bands import (
+    band_learn,
+    compiled,
+    record_coverage,
+    record_learn,
+    record_value,
+    young_floor,
+)
 from detectors.series_layout import (
     JOINT_BAND,
     JOINT_RECORD,
@@ -49,8 +56,9 @@ def joint_point(
     min_band: int,
     record_blocks: int,
     record_block: int,
+    horizon: int,
     judge: bool,
-    young_record: float,
+    young_prior: float,
     out: Any,
 ) -> float:
     """Score then learn one point's joint view; returns its ratio (0.0 when it says nothing).
@@ -88,7 +96,9 @@ def joint_point(
         spread = max(math.sqrt(small[band + 1]), 1.0 / math.sqrt(window))
         surprise = max(0.0, (raw - small[band]) / spread)
         if judge:
-            ratio = surprise / max(record_value(small, record, record_blocks), young_record)
+            coverage = record_coverage(small, record, record_blocks, record_block, horizon)
+            least = young_floor(width, young_prior, coverage)
+            ratio = surprise / max(record_value(small, record, record_blocks), least)
             out[0] = ratio
         out[1] = surprise
         record_learn(small, record, record_blocks, record_block, surprise)

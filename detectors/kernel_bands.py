@@ -11,7 +11,15 @@ from typing import Any, TypeVar, cast
 
 import numba
 
-__all__ = ["band_learn", "compiled", "ewm_learn", "record_learn", "record_value"]
+__all__ = [
+    "band_learn",
+    "compiled",
+    "ewm_learn",
+    "record_coverage",
+    "record_learn",
+    "record_value",
+    "young_floor",
+]
 
 _F = TypeVar("_F")
 
@@ -63,3 +71,23 @@ def record_learn(state: Any, at: int, blocks: int, block_size: int, value: float
         state[ring] = (state[ring] + 1.0) % blocks
         state[current] = 0.0
         state[filled] = 0.0
+
+
+@compiled
+def record_coverage(state: Any, at: int, blocks: int, block_size: int, horizon: int) -> float:
+    """How much of `horizon` points a record has seen, 0..1: its filled blocks of `block_size`
+    (a block's maximum is 0 until it has seen a point above 0) and the current one's points."""
+    filled = 0.0
+    for block in range(blocks):
+        if state[at + block] > 0.0:
+            filled += 1.0
+    return min(1.0, (filled * block_size + float(state[at + blocks + 1])) / horizon)
+
+
+@compiled
+def young_floor(width: float, prior: float, coverage: float) -> float:
+    """The least a record is taken as: the band's width, and while the record has not seen its
+    horizon, `prior` (what noise reaches once in a horizon) from twice that fading to once."""
+    if coverage >= 1.0:
+        return width
+    return max(width, prior * (2.0 - coverage))

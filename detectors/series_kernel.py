@@ -25,7 +25,15 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors.joint_view import joint_point
-from detectors.kernel_bands import band_learn, compiled, ewm_learn, record_learn, record_value
+from detectors.kernel_bands import (
+    band_learn,
+    compiled,
+    ewm_learn,
+    record_coverage,
+    record_learn,
+    record_value,
+    young_floor,
+)
 from detectors.series_layout import (
     CHANGE,
     CLOCK_HAS_LAST,
@@ -49,6 +57,7 @@ __all__ = [
     "F_GAP_FACTOR",
     "F_JOINT_WEIGHT",
     "F_LEVEL_ALPHA",
+    "F_RECORD_SPAN",
     "F_RESOLUTION",
     "F_SEASON_SPAN",
     "F_SMOOTH_ALPHA",
@@ -104,8 +113,9 @@ Ints = npt.NDArray[np.int64]
     F_RESOLUTION,
     F_YOUNG_RECORD,
     F_JOINT_WEIGHT,
-) = range(10)
-F_WEIGHTS = 10  # one weight per view
+    F_RECORD_SPAN,  # seconds a record lasts at least (0: counted in points only)
+) = range(11)
+F_WEIGHTS = 11  # one weight per view
 N_FLOAT_PARAMS = F_WEIGHTS + len(VIEWS)
 
 # Integer parameters.
@@ -293,15 +303,15 @@ def _measure(
     at: float,
     after_gap: bool,
     judge: bool,
-    young_record: float,
+    record_block: int,
     fparams: Any,
     iparams: Any,
     out: Any,
 ) -> None:
     """Score one measure's value in every view (into `out[view]`), then learn it.
 
-    `raw` is the value as it came, `value` after the transform. A record is never taken below
-    `young_record` (see `process_points`).
+    `raw` is the value as it came, `value` after the transform. A young view's record is taken
+    as at least `young_floor` (a young series has had no time to set records).
     """
     base = iparams[I_HEADER] + measure * iparams[I_MEASURE_SIZE]
     out[:, :] = np.nan  # a view that says nothing stays NaN
@@ -365,9 +375,12 @@ def _measure(
         record = records + view * (blocks + 3)
         size = abs(out[view, 1])
         if judge:
-            beaten = max(record_value(small, record, blocks), young_record)
+            # A view that began to judge late (a week's slot, say) is as young as its record.
+            coverage = record_coverage(small, record, blocks, record_block, iparams[I_HORIZON])
+            least = young_floor(fparams[F_WIDTH], fparams[F_YOUNG_RECORD], coverage)
+            beaten = max(record_value(small, record, blocks), least)
             out[view, 0] = fparams[F_WEIGHTS + view] * size / beaten
-        record_learn(small, record, blocks, iparams[I_RECORD_BLOCK], size)
+        record_learn(small, record, blocks, record_block, size)
     # Learn.
     band_learn(small, base + LEVEL, value, fparams[F_LEVEL_ALPHA])
     if has_step:
@@ -433,12 +446,15 @@ def process_points(
         after_gap = _note_time(state, times[i], fparams[F_GAP_FACTOR])
         seen = state[CLOCK_SEEN]
         judge = seen >= iparams[I_WARMUP]
-        # A young series has had no time to set records: until it has seen a horizon of points,
-        # a record is taken as at least what noise reaches in a horizon, fading as it is seen.
-        young = fparams[F_WIDTH]
-        if seen < iparams[I_HORIZON]:
-            young = max(young, fparams[F_YOUNG_RECORD] * (2.0 - seen / iparams[I_HORIZON]))
         state[CLOCK_SEEN] += 1.0
+        # A record lasts `record_blocks` blocks of at least `record_block` points, and of at
+        # least `record span / record_blocks` of time: a minute series' records last a month,
+        # not a day, so what happens once a day or two is not a record.
+        block = iparams[I_RECORD_BLOCK]
+        usual = state[CLOCK_USUAL_STEP]
+        if usual > 0.0 and fparams[F_RECORD_SPAN] > 0.0:
+            by_time = fparams[F_RECORD_SPAN] / iparams[I_RECORD_BLOCKS] / usual
+            block = max(block, int(min(by_time, 1e9)))
         largest = 0.0
         for measure in range(n_measures):
             raw = value_row[measure]
@@ -458,7 +474,7 @@ def process_points(
                 times[i],
                 after_gap,
                 judge,
-                young,
+                block,
                 fparams,
                 iparams,
                 views[i, measure],
@@ -490,9 +506,10 @@ def process_points(
                 fparams[F_LEVEL_ALPHA],
                 iparams[I_MIN_BAND],
                 iparams[I_RECORD_BLOCKS],
-                iparams[I_RECORD_BLOCK],
+                block,
+                iparams[I_HORIZON],
                 judge,
-                young,
+                fparams[F_YOUNG_RECORD],
                 joint[i],
             )
             largest = max(largest, fparams[F_JOINT_WEIGHT] * ratio)

@@ -35,6 +35,13 @@ class SeriesModelSettings(BaseModel):
     )
     record_block: int = Field(default=375, ge=1, description="Records kept per block of points.")
     record_blocks: int = Field(default=4, ge=1, le=1000, description="Blocks a record lasts.")
+    record_span_days: float = Field(
+        default=30.0,
+        ge=0.0,
+        le=3650.0,
+        description="A record also lasts at least this long in time: blocks grow beyond "
+        "`record_block` points for series finer than span / blocks (0: points only).",
+    )
     change_weight: float = Field(
         default=0.7,
         gt=0.0,
