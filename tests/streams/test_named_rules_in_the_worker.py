@@ -47,7 +47,7 @@ def _datasets(tmp_path: Path, topic: str) -> Path:
 
 def _records(topic: str) -> list[ConsumedRecord]:
     rng = np.random.default_rng(7)
-    records = []
+    records: list[ConsumedRecord] = []
     for step in range(POINTS):
         for pool in ("depeg", "burst", "quiet"):
             price = 1.0 + 0.001 * float(rng.normal())
