@@ -20,7 +20,7 @@ from detectors.base import DetectorBase
 from detectors.registry import DETECTORS
 from schemas.errors import ConfigError
 
-__all__ = ["ALERT_ABOVE", "RuleSpec", "check_rule"]
+__all__ = ["ALERT_ABOVE", "Argument", "RuleSpec", "check_rule"]
 
 # A rule's score is 0 inside its band, so by default any value outside it fires: the band is
 # what the user declared normal. River's Half-Space Trees score ordinary points up to about
