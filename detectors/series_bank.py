@@ -427,7 +427,9 @@ def _parameters(
     iparams = np.zeros(kernel.N_INT_PARAMS, dtype=np.int64)
     for index, value in (
         (kernel.I_WARMUP, settings.warmup),
-        (kernel.I_MIN_BAND, _MIN_BAND_POINTS),
+        # A band judges from 20 points, or from the warm-up a dataset asks for if shorter (at
+        # least 2, for a spread): `warmup` says when verdicts begin.
+        (kernel.I_MIN_BAND, max(2, min(_MIN_BAND_POINTS, settings.warmup))),
         (kernel.I_MIN_DAY, _MIN_DAY_POINTS),
         (kernel.I_MIN_WEEK, _MIN_WEEK_POINTS),
         (kernel.I_RECORD_BLOCK, settings.record_block),

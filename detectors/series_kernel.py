@@ -192,17 +192,25 @@ def _slot_view(
     slot: int,
     min_points: float,
     value: float,
+    level: float,
     overall: float,
     floor: float,
     fparams: Any,
     out: Any,
     view: int,
 ) -> None:
-    """The value against its slot's mean; a young slot's spread is floored by the overall."""
+    """The value against its slot's mean; a young slot's spread is floored by the overall.
+
+    A slot whose mean lies outside the level's band says nothing: the series has left that
+    profile behind (a trending or wandering measure, whose past days are history, not what
+    to expect now); a cycle stays within its level's band.
+    """
     if counts[base + slot] < min_points:
         return
     width = fparams[F_WIDTH]
     mean = float(profiles[2 * (base + slot)])
+    if overall > 0.0 and abs(mean - level) > width * max(overall, floor):
+        return
     spread = max(
         math.sqrt(max(float(profiles[2 * (base + slot) + 1]), 0.0)),
         fparams[F_SPREAD_FLOOR] * overall,
@@ -316,6 +324,7 @@ def _measure(
     base = iparams[I_HEADER] + measure * iparams[I_MEASURE_SIZE]
     out[:, :] = np.nan  # a view that says nothing stays NaN
     floor = _resolution(small, base, raw, iparams[I_LOG] != 0, fparams)
+    level = small[base + LEVEL]  # the level's mean before this point
     overall = _band_view(small, base + LEVEL, value, 0.0, floor, fparams, iparams, out, 0)
     has_step = small[base + HAS_PREVIOUS] != 0.0 and not after_gap
     previous = small[base + PREVIOUS]
@@ -359,12 +368,34 @@ def _measure(
     min_week = min(iparams[I_MIN_WEEK] * week_visit, 255.0)
     if usual <= _DAY_S / _MIN_POINTS_PER_DAY:
         _slot_view(
-            profiles, counts, slot_base, day_slot, min_day, value, overall, floor, fparams, out, 3
+            profiles,
+            counts,
+            slot_base,
+            day_slot,
+            min_day,
+            value,
+            level,
+            overall,
+            floor,
+            fparams,
+            out,
+            3,
         )
     week_base = slot_base + day_slots
     if usual <= _DAY_S:
         _slot_view(
-            profiles, counts, week_base, week_slot, min_week, value, overall, floor, fparams, out, 4
+            profiles,
+            counts,
+            week_base,
+            week_slot,
+            min_week,
+            value,
+            level,
+            overall,
+            floor,
+            fparams,
+            out,
+            4,
         )
     # Each view's |z| against its record; records learn in the warm-up too, so that the first
     # verdicts have a record to beat.

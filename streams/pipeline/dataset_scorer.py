@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detectors.series_bank import SeriesBank
+from detectors.series_layout import CLOCK_HAS_LAST, CLOCK_LAST_AT
 from detectors.series_settings import SeriesModelSettings
 from detectors.verdict import Verdict
 from schemas.errors import DetectorInputError, StateFormatError
@@ -52,6 +53,9 @@ class _Series:
     last_values: list[float]  # NaN: no value yet
     snapshot_version: int = 0
     rules: SeriesRules | None = None
+    # After a restore: the snapshot's last point time. Points up to it are records read again
+    # after a crash (the model learnt them before its snapshot): not judged nor learnt twice.
+    learnt_until: float | None = None
 
 
 class DatasetScorer:
@@ -102,6 +106,11 @@ class DatasetScorer:
             except DetectorInputError as error:
                 results[index] = UnscoredInterval(interval, str(error))
                 continue
+            if series.learnt_until is not None:
+                if interval.start.timestamp() <= series.learnt_until:
+                    results[index] = self._score_again(series, interval, values)
+                    continue
+                series.learnt_until = None
             planned.setdefault(id(series.bank), []).append((index, series, values))
         for points in planned.values():
             bank = points[0][1].bank
@@ -124,6 +133,16 @@ class DatasetScorer:
                 )
         return [result for result in results if result is not None]
 
+    def _score_again(
+        self, series: _Series, interval: ClosedInterval, values: list[float]
+    ) -> ScoredInterval:
+        """A point the model learnt before its snapshot: it was judged then (an anomaly it
+        raised went out under the same id), and judging it again against the model it has
+        since become would call old, ordinary points new anomalies. It gets no verdict, and the
+        model does not learn it twice."""
+        verdict = Verdict(0.0, 0, False, True, ())
+        return ScoredInterval(interval, verdict, series.snapshot_version, tuple(values))
+
     def _series_for(self, interval: ClosedInterval) -> _Series:
         series = self._series.get(interval.series)
         if series is not None:
@@ -143,6 +162,9 @@ class DatasetScorer:
             try:
                 bank.restore(series.row, snapshot.state)
                 series.snapshot_version = snapshot.version
+                clock = bank.row_clock(series.row)
+                if clock[CLOCK_HAS_LAST]:
+                    series.learnt_until = float(clock[CLOCK_LAST_AT])
                 series.last_values = [math.nan] * len(names)  # carried values restart here
             except StateFormatError as error:
                 # Settings or measures changed since: a fresh model is the honest answer.
