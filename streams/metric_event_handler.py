@@ -70,9 +70,11 @@ class MetricEventHandler:
         self.settings = settings
         self.metrics = metrics
         self.on_scored = on_scored
-        self.datasets = [DatasetRuntime(dataset) for dataset in settings.dataset_configs()]
-        self._by_name = {runtime.dataset.name: runtime for runtime in self.datasets}
         self.drift_metrics = DriftMetrics(metrics.registry)
+        self.datasets = [
+            DatasetRuntime(dataset, self.drift_metrics) for dataset in settings.dataset_configs()
+        ]
+        self._by_name = {runtime.dataset.name: runtime for runtime in self.datasets}
         # (snapshot key, topic, partition) of every series scored in the last batch.
         self.touched: list[tuple[str, str, int]] = []
         self._formats: dict[str, type[BaseModel]] = {}

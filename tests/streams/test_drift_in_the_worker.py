@@ -84,6 +84,10 @@ def test_a_large_shift_retrains_the_series(tmp_path: Path) -> None:
     assert first.measure_drift["volume"] > 0.5
     assert "volume" in first.reason
     assert registry.get_sample_value("dexwatch_drift_decisions_total", {"action": "retrain"})
+    # The shift's onset is an anomaly: drift waited out the hold after it, and said so.
+    labels = {"dataset": "drifting", "reason": "hold"}
+    assert registry.get_sample_value("dexwatch_drift_held_total", labels) == 1
+    assert first.at >= START + timedelta(minutes=BEFORE + 60)
 
 
 def test_a_drifting_high_impact_measure_raises_the_decision(tmp_path: Path) -> None:
