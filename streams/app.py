@@ -35,6 +35,7 @@ from streams.snapshots.snapshot_scheduler import SnapshotScheduler
 from streams.snapshots.table_names import snapshot_table_name
 from streams.stall_watchdog import install_stall_watchdog
 from streams.topic_reader import PartitionRange, StartPosition, TopicReader
+from streams.web_access import WebAccess, read_token
 from streams.worker_app import worker_app
 
 __all__ = ["create_app"]
@@ -55,6 +56,8 @@ def create_app(
     metrics = metrics or (handler.metrics if handler is not None else WorkerMetrics())
     handler = handler or MetricEventHandler(settings, metrics)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    access = WebAccess(read_token(settings.web_token, settings.web_token_file), settings.web_bind)
+    access.warn_if_closed()
     app = worker_app(
         settings.app_id,
         broker=settings.faust_broker_url,
@@ -65,6 +68,7 @@ def create_app(
         web_bind=settings.web_bind,
         web_port=settings.web_port,
         web_host=settings.web_bind,
+        web_application_options={"middlewares": [access.middleware]},
         broker_session_timeout=settings.broker_session_timeout_s,
         consumer_group_instance_id=settings.group_instance_id,
         canonical_url=_member_url(settings),  # None: faust's default, from the web port
@@ -214,6 +218,11 @@ def create_app(
         )
 
     app.page("/metrics")(prometheus_metrics)
+
+    async def health(web: Any, request: Any) -> Any:
+        return web.json({"status": "ok"})
+
+    app.page("/health")(health)
 
     async def report_state() -> None:
         ages = [snapshotter.scheduler.oldest_dirty_age() for snapshotter in snapshotters.values()]

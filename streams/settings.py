@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from detectors.series_model import SeriesModelSettings
@@ -41,6 +41,14 @@ class WorkerSettings(BaseSettings):
     topic_partitions: int = Field(default=8, ge=1, le=1024)
     web_bind: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)
+    web_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token of the web port's routes other than /metrics and /health "
+        "(streams/web_access.py); needed there whenever `web_bind` is beyond loopback.",
+    )
+    web_token_file: Path | None = Field(
+        default=None, description="A file holding `web_token` (a mounted secret), if not set."
+    )
     public_url: str | None = Field(
         default=None,
         pattern=r"^https?://[^\s/]+(/[^\s]*)?$",

@@ -1,4 +1,5 @@
-"""The worker's `faust.App`: stream queues that keep their records when flow resumes.
+"""The worker's `faust.App`: stream queues that keep their records when flow resumes, and a
+web port with none of faust's own routes (`streams/closed_web.py`).
 
 faust creates every channel queue `clear_on_resume`, and its table recovery resumes flow
 control twice per rebalance: once to read the changelogs, and again at the end of
@@ -22,6 +23,8 @@ from typing import Any
 
 import faust
 
+from streams.closed_web import ClosedWeb
+
 __all__ = ["WorkerApp", "worker_app"]
 
 
@@ -30,6 +33,9 @@ class WorkerApp(faust.App):
         self, maxsize: int | None = None, *, clear_on_resume: bool = False
     ) -> Any:
         return super().FlowControlQueue(maxsize, clear_on_resume=False)
+
+    def _new_web(self) -> Any:  # faust's factory of `app.web`
+        return ClosedWeb(self)
 
 
 def worker_app(*args: Any, **kwargs: Any) -> WorkerApp:
