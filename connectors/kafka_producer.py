@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from schemas.codec import encode
 from schemas.errors import DexwatchError
 from schemas.metric_event import MetricEvent
+from streams.kafka_connection import confluent_client_config
 
 __all__ = ["DEFAULT_PRODUCER_CONFIG", "EventProducer", "ProducerClient", "ProducerError"]
 
@@ -120,7 +121,7 @@ class EventProducer:
         self.first_error: str | None = None
         self._failures_reported = 0
         self._callbacks: dict[str, DeliveryCallback] = {}
-        config: dict[str, Any] = {"bootstrap.servers": bootstrap_servers}
+        config: dict[str, Any] = confluent_client_config(bootstrap_servers)
         config.update(DEFAULT_PRODUCER_CONFIG)
         config.update(extra_config or {})
         # librdkafka's own log lines (connection refused, ...) go through `logging`, not stderr.

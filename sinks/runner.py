@@ -22,11 +22,15 @@ from sinks.metrics import SinkMetrics
 from sinks.sink_consumer import SinkConsumer
 from sinks.slack.slack_sink import SlackSink
 from sinks.webhook.webhook_sink import WebhookSink
+from streams.kafka_connection import KafkaConnection, aiokafka_config, connection_for
 
 __all__ = ["build_sink", "run_sinks"]
 
 _LOG = logging.getLogger("sinks")
-_HINT = "start it with `dexwatch kafka start`, or set DEXWATCH_BOOTSTRAP_SERVERS"
+_HINT = (
+    "start it with `dexwatch kafka start`, or set DEXWATCH_BOOTSTRAP_SERVERS; "
+    "TLS and SASL: DEXWATCH_KAFKA__* (docs/kafka-connection.md)"
+)
 
 
 def build_sink(config: SinkConfig, session: aiohttp.ClientSession, timeout_s: float) -> Sink:
@@ -57,20 +61,25 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka h
 
 async def run_sinks(config: SinksConfig, stop: asyncio.Event, metrics: SinkMetrics) -> None:
     """Run every sink of `config` until `stop` is set or one of them fails."""
+    connection = connection_for(config.bootstrap_servers)  # TLS and SASL: DEXWATCH_KAFKA__*
     async with aiohttp.ClientSession() as session, contextlib.AsyncExitStack() as stack:
         producer = AIOKafkaProducer(
-            bootstrap_servers=config.bootstrap_servers,
+            **aiokafka_config(connection),
             client_id="dexwatch-sinks",
             acks="all",
             enable_idempotence=True,
         )
-        await _started(producer, config)
+        await _started(producer, connection)
         stack.push_async_callback(producer.stop)
         dead_letters = DeadLetterWriter(producer, config.dead_letter_topic)
         runs = []
         for sink_config in config.sinks:
             ledger = stack.enter_context(DeliveredLedger(config.ledger_path(sink_config)))
-            runs.append(_run_one(config, sink_config, session, dead_letters, ledger, metrics, stop))
+            runs.append(
+                _run_one(
+                    config, connection, sink_config, session, dead_letters, ledger, metrics, stop
+                )
+            )
         tasks = [asyncio.create_task(run) for run in runs]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
@@ -83,6 +92,7 @@ async def run_sinks(config: SinksConfig, stop: asyncio.Event, metrics: SinkMetri
 
 async def _run_one(
     config: SinksConfig,
+    connection: KafkaConnection,
     sink_config: SinkConfig,
     session: aiohttp.ClientSession,
     dead_letters: DeadLetterWriter,
@@ -94,7 +104,7 @@ async def _run_one(
     sink = build_sink(sink_config, session, policy.request_timeout_s)
     session_timeout_ms = int(config.session_timeout_s * 1000)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=config.bootstrap_servers,
+        **aiokafka_config(connection),
         group_id=config.group_id(sink_config),
         client_id=f"dexwatch-sink-{sink_config.name}",
         enable_auto_commit=False,
@@ -114,7 +124,7 @@ async def _run_one(
         sink.target,
         config.dead_letter_topic,
     )
-    await _started(consumer, config)
+    await _started(consumer, connection)
     try:
         listener.sink_consumer = SinkConsumer(
             sink,
@@ -130,10 +140,12 @@ async def _run_one(
         await consumer.stop()
 
 
-async def _started(client: AIOKafkaConsumer | AIOKafkaProducer, config: SinksConfig) -> None:
+async def _started(
+    client: AIOKafkaConsumer | AIOKafkaProducer, connection: KafkaConnection
+) -> None:
     try:
         await client.start()
     except KafkaError as error:
         raise KafkaSetupError(
-            f"cannot reach Kafka at {config.bootstrap_servers}: {error}", _HINT
+            f"cannot reach Kafka at {connection.describe()}: {error}", _HINT
         ) from error

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from schemas.anomaly_event import AnomalyEvent
 from schemas.codec import decode
 from schemas.errors import KafkaSetupError, SchemaError
+from streams.kafka_connection import confluent_client_config
 
 __all__ = ["read_anomalies", "read_events"]
 
@@ -40,7 +41,7 @@ def read_events(
     """`read_anomalies` for events of any schema `model` (records that are not are skipped)."""
     consumer = Consumer(
         {
-            "bootstrap.servers": bootstrap_servers,
+            **confluent_client_config(bootstrap_servers),
             "group.id": f"dexwatch-tail-{uuid.uuid4().hex[:8]}",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,

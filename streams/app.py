@@ -23,6 +23,7 @@ from streams.commit_marks.committed_marks import read_committed
 from streams.commit_marks.faust_commits import install_commit_marks
 from streams.heap_freezer import HeapFreezer
 from streams.incidents.faust_incidents import install_incidents
+from streams.kafka_connection import connection_for, faust_credentials
 from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.offset_holes import OffsetHole, OffsetTracker, fill_holes
@@ -61,6 +62,8 @@ def create_app(
     app = worker_app(
         settings.app_id,
         broker=settings.faust_broker_url,
+        # TLS and SASL (DEXWATCH_KAFKA__*): faust passes them to each of its aiokafka clients.
+        broker_credentials=faust_credentials(connection_for(settings.bootstrap_servers)),
         key_serializer="raw",
         value_serializer="raw",
         topic_partitions=settings.topic_partitions,

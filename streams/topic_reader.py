@@ -21,6 +21,7 @@ from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from detectors.closing import Closing
 from schemas.errors import ConfigError, DexwatchError
+from streams.kafka_connection import confluent_client_config
 from streams.records import ConsumedRecord
 
 __all__ = ["PartitionRange", "StartPosition", "TopicReadError", "TopicReader"]
@@ -101,7 +102,7 @@ class TopicReader(Closing):
         self.idle_timeout_s = idle_timeout_s
         self._consumer = consumer_factory(
             {
-                "bootstrap.servers": bootstrap_servers,
+                **confluent_client_config(bootstrap_servers),
                 # librdkafka wants a group id; with no commits and no subscribe, none is joined.
                 "group.id": f"dexwatch-backtest-{uuid.uuid4().hex[:12]}",
                 "enable.auto.commit": False,

@@ -14,6 +14,7 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
 from schemas.errors import KafkaSetupError
+from streams.kafka_connection import confluent_client_config
 
 __all__ = ["changelog_topic", "ensure_topics"]
 
@@ -36,13 +37,14 @@ def ensure_topics(
     with `cleanup.policy=compact`: a table's changelog, whose latest record per key is kept)."""
     compact = set(compacted)
     names = [*names, *compact]
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+    admin = AdminClient(confluent_client_config(bootstrap_servers))
     try:
         existing = set(admin.list_topics(timeout=15).topics)
     except KafkaException as error:
         raise KafkaSetupError(
             f"cannot reach Kafka at {bootstrap_servers}: {error}",
-            "start it with `dexwatch kafka start`, or set DEXWATCH_BOOTSTRAP_SERVERS",
+            "start it with `dexwatch kafka start`, or set DEXWATCH_BOOTSTRAP_SERVERS; TLS and "
+            "SASL: DEXWATCH_KAFKA__* (docs/kafka-connection.md)",
         ) from error
     missing = [name for name in dict.fromkeys(names) if name not in existing]
     if not missing:

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from connectors.kafka_producer import DEFAULT_PRODUCER_CONFIG, ProducerClient, ProducerError
 from connectors.thegraph.metrics import TheGraphMetrics
 from schemas.codec import encode
+from streams.kafka_connection import confluent_client_config
 
 __all__ = ["KafkaRecordSink", "RecordSink"]
 
@@ -55,7 +56,7 @@ class KafkaRecordSink:
         self.failed = 0
         self._reported = 0
         self.first_error: str | None = None
-        config: dict[str, Any] = {"bootstrap.servers": bootstrap_servers}
+        config: dict[str, Any] = confluent_client_config(bootstrap_servers)
         config.update(DEFAULT_PRODUCER_CONFIG)
         config.update(extra_config or {})
         config.setdefault("logger", logging.getLogger("connectors.thegraph.librdkafka"))

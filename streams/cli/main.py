@@ -70,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from streams.cli.unknown_environment import warn_unknown_environment
+
+    warn_unknown_environment(os.environ)
     try:
         code: int = args.handler(args)
     except DexwatchError as error:

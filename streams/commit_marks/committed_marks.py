@@ -17,6 +17,7 @@ from aiokafka.structs import TopicPartition
 
 from schemas.errors import DexwatchError
 from streams.commit_marks.commit_mark import CommitMark, decode_mark
+from streams.kafka_connection import aiokafka_config, connection_for
 from streams.records import Partition
 
 __all__ = ["Committed", "CommittedReadError", "read_committed"]
@@ -43,7 +44,8 @@ async def read_committed(
 ) -> dict[Partition, Committed]:
     """Retries while the group's coordinator moves or loads (just after a restart)."""
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_s * 1000)
+        **aiokafka_config(connection_for(bootstrap_servers)),
+        request_timeout_ms=int(timeout_s * 1000),
     )
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s

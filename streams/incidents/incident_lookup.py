@@ -16,6 +16,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from schemas.codec import decode
 from schemas.errors import DexwatchError, KafkaSetupError, SchemaError
 from schemas.incident import IncidentEvent
+from streams.kafka_connection import confluent_client_config
 
 __all__ = ["IncidentNotFoundError", "find_incident"]
 
@@ -30,7 +31,7 @@ def find_incident(
     """The latest version of incident `wanted` on `topic`; `IncidentNotFoundError` if none."""
     consumer = Consumer(
         {
-            "bootstrap.servers": bootstrap_servers,
+            **confluent_client_config(bootstrap_servers),
             "group.id": f"dexwatch-feedback-{uuid.uuid4().hex[:8]}",
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
