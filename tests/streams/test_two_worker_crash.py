@@ -471,17 +471,28 @@ def _check_ids(
             source.partition, 0
         )
 
-    before = {
-        (a.series, a.interval_start): a.anomaly_id
-        for a in outputs.anomalies
-        if a.detected_at < killed_at and past_the_commit(a)
-    }
     after = {
         (a.series, a.interval_start): a.anomaly_id
         for a in outputs.anomalies
         if a.detected_at > killed_at
     }
-    assert before, "the victim emitted nothing past its last commit: no re-emission was tested"
+    # The snapshot each series came back from: the version its first anomaly after the kill
+    # carries. What the victim judged before writing that snapshot is in it, and its outputs
+    # were written before it: those records are read again but not judged again. What it
+    # judged after (same version or later) must come again, under the same id.
+    restored: dict[str, int] = {}
+    for a in sorted(outputs.anomalies, key=lambda a: a.detected_at):
+        if a.detected_at > killed_at:
+            restored.setdefault(a.series, a.model_snapshot_version)
+    before = {
+        (a.series, a.interval_start): a.anomaly_id
+        for a in outputs.anomalies
+        if a.detected_at < killed_at
+        and past_the_commit(a)
+        and a.series in restored
+        and a.model_snapshot_version >= restored[a.series]
+    }
+    assert before, "the victim emitted nothing past its last snapshot: no re-emission was tested"
     again = {key: after.get(key) for key in before}
     assert again == before, (
         f"{sum(1 for key in before if after.get(key) != before[key])} of {len(before)} anomalies "
