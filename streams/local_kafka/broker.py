@@ -160,6 +160,9 @@ class LocalKafkaBroker:
 
     def _check_port_free(self, port: int) -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As the broker binds (Java sets SO_REUSEADDR): connections of a stopped or
+            # crashed broker left in TIME-WAIT must not refuse a start for a minute.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((self.settings.host, port))
             except OSError as error:

@@ -111,3 +111,20 @@ def _which(name: str) -> str:
     path = shutil.which(name)
     assert path is not None, f"{name} is needed for this test"
     return path
+
+
+def test_a_port_left_in_time_wait_is_free(tmp_path: Path) -> None:
+    """A stopped broker's closed connections linger in TIME-WAIT for a minute; a start then
+    must not be refused (the broker binds with SO_REUSEADDR, and so does the check)."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Java's listener
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = listener.accept()
+            accepted.close()  # the side that closes first keeps the port in TIME-WAIT
+            client.recv(1)
+    with socket.socket() as plain, pytest.raises(OSError, match="in use"):
+        plain.bind(("127.0.0.1", port))  # the state the check met before
+    LocalKafkaBroker(_settings(tmp_path, port=port))._check_port_free(port)
