@@ -15,6 +15,7 @@ from confluent_kafka.cimpl import NewTopic
 
 from schemas.errors import KafkaSetupError
 from streams.kafka_connection import confluent_client_config
+from streams.kafka_connection.client_errors import FirstClientError
 
 __all__ = ["changelog_topic", "ensure_topics"]
 
@@ -37,12 +38,17 @@ def ensure_topics(
     with `cleanup.policy=compact`: a table's changelog, whose latest record per key is kept)."""
     compact = set(compacted)
     names = [*names, *compact]
-    admin = AdminClient(confluent_client_config(bootstrap_servers))
+    first_error = FirstClientError()
+    admin = AdminClient(
+        confluent_client_config(bootstrap_servers)
+        | {"error_cb": first_error, "logger": logging.getLogger("streams.topics.librdkafka")}
+    )
     try:
         existing = set(admin.list_topics(timeout=15).topics)
     except KafkaException as error:
+        admin.poll(0)  # serves `error_cb`: the cause
         raise KafkaSetupError(
-            f"cannot reach Kafka at {bootstrap_servers}: {error}",
+            f"cannot reach Kafka at {bootstrap_servers}: {error}{first_error.describe()}",
             "start it with `dexwatch kafka start`, or set DEXWATCH_BOOTSTRAP_SERVERS; TLS and "
             "SASL: DEXWATCH_KAFKA__* (docs/kafka-connection.md)",
         ) from error

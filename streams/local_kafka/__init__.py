@@ -2,12 +2,14 @@
 
 from streams.local_kafka.broker import BrokerStatus, LocalKafkaBroker, broker_answers
 from streams.local_kafka.jars import ensure_jars
+from streams.local_kafka.sasl_ssl_listener import SaslSslListener
 from streams.local_kafka.settings import LocalKafkaSettings
 
 __all__ = [
     "BrokerStatus",
     "LocalKafkaBroker",
     "LocalKafkaSettings",
+    "SaslSslListener",
     "broker_answers",
     "ensure_jars",
 ]

@@ -114,7 +114,9 @@ class LocalKafkaBroker:
             return current
         java = require_executable("java", _JAVA_HINT)
         libs = ensure_jars(self.settings.version, self.settings.libs_dir)
-        for port in (self.settings.port, self.settings.controller_port):
+        secure = self.settings.sasl_ssl_listener
+        ports = (self.settings.port, self.settings.controller_port)
+        for port in (*ports, *([secure.port] if secure is not None else [])):
             self._check_port_free(port)
         self._state_dir.mkdir(parents=True, exist_ok=True)
         write_server_properties(self.settings, self._server_properties)
@@ -174,6 +176,7 @@ class LocalKafkaBroker:
                 ) from error
 
     def _format_storage(self, java: str, classpath: str, log4j_flag: str) -> None:
+        secure = self.settings.sasl_ssl_listener
         result = subprocess.run(
             [
                 java,
@@ -187,6 +190,7 @@ class LocalKafkaBroker:
                 "-c",
                 str(self._server_properties),
                 "--ignore-formatted",
+                *(secure.format_arguments() if secure is not None else []),
             ],
             capture_output=True,
             text=True,

@@ -32,6 +32,13 @@ def write_server_properties(settings: LocalKafkaSettings, path: Path) -> Path:
         "group.initial.rebalance.delay.ms": "0",
         "auto.create.topics.enable": "true",
     }
+    secure = settings.sasl_ssl_listener
+    if secure is not None:
+        listener = f"SASL_SSL://{host}:{secure.port}"
+        lines["listeners"] += f",{listener}"
+        lines["advertised.listeners"] += f",{listener}"
+        lines["listener.security.protocol.map"] += ",SASL_SSL:SASL_SSL"
+        lines |= secure.server_properties()
     path.write_text("".join(f"{key}={value}\n" for key, value in lines.items()))
     return path
 

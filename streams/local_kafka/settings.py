@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from streams.local_kafka.sasl_ssl_listener import SaslSslListener
+
 __all__ = ["LocalKafkaSettings"]
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -35,6 +37,9 @@ class LocalKafkaSettings(BaseSettings):
     cache_dir: Path = Field(default_factory=_cache_home, description="Jars, outside the checkout.")
     state_dir: Path = Field(default_factory=_state_home, description="Data, logs, pid file.")
     start_timeout_s: float = Field(default=90.0, gt=0)
+    sasl_ssl_listener: SaslSslListener | None = Field(
+        default=None, description="A second client listener, SASL_SSL (tests of TLS and SASL)."
+    )
 
     @property
     def bootstrap_servers(self) -> str:
