@@ -282,13 +282,22 @@ def _robust_band_learn(
 
 
 @compiled
-def _resolution(small: Any, base: int, raw: float, logged: bool, fparams: Any) -> float:
+def _resolution(
+    small: Any, base: int, raw: float, value: float, logged: bool, fparams: Any
+) -> float:
     """The smallest change that means something for this measure, in the transformed space:
-    its quantum (the smallest step it has taken) or its relative resolution, the larger."""
+    its quantum (the smallest step it has taken) or its relative resolution, the larger.
+
+    A measure that has never moved has no known quantum: its first move is taken as one (a
+    count going from 1 to 2 on its third point is one unit, not a thousand sd).
+    """
     relative = float(fparams[F_RESOLUTION]) * abs(raw)
     if logged:
         relative /= 1.0 + abs(raw)  # d log1p(x) = dx / (1 + x)
-    return max(float(small[base + QUANTUM]), relative)
+    quantum = float(small[base + QUANTUM])
+    if quantum == 0.0 and small[base + HAS_PREVIOUS] != 0.0:
+        quantum = abs(value - small[base + PREVIOUS])
+    return max(quantum, relative)
 
 
 @compiled
@@ -323,7 +332,7 @@ def _measure(
     """
     base = iparams[I_HEADER] + measure * iparams[I_MEASURE_SIZE]
     out[:, :] = np.nan  # a view that says nothing stays NaN
-    floor = _resolution(small, base, raw, iparams[I_LOG] != 0, fparams)
+    floor = _resolution(small, base, raw, value, iparams[I_LOG] != 0, fparams)
     level = small[base + LEVEL]  # the level's mean before this point
     overall = _band_view(small, base + LEVEL, value, 0.0, floor, fparams, iparams, out, 0)
     has_step = small[base + HAS_PREVIOUS] != 0.0 and not after_gap

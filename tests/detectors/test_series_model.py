@@ -102,3 +102,18 @@ def test_a_joint_departure_inside_each_band_is_seen_by_the_joint_view(seed: int)
     assert {move.view for move in joint.moves} == {"joint"}
     assert {move.direction for move in joint.moves} == {"within"}
     assert not alone.is_anomaly, "without the joint view no measure is unusual on its own"
+
+
+def test_the_first_move_of_a_measure_that_never_moved_is_one_unit() -> None:
+    # A young pool's trade count, 1 every interval, then 2: its first move sets its quantum
+    # (one trade), so it is not a thousand-sd departure. A move ten times that still is.
+    model = SeriesModel(SeriesModelSettings())
+    verdicts = [
+        model.process({"tx_count": 1.0}, START + step * timedelta(hours=1)) for step in range(40)
+    ]
+    first_move = model.process({"tx_count": 2.0}, START + 40 * timedelta(hours=1))
+    assert not any(verdict.is_anomaly for verdict in [*verdicts, first_move])
+    for step in range(41, 60):
+        model.process({"tx_count": 1.0 + step % 2}, START + step * timedelta(hours=1))
+    burst = model.process({"tx_count": 400.0}, START + 60 * timedelta(hours=1))
+    assert burst.is_anomaly
