@@ -10,7 +10,10 @@ import argparse
 import math
 import os
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+
+from detectors.backtest_io import TimeParseError, parse_time
 
 __all__ = [
     "DEFAULT_BOOTSTRAP_SERVERS",
@@ -22,6 +25,7 @@ __all__ = [
     "int_between",
     "non_negative_float",
     "positive_float",
+    "time_argument",
 ]
 
 DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092"
@@ -106,3 +110,13 @@ def delimiter(text: str) -> str:
             f"expected one character such as , or ; (or 'tab'), got {text!r}"
         )
     return text
+
+
+def time_argument(text: str) -> datetime:
+    """An argparse `type=`: ISO 8601 (naive = UTC) or epoch seconds."""
+    try:
+        return parse_time(text)
+    except TimeParseError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO 8601 time (naive means UTC) or epoch seconds, got {text!r}"
+        ) from None

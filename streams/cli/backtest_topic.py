@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from typing import Any
 
 from detectors.backtest import BacktestRow
 from detectors.backtest_config import load_detector_settings
 from detectors.backtest_evaluation import LabelSpec, RunRecord
-from detectors.backtest_io import OutputWriter, TimeParseError, parse_time
+from detectors.backtest_io import OutputWriter
 from detectors.evaluation.labels import read_nab_windows
 from schemas.errors import ConfigError
-from streams.cli.arguments import add_bootstrap_servers, existing_path, int_between
+from streams.cli.arguments import (
+    add_bootstrap_servers,
+    existing_path,
+    int_between,
+    time_argument,
+)
 from streams.cli.backtest_report import print_evaluation
 from streams.settings import WorkerSettings
 from streams.settings_loading import load_settings
@@ -52,16 +56,6 @@ _TOPIC_ONLY = (
 )
 
 
-def start_time(text: str) -> datetime:
-    """An argparse `type=`: ISO 8601 (naive = UTC) or epoch seconds."""
-    try:
-        return parse_time(text)
-    except TimeParseError:
-        raise argparse.ArgumentTypeError(
-            f"expected an ISO 8601 time (naive means UTC) or epoch seconds, got {text!r}"
-        ) from None
-
-
 def add_topic_arguments(parser: argparse.ArgumentParser, source: Any) -> None:
     """`--topic` (in the `source` group, against INPUT.csv) and the options only it takes."""
     source.add_argument("--topic", help="replay this topic through the worker instead of a file")
@@ -74,7 +68,7 @@ def add_topic_arguments(parser: argparse.ArgumentParser, source: Any) -> None:
     )
     start.add_argument(
         "--from-time",
-        type=start_time,
+        type=time_argument,
         metavar="ISO",
         help="with --topic: start every partition at its first record stamped at or after ISO "
         "(Kafka record timestamps; naive means UTC)",

@@ -18,6 +18,7 @@ from schemas.errors import DexwatchError
 from schemas.incident import IncidentEvent
 from streams.anomaly_reader import now_ms, read_anomalies, read_events
 from streams.anomaly_text import describe_anomaly
+from streams.cli.run_clock import last_event_time, next_monday
 from streams.incidents.incident_text import describe_incident
 from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
 from streams.settings_loading import load_settings
@@ -110,6 +111,8 @@ def _run(args: argparse.Namespace) -> int:
     dead_letter_topic = env.get("DEXWATCH_DEAD_LETTER_TOPIC", "dexwatch.dead-letter")
     alerts_topic = env.get("DEXWATCH_ALERTS_TOPIC", "dexwatch.alerts")
     ensure_topics(bootstrap, [metrics_topic, anomalies_topic, dead_letter_topic], 8)
+    previous = last_event_time(bootstrap, metrics_topic)
+    start = ["--start", next_monday(previous).isoformat()] if previous is not None else []
     since = now_ms()
     children: list[_Child] = []
     try:
@@ -131,6 +134,7 @@ def _run(args: argparse.Namespace) -> int:
                     str(_ANOMALY_AT_STEP),
                     "--steps",
                     "0",
+                    *start,
                 ],
                 env,
                 logs,

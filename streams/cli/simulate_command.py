@@ -28,6 +28,7 @@ from streams.cli.arguments import (
     int_between,
     non_negative_float,
     positive_float,
+    time_argument,
 )
 
 __all__ = ["register", "run"]
@@ -64,6 +65,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument(
         "--seed", type=int_between(0, 2**63 - 1), default=7, help="seed (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--start",
+        type=time_argument,
+        default=None,
+        metavar="TIME",
+        help="event time of the first step, ISO 8601 (default: Monday 2026-01-05 00:00 UTC)",
     )
     parser.add_argument(
         "--steps",
@@ -250,6 +258,7 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
             anomaly_magnitude=args.anomaly_magnitude,
             anomaly_pool=anomaly_pool,
             shock_pools=args.shock_pools,
+            **({"start": args.start} if args.start is not None else {}),
         )
     except ValidationError as error:
         raise ConfigError(describe_validation_error(error)) from error
