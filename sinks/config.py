@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from schemas.errors import ConfigError
+from schemas.secret_file import read_secret_file
 from sinks.delivery_policy import DeliveryPolicy
 from sinks.incident_filter import IncidentFilter
 
@@ -73,14 +74,7 @@ def _secret_from_source(data: Any, info: ValidationInfo, field: str) -> Any:
         if not value:
             raise ValueError(f"{source}_env: the environment variable {env} is not set or empty")
     elif file:
-        try:
-            value = Path(str(file)).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as error:
-            raise ValueError(
-                f"{source}_file: cannot read {file} ({type(error).__name__})"
-            ) from None
-        if not value:
-            raise ValueError(f"{source}_file: {file} is empty")
+        value = read_secret_file(str(file), f"{source}_file")
     else:
         raise ValueError(f"give {source}_env (an environment variable) or {source}_file")
     return data | {field: value}

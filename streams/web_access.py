@@ -20,6 +20,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from schemas.errors import ConfigError
+from schemas.secret_file import read_secret_file
 
 __all__ = ["OPEN_PATHS", "WebAccess", "read_token"]
 
@@ -37,12 +38,9 @@ def read_token(token: SecretStr | None, token_file: Path | None) -> SecretStr | 
     if token_file is None:
         return None
     try:
-        text = token_file.read_text().strip()
-    except OSError as error:
-        raise ConfigError(f"DEXWATCH_WEB_TOKEN_FILE: cannot read {token_file}: {error}") from error
-    if not text:
-        raise ConfigError(f"DEXWATCH_WEB_TOKEN_FILE: {token_file} is empty")
-    return SecretStr(text)
+        return SecretStr(read_secret_file(token_file, "DEXWATCH_WEB_TOKEN_FILE"))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _is_loopback(bind: str) -> bool:

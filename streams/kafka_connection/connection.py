@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.errors import ConfigError
+from schemas.secret_file import read_secret_file
 
 __all__ = ["KafkaConnection", "SaslMechanism", "SecurityProtocol", "connection_for"]
 
@@ -62,15 +63,7 @@ class KafkaConnection(BaseSettings):
             return data
         if data.get("sasl_password"):
             raise ValueError("give sasl_password or sasl_password_file, not both")
-        path = Path(str(data["sasl_password_file"]))
-        try:
-            password = path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as error:
-            raise ValueError(
-                f"sasl_password_file: cannot read {path} ({type(error).__name__})"
-            ) from None
-        if not password:
-            raise ValueError(f"sasl_password_file: {path} is empty")
+        password = read_secret_file(str(data["sasl_password_file"]), "sasl_password_file")
         return data | {"sasl_password": password}
 
     @model_validator(mode="after")
