@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import BaseModel
 
 from schemas.anomaly_event import AnomalyEvent
@@ -17,6 +17,9 @@ from schemas.errors import KafkaSetupError, SchemaError
 from streams.kafka_connection import confluent_client_config
 
 __all__ = ["read_anomalies", "read_events"]
+
+_LEADER_WAIT_S = 15.0
+_NO_LEADER_YET = frozenset({KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE})
 
 EventT = TypeVar("EventT", bound=BaseModel)
 
@@ -52,7 +55,7 @@ def read_events(
         if since_ms is None:
             return
         wanted = [TopicPartition(p.topic, p.partition, since_ms) for p in partitions]
-        consumer.assign(consumer.offsets_for_times(wanted, timeout=10))
+        consumer.assign(_offsets_for_times(consumer, wanted))
 
     consumer.subscribe([topic], on_assign=start_at_time)
     try:
@@ -75,6 +78,20 @@ def read_events(
                 continue  # not ours to judge here: another producer wrote to this topic
     finally:
         consumer.close()
+
+
+def _offsets_for_times(consumer: Consumer, wanted: list[TopicPartition]) -> Any:
+    # A topic the worker created a moment ago may have no partition leader yet.
+    deadline = time.monotonic() + _LEADER_WAIT_S
+    while True:
+        try:
+            return consumer.offsets_for_times(wanted, timeout=10)
+        except KafkaException as error:
+            cause = error.args[0] if error.args else None
+            waiting = isinstance(cause, KafkaError) and cause.code() in _NO_LEADER_YET
+            if not waiting or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
 
 
 def now_ms() -> int:
