@@ -4,8 +4,9 @@ Computed on the validated model (defaults filled in, durations normalised), so a
 reformatted or reordered keeps its hash and any change of meaning changes it. The `alerting`
 section is left out: it decides which anomalies become incidents, not what an anomaly is, so
 tuning it neither changes the anomalies' hash nor the models' identity. `event_times` is left
-out too: it decides which events are taken, not how they are scored. Incidents carry both:
-`incident_config_hash` is `config_hash` and `alerting_hash` joined by `+`.
+out too: it decides which events are taken, not how they are scored; so are `backfill` (what a
+connector sends first) and `alert_after` (which anomalies are sent at all, docs/priming.md).
+Incidents carry both: `incident_config_hash` is `config_hash` and `alerting_hash` joined by `+`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from streams.datasets.dataset_config import DatasetConfig
 __all__ = ["alerting_hash", "config_hash", "incident_config_hash"]
 
 HASH_HEX_DIGITS = 16
+_NOT_HASHED = {"alerting", "event_times", "backfill", "alert_after"}
 
 
 def config_hash(dataset: DatasetConfig) -> str:
     """sha256 of the canonical JSON (sorted keys, compact) of `dataset`, first 16 hex digits."""
-    data = dataset.model_dump(mode="json", exclude={"alerting", "event_times"})
+    data = dataset.model_dump(mode="json", exclude=_NOT_HASHED)
     # Rules named are part of the meaning; none named leaves the hash it had before rules.
     if not data["detectors"]:
         del data["detectors"]

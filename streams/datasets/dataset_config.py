@@ -50,6 +50,7 @@ NO_INTERVAL = "none"
 MIN_INTERVAL_SECONDS = 60
 MAX_INTERVAL_SECONDS = 86_400
 MAX_LATENESS_SECONDS = 7 * 86_400
+MAX_HISTORY_SECONDS = 3650 * 86_400
 
 ItemT = TypeVar("ItemT")
 
@@ -105,6 +106,16 @@ class DatasetConfig(BaseModel):
     event_times: EventTimeWindow = Field(
         default_factory=EventTimeWindow,
         description="Event times taken; others are dead-lettered `time_out_of_range`.",
+    )
+    backfill: str | None = Field(
+        default=None,
+        description="History a connector sends on its first run (default: `detector.warmup` "
+        "intervals); docs/priming.md.",
+    )
+    alert_after: str | None = Field(
+        default=None,
+        description="Points that ended longer ago than this (by the worker's clock) train the "
+        "model but send no anomaly: counted as primed. Default: every point may alert.",
     )
 
     @field_validator("dimensions")
@@ -233,6 +244,16 @@ class DatasetConfig(BaseModel):
                 )
         return value
 
+    @field_validator("backfill", "alert_after")
+    @classmethod
+    def _check_history_duration(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        seconds = parse_duration(value)
+        if seconds > MAX_HISTORY_SECONDS:
+            raise ValueError(f"{value!r} is more than 3650d")
+        return format_duration(seconds)
+
     @property
     def interval_seconds(self) -> int | None:
         """Seconds per interval; None when every event is scored on its own."""
@@ -243,6 +264,19 @@ class DatasetConfig(BaseModel):
         if self.allowed_lateness is not None:
             return parse_duration(self.allowed_lateness)
         return self.interval_seconds or 0
+
+    @property
+    def backfill_seconds(self) -> int | None:
+        """History its source should send on a first run: `backfill`, else what the detector
+        needs before any verdict (`warmup` intervals); None for interval `none` without one."""
+        if self.backfill is not None:
+            return parse_duration(self.backfill)
+        interval = self.interval_seconds
+        return None if interval is None else self.detector.warmup * interval
+
+    @property
+    def alert_after_seconds(self) -> int | None:
+        return None if self.alert_after is None else parse_duration(self.alert_after)
 
     @property
     def drift_enabled(self) -> bool:
