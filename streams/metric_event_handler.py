@@ -42,6 +42,7 @@ from streams.metrics import (
 )
 from streams.pipeline.anomaly_building import anomaly_event, no_data_event
 from streams.pipeline.dataset_scorer import ScoredInterval, UnscoredInterval
+from streams.pipeline.priming_gate import PrimingGate
 from streams.records import ConsumedRecord, OutputRecord, Partition
 from streams.settings import WorkerSettings
 from streams.snapshots.series_snapshotter import SeriesState
@@ -65,11 +66,16 @@ class MetricEventHandler:
         settings: WorkerSettings,
         metrics: WorkerMetrics,
         on_scored: Callable[[DatasetRuntime, ScoredInterval], None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        """`on_scored` sees every scored interval, anomalous or not (a replay writes them all)."""
+        """`on_scored` sees every scored interval, anomalous or not (a replay writes them all).
+        `clock`: the wall clock that bounds event times and tells primed points (tests set it)."""
         self.settings = settings
         self.metrics = metrics
         self.on_scored = on_scored
+        self.clock = clock
+        self.priming = PrimingGate(metrics.registry)
+        self._now = clock()
         self.drift_metrics = DriftMetrics(metrics.registry)
         self.datasets = [
             DatasetRuntime(dataset, self.drift_metrics) for dataset in settings.dataset_configs()
@@ -173,7 +179,7 @@ class MetricEventHandler:
         closed: dict[int, list[ClosedInterval]] = {}
         missing: dict[int, list[NoDataInterval]] = {}
         by_position = {(r.topic, r.partition, r.offset): r for r in records}
-        now = datetime.now(UTC)
+        now = self._now = self.clock()
         bounds = [runtime.dataset.event_times.bounds(now) for runtime in self.datasets]
         for record in records:
             self.metrics.events_consumed.inc()
@@ -183,17 +189,34 @@ class MetricEventHandler:
                 outputs.append(self._handling_error(record, error))
         for index, runtime in enumerate(self.datasets):
             outputs += self._scored(runtime, closed.get(index, []), by_position)
-            for gap in missing.get(index, []):
-                try:
-                    anomaly = no_data_event(runtime.dataset.name, runtime.config_hash, gap)
-                except Exception:  # a signal, no record behind it to dead-letter
-                    log.exception("no-data signal of %s not built", gap.series)
-                    continue
-                self.metrics.anomalies_by_severity.labels(severity_band="no_data").inc()
-                outputs.append(self._anomaly_record(anomaly.series, encode(anomaly)))
+            outputs += self._no_data(runtime, missing.get(index, []))
         self.metrics.series_live.set(self.series_count)
         self.metrics.series_warming.set(sum(r.scorer.warming_count for r in self.datasets))
         self.metrics.model_memory_bytes.set(sum(r.scorer.nbytes for r in self.datasets))
+
+    def flush(self) -> list[OutputRecord]:
+        """Close and score every open interval, as at the end of a stream (a replay's end:
+        its last hours are rows too). Records read later for them are late."""
+        outputs: list[OutputRecord] = []
+        for runtime in self.datasets:
+            emitted = runtime.aggregator.flush()
+            closed = [item for item in emitted if isinstance(item, ClosedInterval)]
+            outputs += self._scored(runtime, closed, {})
+            gaps = [item for item in emitted if isinstance(item, NoDataInterval)]
+            outputs += self._no_data(runtime, gaps)
+        return outputs
+
+    def _no_data(self, runtime: DatasetRuntime, gaps: list[NoDataInterval]) -> list[OutputRecord]:
+        outputs = []
+        for gap in gaps:
+            try:
+                anomaly = no_data_event(runtime.dataset.name, runtime.config_hash, gap)
+            except Exception:  # a signal, no record behind it to dead-letter
+                log.exception("no-data signal of %s not built", gap.series)
+                continue
+            self.metrics.anomalies_by_severity.labels(severity_band="no_data").inc()
+            outputs.append(self._anomaly_record(anomaly.series, encode(anomaly)))
+        return outputs
 
     def _record(
         self,
@@ -377,6 +400,8 @@ class MetricEventHandler:
                         encode(event),
                     )
                 )
+        if self.priming.holds(runtime.dataset, result.interval.end, self._now):
+            return outputs  # history: learnt, never paged
         if not result.verdict.is_anomaly:
             return outputs
         anomaly = anomaly_event(runtime.dataset.name, runtime.config_hash, result)

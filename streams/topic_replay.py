@@ -19,6 +19,7 @@ from schemas.anomaly_event import AnomalyEvent
 from schemas.codec import decode
 from schemas.dead_letter import DeadLetterRecord
 from schemas.errors import ConfigError
+from schemas.model_action import ModelActionEvent
 from streams.aggregation import ClosedInterval
 from streams.dataset_runtime import DatasetRuntime
 from streams.metric_event_handler import MetricEventHandler
@@ -62,14 +63,24 @@ class ReplaySummary:
     seconds: float = 0.0
     dead_letters: Counter[str] = field(default_factory=Counter)
     dead_letter_examples: list[str] = field(default_factory=list)
+    # Drift decisions by the action that took effect (retrain, rollback, alert).
+    model_actions: Counter[str] = field(default_factory=Counter)
+
+    def model_action_summary(self) -> str:
+        """E.g. `2 model action(s) (retrain: 2)`, or `no model actions`."""
+        return _counted(self.model_actions, "model action")
 
     def dead_letter_summary(self) -> str:
         """E.g. `3 dead letter(s) (invalid_json: 2, late: 1)`, or `no dead letters`."""
-        total = sum(self.dead_letters.values())
-        if not total:
-            return "no dead letters"
-        kinds = ", ".join(f"{kind}: {count}" for kind, count in sorted(self.dead_letters.items()))
-        return f"{total} dead letter(s) ({kinds})"
+        return _counted(self.dead_letters, "dead letter")
+
+
+def _counted(counts: Counter[str], noun: str) -> str:
+    total = sum(counts.values())
+    if not total:
+        return f"no {noun}s"
+    kinds = ", ".join(f"{kind}: {count}" for kind, count in sorted(counts.items()))
+    return f"{total} {noun}(s) ({kinds})"
 
 
 class TopicReplay:
@@ -120,6 +131,10 @@ class TopicReplay:
                 if self.on_progress is not None and now - last_report >= self.progress_seconds:
                     last_report = now
                     self.on_progress(summary.records, reader.total, now - started)
+            for output in self.handler.flush():  # the end of the range closes every interval
+                self._tally(summary, output)
+            if self._row_error is not None:
+                raise self._row_error
         unmatched = self.metrics.registry.get_sample_value("dexwatch_events_unmatched_total")
         summary.unmatched = int(unmatched or 0)
         summary.series = self.handler.series_count
@@ -141,10 +156,18 @@ class TopicReplay:
             self._row_error = error
 
     def _tally(self, summary: ReplaySummary, output: OutputRecord) -> None:
+        """Each output by the topic it would go to: the handler writes anomalies, drift's
+        model actions and dead letters."""
         if output.topic == self.settings.anomalies_topic:
             anomaly = decode(AnomalyEvent, output.value)
             summary.anomaly_events += 1
             summary.no_data_events += anomaly.kind == "no_data"
+            return
+        if output.topic == self.settings.model_actions_topic:
+            action = decode(ModelActionEvent, output.value)
+            summary.model_actions[action.applied_action] += 1
+            return
+        if output.topic != self.settings.dead_letter_topic:  # an output a replay ignores
             return
         dead = decode(DeadLetterRecord, output.value)
         summary.dead_letters[dead.reason_kind] += 1

@@ -221,6 +221,7 @@ def _print_summary(
         f"{summary.seconds:.2f} s ({rate:,.0f} records/s)"
     )
     print(f"dead letters: {summary.dead_letter_summary()}")
+    print(f"model actions: {summary.model_action_summary()}, not produced")
     for example in summary.dead_letter_examples:
         print(f"  {example}")
     if summary.unmatched:
