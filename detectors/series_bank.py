@@ -421,6 +421,7 @@ def _parameters(
     fparams[kernel.F_YOUNG_RECORD] = young_record(settings)
     fparams[kernel.F_JOINT_WEIGHT] = settings.joint_weight
     fparams[kernel.F_RECORD_SPAN] = settings.record_span_days * 86_400.0
+    fparams[kernel.F_REPEAT_SPAN] = settings.repeat_span_hours * 3_600.0
     weights = {"change": settings.change_weight}
     for index, view in enumerate(VIEWS):
         fparams[kernel.F_WEIGHTS + index] = weights.get(view, 1.0)

@@ -58,6 +58,7 @@ __all__ = [
     "F_JOINT_WEIGHT",
     "F_LEVEL_ALPHA",
     "F_RECORD_SPAN",
+    "F_REPEAT_SPAN",
     "F_RESOLUTION",
     "F_SEASON_SPAN",
     "F_SMOOTH_ALPHA",
@@ -114,8 +115,9 @@ Ints = npt.NDArray[np.int64]
     F_YOUNG_RECORD,
     F_JOINT_WEIGHT,
     F_RECORD_SPAN,  # seconds a record lasts at least (0: counted in points only)
-) = range(11)
-F_WEIGHTS = 11  # one weight per view
+    F_REPEAT_SPAN,  # seconds the repeat guard remembers at most (0: counted in points only)
+) = range(12)
+F_WEIGHTS = 12  # one weight per view
 N_FLOAT_PARAMS = F_WEIGHTS + len(VIEWS)
 
 # Integer parameters.
@@ -557,13 +559,19 @@ def process_points(
         score = largest / (1.0 + largest) if judge else 0.0
         if judge:
             # The repeat guard: a score that does not beat the last ~100-150 points' is damped.
+            # Those points are at most a day or so: a daily series' depeg in May is not a repeat
+            # of a jump in April.
+            repeat_block = iparams[I_REPEAT_BLOCK]
+            if usual > 0.0 and fparams[F_REPEAT_SPAN] > 0.0:
+                by_time = fparams[F_REPEAT_SPAN] / repeat_blocks / usual
+                repeat_block = max(1, min(repeat_block, int(by_time)))
             recent = record_value(state, repeat, repeat_blocks)
             if score <= recent:
                 flag |= 4
                 scores[i] = score * fparams[F_DAMP]
             else:
                 scores[i] = score
-            record_learn(state, repeat, repeat_blocks, iparams[I_REPEAT_BLOCK], score)
+            record_learn(state, repeat, repeat_blocks, repeat_block, score)
         else:
             scores[i] = 0.0
         flags[i] = flag

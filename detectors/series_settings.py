@@ -52,6 +52,14 @@ class SeriesModelSettings(BaseModel):
         default=50, ge=1, description="The repeat guard remembers scores in blocks of points."
     )
     repeat_blocks: int = Field(default=3, ge=1, le=100)
+    repeat_span_hours: float = Field(
+        default=24.0,
+        ge=0.0,
+        le=24.0 * 3650,
+        description="The repeat guard remembers at most about this long: its blocks shrink "
+        "below `repeat_block` points for series coarser than span / blocks (0: points only). "
+        "A departure on a later day is a new alert, not a repeat.",
+    )
     repeat_damping: float = Field(
         default=0.5,
         ge=0.0,

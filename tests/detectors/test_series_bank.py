@@ -120,6 +120,30 @@ def test_the_repeat_guard_damps_a_score_that_does_not_beat_the_recent_ones() -> 
     assert second.scores[0] < first.scores[0] * 0.5 + 1e-12
 
 
+def test_the_repeat_guard_forgets_within_about_its_span_of_time() -> None:
+    # A daily series: a larger spike a week later is a new alert, not a repeat of the first (in
+    # points, the guard's 150 would be five months).
+    settings = SeriesModelSettings(transform="none", repeat_damping=0.5, repeat_span_hours=24)
+    bank = SeriesBank(settings, ["value"])
+    bank.add()
+    day = 86_400.0
+    rng = np.random.default_rng(3)
+    values = np.concatenate([10 + rng.normal(0, 0.2, 400), [40.0], 10 + rng.normal(0, 0.2, 6)])
+    values = np.concatenate([values, [80.0]])
+    times = epoch_seconds(START) + day * np.arange(len(values))
+    out = bank.process(np.zeros(len(values), dtype=np.int64), times, values[:, None])
+    first, second = 400, len(values) - 1
+    assert out.scores[first] > 0.6
+    assert not out.flags[first] & 4
+    assert not out.flags[second] & 4, "a week later the guard no longer holds the first spike"
+    assert out.scores[second] > settings.alert_threshold
+    # With the span off, the guard counts points only and damps the second spike.
+    points_only = SeriesBank(settings.model_copy(update={"repeat_span_hours": 0.0}), ["value"])
+    points_only.add()
+    held = points_only.process(np.zeros(len(values), dtype=np.int64), times, values[:, None])
+    assert held.flags[second] & 4
+
+
 def test_a_ratio_over_zero_is_skipped_not_refused() -> None:
     settings = SeriesModelSettings(ratios=(("volume", "tvl"),), warmup=1)
     bank = SeriesBank(settings, ["volume", "tvl"])
