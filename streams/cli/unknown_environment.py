@@ -16,9 +16,11 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 
 from connectors.thegraph.settings import TheGraphSettings
+from console.settings import ConsoleSettings
 from streams.kafka_connection import KafkaConnection
 from streams.local_kafka import LocalKafkaSettings
 from streams.settings import WorkerSettings
+from streams.topic_creation import TopicPolicy
 
 __all__ = ["known_environment_names", "warn_unknown_environment"]
 
@@ -30,6 +32,8 @@ _SETTINGS: tuple[type[BaseSettings], ...] = (
     KafkaConnection,
     LocalKafkaSettings,
     TheGraphSettings,
+    TopicPolicy,
+    ConsoleSettings,
 )
 # Read outside a settings model: the sink command's Slack URL, deploy/sinks.yaml's secret.
 _OTHER_NAMES = frozenset({"DEXWATCH_SLACK_WEBHOOK_URL", "DEXWATCH_WEBHOOK_SECRET_RISK"})

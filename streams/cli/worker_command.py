@@ -6,13 +6,12 @@ import argparse
 import logging
 
 from streams.cli.arguments import existing_path
-from streams.incidents.incident_inputs import incident_inputs_topic, incident_state_changelog
 from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.settings import WorkerSettings
 from streams.settings_loading import load_settings
-from streams.snapshots.table_names import snapshot_table_name
-from streams.topics import changelog_topic, ensure_topics
+from streams.topics import ensure_topic_specs
+from streams.worker_topics import declare_as_created, worker_topics
 
 __all__ = ["register"]
 
@@ -52,27 +51,8 @@ def _run(args: argparse.Namespace) -> int:
     }
     settings = load_settings(WorkerSettings, **overrides)
     handler = MetricEventHandler(settings, WorkerMetrics())  # bad datasets fail here
-    ensure_topics(
-        settings.bootstrap_servers,
-        [
-            *handler.topics,
-            settings.anomalies_topic,
-            settings.dead_letter_topic,
-            settings.model_actions_topic,
-            settings.alerts_topic,
-            settings.feedback_topic,
-            incident_inputs_topic(settings.app_id),
-        ],
-        settings.topic_partitions,
-        # faust declares these too, but a topic created as it subscribes is ignored until its
-        # next metadata refresh (and a table refuses writes while it sees 0 partitions)
-        compacted=[
-            incident_state_changelog(settings.app_id),
-            *(
-                changelog_topic(settings.app_id, snapshot_table_name(index))
-                for index in range(len(handler.topics))
-            ),
-        ],
+    replication = ensure_topic_specs(
+        settings.bootstrap_servers, worker_topics(settings, handler.topics)
     )
     # Imported late: faust is heavy, and the settings errors above should come first.
     from faust.worker import Worker
@@ -80,6 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     from streams.app import create_app
 
     app = create_app(settings, handler=handler)
+    declare_as_created(app, replication)
     log.info(
         "worker %s: datasets %s from %s -> %s (dead letters: %s); metrics on http://%s:%d/metrics",
         settings.app_id,

@@ -1,0 +1,53 @@
+"""Every topic a worker reads or writes, its changelogs and faust's own included.
+
+faust declares its changelogs and leader topic too, but a topic created as it subscribes is
+ignored until its next metadata refresh (and a table refuses writes while it sees 0
+partitions); and only here do they get the cluster's replication and `min.insync.replicas`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from streams.incidents.incident_inputs import incident_inputs_topic, incident_state_changelog
+from streams.settings import WorkerSettings
+from streams.snapshots.table_names import snapshot_table_name
+from streams.topic_creation import Replication, TopicSpec, topic_policy_from_environment
+from streams.topics import changelog_topic, faust_leader_topic
+
+__all__ = ["declare_as_created", "worker_topics"]
+
+
+def worker_topics(settings: WorkerSettings, input_topics: Sequence[str]) -> list[TopicSpec]:
+    """The topics of a worker reading `input_topics` (its datasets' sources, in order)."""
+    partitions = settings.topic_partitions
+    plain = [
+        *input_topics,
+        settings.anomalies_topic,
+        settings.dead_letter_topic,
+        settings.model_actions_topic,
+        settings.alerts_topic,
+        settings.feedback_topic,
+        incident_inputs_topic(settings.app_id),
+    ]
+    compacted = [
+        incident_state_changelog(settings.app_id),
+        *(
+            changelog_topic(settings.app_id, snapshot_table_name(index))
+            for index in range(len(input_topics))
+        ),
+    ]
+    return [
+        *(TopicSpec(name, partitions) for name in plain),
+        *(TopicSpec(name, partitions, compacted=True) for name in compacted),
+        TopicSpec(faust_leader_topic(settings.app_id), 1),
+    ]
+
+
+def declare_as_created(app: Any, replication: Replication) -> None:
+    """faust creates a topic it declares that does not exist (a table added later, say): with
+    the replication `worker_topics` got rather than faust's default of 1, and not at all when
+    `DEXWATCH_TOPICS__CREATE` is false. `app`: a `faust.App` not started yet."""
+    app.conf.topic_replication_factor = replication.factor
+    app.conf.topic_allow_declare = topic_policy_from_environment().create
