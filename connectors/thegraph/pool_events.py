@@ -54,6 +54,8 @@ def metric_event(point: PoolPoint, chain: str, dex: str) -> MetricEvent:
         "pair": point.identity.pair,
         "feed": point.feed,
     }
+    if point.identity.stable:  # only these pools: every other series keeps its key
+        dimensions["stable_pair"] = "true"
     measures = {
         "tvl_usd": finite_float(point.state.tvl_usd, "tvl_usd"),
         "liquidity": finite_float(point.state.liquidity, "liquidity"),

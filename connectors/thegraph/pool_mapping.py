@@ -23,6 +23,7 @@ from connectors.thegraph import upstream_values as values
 from connectors.thegraph.errors import UpstreamValueError
 from connectors.thegraph.queries import SchemaVersion
 from connectors.thegraph.records import PoolHour, PoolIdentity, PoolSnapshot, PoolState
+from connectors.thegraph.stablecoins import is_stable_pair
 
 __all__ = ["V2_FEE_RATE", "hour_of", "pool_identity", "snapshot_of"]
 
@@ -33,9 +34,11 @@ Row = Mapping[str, Any]
 
 
 def pool_identity(row: Row) -> PoolIdentity:
-    """The pool's id and pair name; odd or missing symbols fall back to token addresses."""
+    """The pool's id, pair name and whether it pairs two stablecoins; odd or missing symbols
+    fall back to token addresses."""
     pool_id = values.entity_id(row).lower()
-    return PoolIdentity(pool_id, f"{_symbol(row, 'token0')}-{_symbol(row, 'token1')}")
+    symbols = _symbol(row, "token0"), _symbol(row, "token1")
+    return PoolIdentity(pool_id, "-".join(symbols), is_stable_pair(*symbols))
 
 
 def _symbol(row: Row, token: str) -> str:

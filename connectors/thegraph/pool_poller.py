@@ -66,6 +66,9 @@ async def poll_pools(
     if missing:
         _LOG.warning("%d pool(s) not found in the subgraph, e.g. %s", len(missing), missing[0])
     await _take_hours(poll, reader, dialect, page_size=page_size, backfill_hours=backfill_hours)
+    # Hour by hour across pools, not pool after pool: a consumer's event time then never runs
+    # ahead of a pool's history (a backfill sent pool by pool made every other pool late).
+    poll.points.sort(key=lambda point: point.time)
     return poll
 
 

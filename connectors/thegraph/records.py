@@ -16,6 +16,7 @@ class PoolIdentity:
 
     pool_id: str
     pair: str
+    stable: bool = False  # both tokens are dollar stablecoins (`stablecoins.py`)
 
 
 class PoolState(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import os
 import re
 from pathlib import Path
@@ -15,7 +16,15 @@ from prometheus_client import start_http_server
 from connectors.thegraph import KafkaRecordSink, TheGraphConnector, TheGraphMetrics, load_settings
 from connectors.thegraph.settings import TheGraphSettings
 from schemas.errors import ConfigError
-from streams.cli.arguments import add_bootstrap_servers, int_between, positive_float
+from streams.cli.arguments import (
+    add_bootstrap_servers,
+    existing_path,
+    int_between,
+    positive_float,
+)
+from streams.cli.connect_backfill import MAX_BACKFILL_HOURS, backfill_for
+from streams.datasets import load_datasets
+from streams.datasets.durations import parse_duration
 
 __all__ = ["register", "run_thegraph"]
 
@@ -116,12 +125,29 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="N",
         help="stop before spending more than N queries a month (default: 100000)",
     )
-    thegraph.add_argument(
+    history = thegraph.add_mutually_exclusive_group()
+    history.add_argument(
         "--backfill-hours",
-        type=int_between(0, 24 * 90),
+        type=int_between(0, MAX_BACKFILL_HOURS),
         default=None,
         metavar="N",
-        help="hours of history to emit on the first run (default: 24)",
+        help="hours of history to emit on the first run (default: what --datasets need, "
+        "else 336: the shipped hourly dataset's 14d)",
+    )
+    history.add_argument(
+        "--backfill",
+        type=_backfill_hours,
+        dest="backfill_hours",
+        metavar="DURATION",
+        help="--backfill-hours as a duration, e.g. 14d",
+    )
+    thegraph.add_argument(
+        "--datasets",
+        type=existing_path,
+        default=os.environ.get("DEXWATCH_DATASETS"),
+        metavar="PATH",
+        help="the worker's datasets (YAML file or folder; default: $DEXWATCH_DATASETS): the "
+        "first run backfills the longest history those reading its topics need (docs/priming.md)",
     )
     thegraph.add_argument(
         "--metrics-port",
@@ -166,6 +192,8 @@ def run_thegraph(args: argparse.Namespace) -> int:
         )
     if "pools" not in values and "top_pools" not in values and not _pools_in_environment():
         raise ConfigError("expected --pools A,B (pool addresses) or --top-pools N")
+    if args.datasets is not None:
+        values = _dataset_backfill(Path(args.datasets), values) | values  # a flag wins
     settings = load_settings(**values)
     metrics = TheGraphMetrics()
     if args.metrics_port is not None:
@@ -199,6 +227,30 @@ async def _connect(
             await connector.poll_once()
         else:
             await connector.run_forever()
+
+
+def _dataset_backfill(path: Path, values: dict[str, Any]) -> dict[str, Any]:
+    """The backfill the datasets at `path` need, for the topics the connector writes."""
+    defaults = TheGraphSettings.model_fields
+    metrics_topic = values.get("metrics_topic", defaults["metrics_topic"].default)
+    transactions_topic = values.get("transactions_topic", defaults["transactions_topic"].default)
+    wanted = backfill_for(load_datasets(path), metrics_topic, transactions_topic)
+    if wanted:
+        _LOG.info("backfill on a first run, as the datasets in %s need: %s", path, wanted)
+    return wanted
+
+
+def _backfill_hours(text: str) -> int:
+    try:
+        seconds = parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    hours = math.ceil(seconds / 3600)
+    if hours > MAX_BACKFILL_HOURS:
+        raise argparse.ArgumentTypeError(
+            f"expected at most {MAX_BACKFILL_HOURS // 24}d, got {text!r}"
+        )
+    return hours
 
 
 def _pools_in_environment() -> bool:

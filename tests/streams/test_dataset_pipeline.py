@@ -154,6 +154,7 @@ def test_the_shipped_datasets_run_together_in_one_worker() -> None:
     handler = MetricEventHandler(WorkerSettings(datasets=folder), WorkerMetrics())
     assert {runtime.dataset.name for runtime in handler.datasets} == {
         "generic",
+        "stablecoin-pegs",
         "swaps-per-pool-per-minute",
         "uniswap-v3-pools-hourly",
     }

@@ -37,9 +37,12 @@ _ALLOW = re.compile(r"subgraphError\s*:\s*allow")
 
 
 @functools.lru_cache(maxsize=16)
-def _view(seed: int, pools: int, start: int, hours: int, schema: SchemaName) -> SubgraphView:
+def _view(
+    seed: int, pools: int, start: int, hours: int, schema: SchemaName, depeg_at: int | None
+) -> SubgraphView:
     """Datasets are deterministic: build each once per process."""
-    return SubgraphView(Dataset(seed=seed, pools=pools, start=start, hours=hours), schema)
+    dataset = Dataset(seed=seed, pools=pools, start=start, hours=hours, depeg_at=depeg_at)
+    return SubgraphView(dataset, schema)
 
 
 class _Answer:
@@ -147,6 +150,7 @@ class TheGraphTestServer:
     pools: int = 36
     api_key: str | None = None
     control: ServerControl | None = None
+    depeg_at: int | None = None  # stable pairs lose their peg then (`Dataset.depeg_at`)
 
     def __post_init__(self) -> None:
         if self.control is None:
@@ -159,7 +163,7 @@ class TheGraphTestServer:
 
     def view(self, subgraph_id: str) -> SubgraphView:
         _name, schema, seed = SUBGRAPHS[subgraph_id]
-        return _view(seed, self.pools, self.start, self.hours, schema)
+        return _view(seed, self.pools, self.start, self.hours, schema, self.depeg_at)
 
     def app(self) -> web.Application:
         app = web.Application()

@@ -15,11 +15,20 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
-__all__ = ["BLOCK_SECONDS", "ChainEvent", "Dataset", "PoolHistory", "PoolProfile", "Token"]
+__all__ = [
+    "BLOCK_SECONDS",
+    "DEPEG_PRICE",
+    "ChainEvent",
+    "Dataset",
+    "PoolHistory",
+    "PoolProfile",
+    "Token",
+]
 
 BLOCK_SECONDS = 12
 FIRST_BLOCK = 19_000_000
 Q96 = 2**96
+DEPEG_PRICE = 0.97  # a stable pair's price after the injected depeg (`Dataset.depeg_at`)
 _USD = Decimal("0.000001")
 
 EventKind = Literal["swap", "mint", "burn"]
@@ -39,6 +48,11 @@ _TOKENS = (
     "CRV",
 )
 _FEE_TIERS = (100, 500, 3000, 10000)
+_STABLECOINS = frozenset({"USDC", "USDT", "DAI"})
+
+
+def _stable(symbol0: str, symbol1: str) -> bool:
+    return symbol0 in _STABLECOINS and symbol1 in _STABLECOINS
 
 
 def _hex(seed: int, *parts: object, length: int = 40) -> str:
@@ -100,10 +114,23 @@ class PoolHistory:
 
 
 class Dataset:
-    """`pools` pools over `hours` hours from `start` (a Unix time on an hour), from `seed`."""
+    """`pools` pools over `hours` hours from `start` (a Unix time on an hour), from `seed`.
 
-    def __init__(self, *, seed: int = 7, pools: int = 36, start: int = 1767571200, hours: int = 48):
+    `depeg_at` (a Unix time inside the data): every pair of two stablecoins trades at
+    `DEPEG_PRICE` from a swap at that time on, drifting back to its peg with later swaps.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 7,
+        pools: int = 36,
+        start: int = 1767571200,
+        hours: int = 48,
+        depeg_at: int | None = None,
+    ):
         self.seed = seed
+        self.depeg_at = depeg_at
         self.start = start // 3600 * 3600
         self.end = self.start + hours * 3600
         self.pools = [self._history(index) for index in range(pools)]
@@ -133,6 +160,8 @@ class Dataset:
         symbols = rng.sample(_TOKENS, 2)
         tvl = Decimal(str(round(math.exp(rng.uniform(math.log(2e5), math.log(3e8))), 2)))
         price = math.exp(rng.uniform(-8, 8))
+        if _stable(*symbols):  # two dollar stablecoins trade at their peg
+            price = 1.0
         profile = PoolProfile(
             index=index,
             id=_hex(self.seed, "pool", index),
@@ -159,8 +188,14 @@ class Dataset:
             profile.initial_sqrt_price,
         )
         fee = Decimal(profile.fee_tier) / Decimal(1_000_000)
+        stable = _stable(profile.token0.symbol, profile.token1.symbol)
         moment = self.start + rng.expovariate(rate / 3600)
+        depeg = stable and self.depeg_at is not None and self.start <= self.depeg_at < self.end
         while moment < self.end:
+            if depeg and moment >= (self.depeg_at or 0):
+                depeg = False
+                sqrt_price = int(math.sqrt(DEPEG_PRICE) * Q96)
+                history.events.append(self._depeg_swap(profile, tvl, liquidity, sqrt_price))
             draw = rng.random()
             kind: EventKind = "swap" if draw < 0.9 else ("mint" if draw < 0.95 else "burn")
             share = Decimal(math.exp(rng.uniform(math.log(1e-5), math.log(2e-2))))
@@ -168,6 +203,9 @@ class Dataset:
             if kind == "swap":
                 tvl += (amount * fee).quantize(_USD)
                 move = 1 + float(share) * rng.choice((-0.5, 0.5))
+                if stable:  # a few basis points around 1.0, pulled back to the peg
+                    price = (sqrt_price / Q96) ** 2
+                    move = (1 + (price - 1) * 0.8 + (move - 1) * 0.02) / price
                 sqrt_price = int(sqrt_price * math.sqrt(move))
             elif kind == "mint":
                 tvl += amount
@@ -193,6 +231,29 @@ class Dataset:
                 )
             )
             moment += rng.expovariate(rate / 3600)
+        if depeg:  # no trade after the depeg's time: the depeg is the pool's last swap
+            sqrt_price = int(math.sqrt(DEPEG_PRICE) * Q96)
+            history.events.append(self._depeg_swap(profile, tvl, liquidity, sqrt_price))
+
+    def _depeg_swap(
+        self, profile: PoolProfile, tvl: Decimal, liquidity: int, sqrt_price: int
+    ) -> ChainEvent:
+        """The swap at `depeg_at` that knocks a stable pair off its peg (to `DEPEG_PRICE`)."""
+        assert self.depeg_at is not None
+        block = self.block_at(self.depeg_at)
+        return ChainEvent(
+            kind="swap",
+            pool=profile.index,
+            block=block,
+            timestamp=self.block_timestamp(block),
+            log_index=0,
+            tx_hash="",
+            origin=_hex(self.seed, "depeg", profile.index),
+            amount_usd=(tvl * Decimal("0.3")).quantize(_USD),
+            tvl_usd=tvl,
+            liquidity=liquidity,
+            sqrt_price=sqrt_price,
+        )
 
     def _number_events(self) -> None:
         """Log indices per block across pools, transaction hashes, and the running totals."""

@@ -96,7 +96,10 @@ def test_both_schemas_give_the_same_event_shape(harness: Harness, subgraph: str)
     dex = "uniswap-v3" if subgraph == V3_ID else "uniswap-v2"
     for event in events:
         assert set(event.measures) == MEASURES
-        assert set(event.dimensions) == {"chain", "dex", "pool", "pair", "feed"}
+        stable = set(event.dimensions["pair"].split("-")) <= {"USDC", "USDT", "DAI"}
+        extra = {"stable_pair"} if stable else set()
+        assert set(event.dimensions) == {"chain", "dex", "pool", "pair", "feed", *extra}
+        assert event.dimensions.get("stable_pair") == ("true" if stable else None)
         assert event.dimensions["dex"] == dex
         assert event.measures["liquidity"] > 0
         assert event.measures["price"] > 0

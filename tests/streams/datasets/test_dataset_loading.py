@@ -29,7 +29,12 @@ def write(tmp_path: Path, text: str, name: str = "sets.yaml") -> Path:
 def test_every_shipped_example_loads() -> None:
     datasets = load_datasets(SHIPPED)
     names = {dataset.name for dataset in datasets}
-    assert names == {"uniswap-v3-pools-hourly", "swaps-per-pool-per-minute", "generic"}
+    assert names == {
+        "uniswap-v3-pools-hourly",
+        "swaps-per-pool-per-minute",
+        "stablecoin-pegs",
+        "generic",
+    }
     for file in SHIPPED.glob("*.yaml"):
         assert load_datasets(file)
 
@@ -39,6 +44,7 @@ def test_shipped_hourly_pools_dataset_says_what_the_issue_asks() -> None:
     assert dataset.interval_seconds == 3600
     assert not isinstance(dataset.measures, str)
     assert {spec.name: spec.aggregation for spec in dataset.measures} == {
+        "price": "last",
         "tvl_usd": "last",
         "volume_usd": "sum",
         "fees_usd": "sum",
@@ -46,6 +52,7 @@ def test_shipped_hourly_pools_dataset_says_what_the_issue_asks() -> None:
     }
     assert dataset.detector.ratios == (("volume_usd", "tvl_usd"),)
     assert dataset.high_impact_measures == ("tvl_usd",)
+    assert (dataset.backfill, dataset.alert_after) == ("14d", "6h")
 
 
 def test_a_file_may_hold_a_list_a_datasets_mapping_or_one_dataset(tmp_path: Path) -> None:

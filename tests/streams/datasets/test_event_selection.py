@@ -74,7 +74,7 @@ def test_filter_leaves_other_events_alone_and_missing_dimensions_are_rejected() 
     assert isinstance(rejected, Rejection)
     assert rejected.reason == "missing_dimension"
     assert "pool" in rejected.detail
-    rejected = selector.select(metric(measures={"price": 1.0}))
+    rejected = selector.select(metric(measures={"liquidity": 1.0}))
     assert isinstance(rejected, Rejection)
     assert rejected.reason == "no_measures"
 
