@@ -42,7 +42,7 @@ from streams.metrics import (
 )
 from streams.pipeline.anomaly_building import anomaly_event, no_data_event
 from streams.pipeline.dataset_scorer import ScoredInterval, UnscoredInterval
-from streams.pipeline.priming_gate import PrimingGate
+from streams.pipeline.priming_gate import PrimingGate, is_history
 from streams.records import ConsumedRecord, OutputRecord, Partition
 from streams.settings import WorkerSettings
 from streams.snapshots.series_snapshotter import SeriesState
@@ -209,6 +209,8 @@ class MetricEventHandler:
     def _no_data(self, runtime: DatasetRuntime, gaps: list[NoDataInterval]) -> list[OutputRecord]:
         outputs = []
         for gap in gaps:
+            if is_history(runtime.dataset, gap.end, self._now):
+                continue  # a gap in history pages no one either
             try:
                 anomaly = no_data_event(runtime.dataset.name, runtime.config_hash, gap)
             except Exception:  # a signal, no record behind it to dead-letter

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from streams.datasets import DatasetConfig
 
-__all__ = ["PrimingGate"]
+__all__ = ["PrimingGate", "is_history"]
 
 
 class PrimingGate:
@@ -31,8 +31,14 @@ class PrimingGate:
     def holds(self, dataset: DatasetConfig, end: datetime, now: datetime) -> bool:
         """True (and counted) when a point of `dataset` whose interval ended at `end` is
         history at `now`: older than `alert_after`. Datasets without one never hold a point."""
-        after = dataset.alert_after_seconds
-        if after is None or end > now - timedelta(seconds=after):
+        if not is_history(dataset, end, now):
             return False
         self.primed.labels(dataset=dataset.name).inc()
         return True
+
+
+def is_history(dataset: DatasetConfig, end: datetime, now: datetime) -> bool:
+    """An interval of `dataset` that ended at `end` is older than its `alert_after` at `now`
+    (a gap in history too: no `no_data` signal for it)."""
+    after = dataset.alert_after_seconds
+    return after is not None and end <= now - timedelta(seconds=after)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -70,3 +71,41 @@ def test_points_newer_than_alert_after_page_as_before(tmp_path: Path) -> None:
     [anomaly] = _run(handler)
     assert anomaly.interval_start == START + SPIKE * STEP
     assert _sample(handler, "dexwatch_points_primed_total", dataset="pools") == SPIKE
+
+
+def test_a_gap_in_history_sends_no_no_data_signal(tmp_path: Path) -> None:
+    path = tmp_path / "datasets.yaml"
+    path.write_text(
+        f"""
+datasets:
+  - name: hourly
+    source: {{topic: {TOPIC}}}
+    dimensions: [pool]
+    measures: [{{name: volume_usd, aggregation: sum}}]
+    interval: 1h
+    no_data: true
+    alert_after: 6h
+"""
+    )
+    hours = [0, 1, 2, 5, 6, 8]  # hours 3 and 4 missing; hour 8 closes hours 0 to 6
+    for now, signals in ((START + timedelta(days=30), 0), (START + timedelta(hours=8), 2)):
+        handler = MetricEventHandler(
+            WorkerSettings(datasets=path), WorkerMetrics(), clock=functools.partial(_at, now)
+        )
+        outputs = [
+            output
+            for offset, hour in enumerate(hours)
+            for output in handler.handle(ConsumedRecord(TOPIC, 0, offset, b"k", _hourly(hour)))
+        ]
+        gaps = [decode(AnomalyEvent, o.value) for o in outputs if o.topic == "dexwatch.anomalies"]
+        assert [gap.kind for gap in gaps] == ["no_data"] * signals
+
+
+def _at(now: datetime) -> datetime:
+    return now
+
+
+def _hourly(hour: int) -> bytes:
+    event = next(iter(pool_events("0xfeed", 1, seed=1)))
+    moved = event.model_copy(update={"event_time": START + timedelta(hours=hour)})
+    return encode(moved)
