@@ -17,10 +17,12 @@ from schemas.errors import (
     SchemaError,
     StateFormatError,
 )
-from schemas.feedback import FeedbackEvent, FeedbackTarget, feedback_id
+from schemas.feedback import FeedbackEvent, FeedbackTarget, feedback_id, feedback_on
 from schemas.incident import IncidentContributor, IncidentEvent, IncidentFeedback, incident_id
+from schemas.incident_control import IncidentControl
 from schemas.metric_event import MetricEvent, series_key
 from schemas.model_action import ModelActionEvent, model_action_id
+from schemas.score_event import ScoreEvent
 from schemas.sink_dead_letter import SinkDeadLetterRecord
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "FeedbackEvent",
     "FeedbackTarget",
     "IncidentContributor",
+    "IncidentControl",
     "IncidentEvent",
     "IncidentFeedback",
     "KafkaSetupError",
@@ -43,6 +46,7 @@ __all__ = [
     "MetricEvent",
     "ModelActionEvent",
     "SchemaError",
+    "ScoreEvent",
     "SinkDeadLetterRecord",
     "SourceOffsets",
     "StateFormatError",
@@ -51,6 +55,7 @@ __all__ = [
     "decode",
     "encode",
     "feedback_id",
+    "feedback_on",
     "incident_id",
     "model_action_id",
     "series_key",

@@ -8,15 +8,16 @@ to alert again without having to keep every incident it ever opened. Key: the da
 from __future__ import annotations
 
 import uuid
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.incident import IncidentEvent
 from schemas.metric_event import MeasureName, UtcDatetime
 from schemas.stable_ids import stable_id
 
-__all__ = ["FeedbackEvent", "FeedbackTarget", "FeedbackVerdict", "feedback_id"]
+__all__ = ["FeedbackEvent", "FeedbackTarget", "FeedbackVerdict", "feedback_id", "feedback_on"]
 
 _FEEDBACK_NAMESPACE = uuid.UUID("b7a1c0d2-4e3f-5a6b-8c9d-0e1f2a3b4c5d")
 
@@ -54,3 +55,24 @@ class FeedbackEvent(BaseModel):
 
     def given_at_iso(self) -> str:
         return self.given_at.astimezone(UTC).isoformat()
+
+
+def feedback_on(
+    incident: IncidentEvent, verdict: FeedbackVerdict, note: str | None, given_at: datetime
+) -> FeedbackEvent:
+    """The verdict on `incident` (its latest version), naming each of its series-measures once:
+    what `dexwatch feedback` and the console's API send."""
+    targets = list(
+        dict.fromkeys(
+            FeedbackTarget(series=c.series, measure=c.measure) for c in incident.contributors
+        )
+    )
+    return FeedbackEvent(
+        feedback_id=feedback_id(incident.incident_id, verdict, given_at.isoformat()),
+        incident_id=incident.incident_id,
+        dataset=incident.dataset,
+        verdict=verdict,
+        note=note,
+        targets=targets,
+        given_at=given_at,
+    )

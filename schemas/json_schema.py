@@ -14,8 +14,10 @@ from schemas.dead_letter import DeadLetterRecord
 from schemas.dex_transaction import DexTransaction
 from schemas.feedback import FeedbackEvent
 from schemas.incident import IncidentEvent
+from schemas.incident_control import IncidentControl
 from schemas.metric_event import MetricEvent
 from schemas.model_action import ModelActionEvent
+from schemas.score_event import ScoreEvent
 from schemas.sink_dead_letter import SinkDeadLetterRecord
 
 __all__ = ["JSON_SCHEMA_DIALECT", "export_json_schemas", "json_schemas"]
@@ -35,6 +37,8 @@ _EVENT_TYPES: tuple[tuple[str, type[BaseModel], JsonSchemaMode], ...] = (
     ("incident-event", IncidentEvent, "serialization"),
     ("feedback-event", FeedbackEvent, "validation"),
     ("sink-dead-letter-record", SinkDeadLetterRecord, "serialization"),
+    ("score-event", ScoreEvent, "serialization"),
+    ("incident-control", IncidentControl, "serialization"),
 )
 
 

@@ -38,6 +38,16 @@ class WorkerSettings(BaseSettings):
     feedback_topic: str = Field(
         default="dexwatch.feedback", pattern=_TOPIC_PATTERN, description="Verdicts on incidents."
     )
+    scores_topic: str = Field(
+        default="dexwatch.scores",
+        pattern=_TOPIC_PATTERN,
+        description="A record per scored interval of datasets with `publish_scores`.",
+    )
+    incident_controls_topic: str = Field(
+        default="dexwatch.incident-controls",
+        pattern=_TOPIC_PATTERN,
+        description="Acknowledgements and snoozes (compacted; the console writes, sinks read).",
+    )
     topic_partitions: int = Field(default=8, ge=1, le=1024)
     web_bind: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)

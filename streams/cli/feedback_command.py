@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime
 
 from connectors.kafka_producer import EventProducer
-from schemas.feedback import FeedbackEvent, FeedbackTarget, FeedbackVerdict, feedback_id
+from schemas.feedback import FeedbackVerdict, feedback_on
 from streams.cli.arguments import add_bootstrap_servers, positive_float
 from streams.incidents.incident_lookup import find_incident
 
@@ -88,20 +88,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     verdict: FeedbackVerdict = args.verdict
     given_at = datetime.now(UTC)
-    targets = list(
-        dict.fromkeys(
-            FeedbackTarget(series=c.series, measure=c.measure) for c in incident.contributors
-        )
-    )
-    feedback = FeedbackEvent(
-        feedback_id=feedback_id(incident.incident_id, verdict, given_at.isoformat()),
-        incident_id=incident.incident_id,
-        dataset=incident.dataset,
-        verdict=verdict,
-        note=args.note,
-        targets=targets,
-        given_at=given_at,
-    )
+    feedback = feedback_on(incident, verdict, args.note, given_at)
+    targets = feedback.targets
     with EventProducer(args.bootstrap_servers, source="feedback") as producer:
         producer.send_record(args.feedback_topic, incident.dataset.encode(), feedback)
     measures = sorted({target.measure or "no data" for target in targets})

@@ -19,6 +19,7 @@ def _command_modules() -> list[ModuleType]:
     from streams.cli import (
         backtest_command,
         connect_command,
+        console_command,
         feedback_command,
         kafka_command,
         replay_command,
@@ -39,6 +40,7 @@ def _command_modules() -> list[ModuleType]:
         connect_command,
         tail_command,
         sink_command,
+        console_command,
         feedback_command,
         schemas_command,
         backtest_command,

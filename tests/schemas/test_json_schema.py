@@ -17,10 +17,12 @@ from schemas import (
     DeadLetterRecord,
     DexTransaction,
     FeedbackEvent,
+    IncidentControl,
     IncidentEvent,
     MetricEvent,
     ModelActionEvent,
     SchemaError,
+    ScoreEvent,
     SinkDeadLetterRecord,
     decode,
     encode,
@@ -42,6 +44,8 @@ FILES: dict[type[BaseModel], str] = {
     IncidentEvent: "incident-event.schema.json",
     FeedbackEvent: "feedback-event.schema.json",
     SinkDeadLetterRecord: "sink-dead-letter-record.schema.json",
+    ScoreEvent: "score-event.schema.json",
+    IncidentControl: "incident-control.schema.json",
 }
 
 
