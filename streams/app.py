@@ -21,13 +21,16 @@ from streams.batch_chunks import chunks_by_size
 from streams.commit_marks import CheckpointBoard
 from streams.commit_marks.committed_marks import read_committed
 from streams.commit_marks.faust_commits import install_commit_marks
+from streams.consumer_lag import install_consumer_lag
 from streams.heap_freezer import HeapFreezer
 from streams.incidents.faust_incidents import install_incidents
+from streams.incidents.incident_inputs import incident_inputs_topic
 from streams.kafka_connection import connection_for, faust_credentials
 from streams.metric_event_handler import MetricEventHandler
 from streams.metrics import WorkerMetrics
 from streams.offset_holes import OffsetHole, OffsetTracker, fill_holes
 from streams.output_sender import OutputSender
+from streams.pipeline.band_watch import watch_bands
 from streams.records import ConsumedRecord, OutputRecord, Partition
 from streams.settings import WorkerSettings
 from streams.snapshots.faust_snapshot_table import FaustSnapshotTable
@@ -45,7 +48,7 @@ log = logging.getLogger(__name__)
 
 
 BATCH_RECORDS = 1000
-STATE_REPORT_S = 10.0  # snapshot age and consumer lag: O(series) and O(partitions) work
+STATE_REPORT_S = 10.0  # snapshot age: O(series) work
 BATCH_WAIT_S = 0.02  # at low rates, latency: a lone record waits at most this long
 
 
@@ -80,17 +83,22 @@ def create_app(
     )
     input_topics = app.topic(*handler.topics, key_type=bytes, value_type=bytes)
     snapshotters = _snapshots(app, settings, handler)
+    # Which series are still outside their band, for the incidents (their inputs topic).
+    band_watch = watch_bands(handler, settings.app_id)
     output_topics = {
         name: app.topic(name, key_type=bytes, value_type=bytes)
         for name in (
             settings.anomalies_topic,
             settings.dead_letter_topic,
             settings.model_actions_topic,
+            band_watch.topic,
         )
     }
 
     async def send(output: OutputRecord) -> Any:
-        return await output_topics[output.topic].send(key=output.key, value=output.value)
+        headers = list(output.headers) or None
+        topic = output_topics[output.topic]
+        return await topic.send(key=output.key, value=output.value, headers=headers)
 
     sender = OutputSender(
         send,
@@ -99,6 +107,7 @@ def create_app(
             settings.anomalies_topic: "anomaly",
             settings.dead_letter_topic: "dead_letter",
             settings.model_actions_topic: "model_action",
+            band_watch.topic: "band_status",
         },
     )
     heap = HeapFreezer()
@@ -199,6 +208,7 @@ def create_app(
                 outputs: list[OutputRecord] = []
                 for _ in handler.handle_in_slices(chunk, outputs):
                     await asyncio.sleep(0)  # a large batch record: let heartbeats and sends run
+                outputs += band_watch.take()
                 # Back only once the broker has them all: a failure stops here and retries,
                 # so faust never acknowledges (and commits) records whose outputs were lost.
                 await sender.send_all(outputs)
@@ -230,12 +240,14 @@ def create_app(
     async def report_state() -> None:
         ages = [snapshotter.scheduler.oldest_dirty_age() for snapshotter in snapshotters.values()]
         metrics.snapshot_age.set(max(ages, default=0.0))
-        metrics.consumer_lag.set(_consumer_lag(app))
         sender.report()  # the dead-letter summary of a quiet spell
 
     app.timer(STATE_REPORT_S)(report_state)
 
     install_stall_watchdog(app, set(handler.topics), offsets.expected, metrics)
+    install_consumer_lag(
+        app, settings.bootstrap_servers, handler.topics, incident_inputs_topic(app.conf.id), metrics
+    )
     install_incidents(
         app,
         settings,
@@ -257,26 +269,6 @@ def _member_url(settings: WorkerSettings) -> str | None:
     if settings.group_instance_id is None:
         return None
     return f"http://static-member.invalid/{settings.group_instance_id}"
-
-
-def _consumer_lag(app: faust.App) -> float:
-    """Records in the assigned partitions not read yet: high water minus last read, summed.
-
-    faust keeps the last offset read per partition in `Consumer._read_offset` (not public API;
-    a partition it does not know yet counts as unread from its high water).
-    """
-    consumer: Any = app.consumer
-    read: Any = getattr(consumer, "_read_offset", {})
-    lag = 0
-    for partition in consumer.assignment():
-        try:
-            highwater = consumer.highwater(partition)
-        except (KeyError, AssertionError):  # not fetched from yet
-            continue
-        last = read.get(partition)
-        if highwater is not None:
-            lag += max(0, highwater - (last + 1 if last is not None else 0))
-    return float(lag)
 
 
 def _snapshots(

@@ -40,7 +40,7 @@ DEAD_LETTER_REASONS = (
     *REJECT_REASONS,  # late, missing_dimension, no_measures, series_limit, time_out_of_range
 )
 # The `output` and `error` labels of the write-failure counter.
-OUTPUT_KINDS = ("dead_letter", "anomaly", "model_action")
+OUTPUT_KINDS = ("dead_letter", "anomaly", "model_action", "band_status")
 WRITE_ERRORS = ("too_large", "broker")
 SEVERITY_BANDS = ("low", "medium", "high", "critical")
 
@@ -83,7 +83,8 @@ class WorkerMetrics:
             self.events_dead_lettered.labels(reason=reason)
         self.output_write_failures = Counter(
             "dexwatch_output_write_failures_total",
-            "Failed attempts to write an output record (dead letter, anomaly, model action), "
+            "Failed attempts to write an output record (dead letter, anomaly, model action, "
+            "band status for the incidents), "
             "each retried: the input is not committed past until its outputs are written. "
             "`too_large`: a dead letter is then retried with less of its original.",
             ["output", "error"],
@@ -176,7 +177,16 @@ class WorkerMetrics:
         )
         self.consumer_lag = Gauge(
             "dexwatch_consumer_lag_records",
-            "Records in the assigned input partitions not yet read (high water - position).",
+            "Records of an input topic not yet committed past, in the partitions this worker "
+            "holds: the broker's high water minus the group's committed offset (records held in "
+            "open intervals included). Sum over workers for the group's lag.",
+            ["topic"],
+            registry=self.registry,
+        )
+        self.incident_inputs_lag = Gauge(
+            "dexwatch_incident_inputs_lag_records",
+            "Records of the incident inputs topic not yet committed past, in the partitions "
+            "this worker holds (high water minus committed offset): the incidents' backlog.",
             registry=self.registry,
         )
         # Incidents (streams/incidents): `dataset` comes from the configuration, `status`,

@@ -27,3 +27,4 @@ class OutputRecord:
     value: bytes
     # A dead letter's reason kind: counted only once the broker has the record.
     dead_letter_reason: str | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()  # e.g. the kind of an incident input

@@ -1,17 +1,19 @@
 """One dataset's incidents: anomalies in, incident versions out. Pure: no Kafka, no faust.
 
-The lifecycle, driven by three inputs and the wall clock the caller passes (`now`):
+The lifecycle, driven by four inputs and the wall clock the caller passes (`now`):
 
 - `add_anomaly`: the anomaly waits in its group window's pending list (`group_wait`, wall
   clock: the rest of the window's anomalies come from other partitions a little later);
 - `add_feedback`: a person's verdict moves the offsets of its targets at once, and is recorded
   on the incident when it is still held;
+- `add_statuses`: the scorer says which series are still outside their band (`band_book.py`);
 - `observe_watermark`: event time moves on (the worker's aggregation watermark).
 
 `advance(now)` does what is due: each pending window whose wait is over is judged (maintenance,
 severity with the feedback offset, N-of-M confirmation), its anomalies are grouped with the
 open incidents (a shared relation value joins them) into updates of those incidents or new
-ones (unless in cooldown); incidents quiet for `resolve_after` in event time are resolved; and
+ones (unless in cooldown); incidents whose series have all been quiet (back inside their band,
+or without anomaly nor status) for `resolve_after` in event time are resolved; and
 every changed incident is sent as one new version, unless the dataset's clock is in a
 maintenance window (then it waits). Everything it keeps is in `state` (`AlertState`),
 within `IncidentLimits`: what a bound drops is counted in `BookResult.limited` (and, for
@@ -33,6 +35,8 @@ from schemas.metric_event import series_key
 from streams.datasets.config_hash import incident_config_hash
 from streams.datasets.dataset_config import DatasetConfig
 from streams.datasets.maintenance_window import in_maintenance
+from streams.incidents.band_book import BandBook
+from streams.incidents.band_status import BandStatuses, band_timing
 from streams.incidents.confirmation import Confirmation
 from streams.incidents.contributors import anomaly_strength, contributors_of, keep_strongest
 from streams.incidents.feedback_book import FeedbackBook
@@ -100,6 +104,7 @@ class IncidentBook:
         self._wall_resolution = dataset.interval_seconds is None
         self.confirmation = Confirmation(alerting.confirm, self.state.anomalous_windows)
         self.feedback = FeedbackBook(alerting.feedback, self.state.offsets)
+        self.bands = BandBook(band_timing(dataset), self.state.bands)
         # Ids of the anomalies held (pending or in an incident): a repeat of one is dropped.
         # Only what the state holds, so a book read back from its state drops the same ones.
         self._seen = {
@@ -122,6 +127,7 @@ class IncidentBook:
         if not self._room_for(anomaly):
             return
         self._seen.add(anomaly.anomaly_id)
+        self.bands.note_anomaly(anomaly.series, anomaly.interval_end, now)
         # What the book never reads is left out, so that a long explanation or many source
         # offsets do not fill the state (the anomalies topic keeps the whole event).
         anomaly = anomaly.model_copy(update={"explanation": "", "source_offsets": []})
@@ -155,6 +161,14 @@ class IncidentBook:
             record.feedback = [*record.feedback, verdict][-self.limits.max_feedback_per_incident :]
             record.dirty = True
 
+    def add_statuses(self, statuses: BandStatuses, now: float) -> None:
+        """Which series are still outside their band (and event time: their intervals)."""
+        if statuses.dataset != self.dataset.name:
+            return
+        for status in statuses.statuses:
+            self.bands.note_status(status, now)
+            self._move_clock(status.interval_end)
+
     def observe_watermark(self, watermark: datetime | None) -> None:
         """Event time reached `watermark` (intervals ending before it are closed)."""
         if watermark is not None:
@@ -171,17 +185,18 @@ class IncidentBook:
             self._weakest = None
         for window in due:
             self.state.pending.remove(window)
-            self._resolve_until(window.start)
+            self._resolve_until(window.start, now)
             self._judge(window, now)
         horizon = self.state.clock
         if horizon is not None and self.state.pending:
             horizon = min(horizon, *(window.start for window in self.state.pending))
         if horizon is not None:
-            self._resolve_until(horizon)
+            self._resolve_until(horizon, now)
         if self._wall_resolution:
             self._resolve_quiet(now)
         self._publish(now)
         self._prune()
+        self._prune_bands(now)
 
     def take_result(self) -> BookResult:
         result, self._result = self._result, BookResult()
@@ -342,19 +357,22 @@ class IncidentBook:
 
     # -- resolution, sending, pruning ------------------------------------------------------
 
-    def _resolve_until(self, moment: datetime) -> None:
+    def _resolve_until(self, moment: datetime, now: float) -> None:
         for record in self.state.incidents:
-            if record.is_open and record.interval_end + self._resolve_after <= moment:
-                self._resolve(record)
+            if not record.is_open:
+                continue
+            quiet = self.bands.quiet_since(record.series, record.interval_end, moment, now)
+            if quiet is not None and quiet + self._resolve_after <= moment:
+                self._resolve(record, quiet)
 
     def _resolve_quiet(self, now: float) -> None:
         quiet = self._resolve_after.total_seconds()
         for record in self.state.incidents:
             if record.is_open and now - record.last_arrival >= quiet:
-                self._resolve(record)
+                self._resolve(record, record.interval_end)
 
-    def _resolve(self, record: IncidentRecord) -> None:
-        record.resolved_at = record.interval_end + self._resolve_after
+    def _resolve(self, record: IncidentRecord, quiet_since: datetime) -> None:
+        record.resolved_at = quiet_since + self._resolve_after
         record.dirty = True
         self._result.resolved += 1
 
@@ -410,6 +428,13 @@ class IncidentBook:
             ]
         self.confirmation.forget_before(int(clock.timestamp()) // self._window_s)
         self.feedback.forget_negligible(clock)
+
+    def _prune_bands(self, now: float) -> None:
+        """Band statuses only matter for series in open incidents or pending anomalies."""
+        linked = {a.series for window in self.state.pending for a in window.anomalies}
+        linked.update(*(record.series for record in self.state.incidents if record.is_open))
+        self.bands.prune(linked, now)
+        self._limited("band_series", self.bands.bound(self.limits.max_band_series, linked))
 
     # -- bounds ----------------------------------------------------------------------------
 

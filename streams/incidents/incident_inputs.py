@@ -1,11 +1,12 @@
-"""The incident agent's input topic (anomalies, feedback and ticks, keyed by dataset) and the
-names of the worker's internal incident topics.
+"""The incident agent's input topic (anomalies, feedback, band statuses and ticks, keyed by
+dataset) and the names of the worker's internal incident topics.
 
 faust tables can only be written from inside the agent's stream, on the partition of the
 event being processed, so everything that changes a dataset's incidents reaches it as a record
 of one internal topic, keyed by the dataset name (one partition per dataset: one writer, in
 order): the anomaly and feedback records as they were (header `dexwatch-input` says which),
-and ticks, which carry the sending worker's watermark and let time-driven work (the group wait,
+the scorer's band statuses (`band_status.py`, sent here directly by the scoring agent), and
+ticks, which carry the sending worker's watermark and let time-driven work (the group wait,
 resolutions) happen without any input.
 """
 
@@ -32,7 +33,7 @@ __all__ = [
 
 INPUT_HEADER = "dexwatch-input"
 STATE_TABLE = "incident-state"
-InputKind = Literal["anomaly", "feedback", "tick"]
+InputKind = Literal["anomaly", "feedback", "status", "tick"]
 _KINDS: frozenset[str] = frozenset(get_args(InputKind))
 
 

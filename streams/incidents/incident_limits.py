@@ -25,6 +25,7 @@ LimitName = Literal[
     "contributors",
     "confirmation_series",
     "feedback_offsets",
+    "band_series",
     "state_size",
 ]
 # Closed set: the `limit` label of dexwatch_incident_limit_drops_total.
@@ -43,6 +44,9 @@ LIMIT_ADVICE: Final[dict[LimitName, str]] = {
     "(they must confirm again); lower alerting.confirm.m or raise alerting.min_severity",
     "feedback_offsets": "feedback offsets forgotten, oldest first (those verdicts no longer "
     "apply); give verdicts on fewer, larger incidents",
+    "band_series": "series whose band status (still outside its band, or back) was forgotten, "
+    "those in no open incident and the least recently heard first (their incidents resolve "
+    "on quiet); relate the series (alerting.relate_by) or raise alerting.min_severity",
     "state_size": "parts of the incident state shed to keep its table record under the size "
     "limit; see the other limits of this dataset, they are too loose for its load",
 }
@@ -75,6 +79,8 @@ class IncidentLimits:
     max_confirmation_series: int = 2_000
     # Series-measures with a feedback offset (about 150 bytes each).
     max_feedback_offsets: int = 1_000
+    # Series with a band status (about 150 bytes each): those of open incidents.
+    max_band_series: int = 2_000
     # The encoded state, in bytes: under the broker's default message.max.bytes (1,048,588)
     # with room for the record's key, headers and batch overhead.
     max_state_bytes: int = 900_000

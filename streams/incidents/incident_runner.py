@@ -25,6 +25,7 @@ from schemas.errors import SchemaError, StateFormatError
 from schemas.feedback import FeedbackEvent, FeedbackVerdict
 from schemas.incident import INCIDENT_STATUSES, IncidentEvent
 from streams.datasets.dataset_config import DatasetConfig
+from streams.incidents.band_status import BandStatuses
 from streams.incidents.incident_book import SUPPRESSION_REASONS, BookResult, IncidentBook
 from streams.incidents.incident_inputs import InputKind, Tick
 from streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits, LimitName
@@ -71,6 +72,8 @@ def _apply(book: IncidentBook, kind: InputKind, payload: bytes, now: float) -> B
             book.add_anomaly(decode(AnomalyEvent, payload), now)
         elif kind == "feedback":
             book.add_feedback(decode(FeedbackEvent, payload))
+        elif kind == "status":
+            book.add_statuses(decode(BandStatuses, payload), now)
         else:
             book.observe_watermark(decode(Tick, payload).watermark)
     except SchemaError as error:

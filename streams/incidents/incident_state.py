@@ -2,7 +2,8 @@
 
 Plain JSON through pydantic, versioned (`format_version`), never pickled: it survives restarts
 and rebalances, and a state written by an unknown version is refused, not guessed at. This
-module is the one place that (de)serialises it.
+module is the one place that (de)serialises it. Version 2 added `bands`; a version 1 state is
+read as one with none (a worker of version 1 refuses a version 2 state, naming the version).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from schemas.metric_event import UtcDatetime
 __all__ = [
     "STATE_FORMAT_VERSION",
     "AlertState",
+    "BandEntry",
     "ContributorRecord",
     "IncidentRecord",
     "PendingWindow",
@@ -30,7 +32,8 @@ __all__ = [
     "target_key",
 ]
 
-STATE_FORMAT_VERSION: Literal[1] = 1
+STATE_FORMAT_VERSION: Literal[2] = 2
+_READABLE_VERSIONS = (1, 2)
 _TARGET_SEPARATOR = "\x1f"  # never in a series key's text nor in a measure name
 
 
@@ -119,8 +122,17 @@ class TargetOffset(_State):
     as_of: UtcDatetime
 
 
+class BandEntry(_State):
+    """A series' latest band status (`band_status.py`): outside its band, or back inside."""
+
+    out: bool
+    at: UtcDatetime = Field(description="The interval end the status is of.")
+    since: UtcDatetime = Field(description="Out: when first heard out; in: back inside since.")
+    arrival: float = Field(description="Wall clock (Unix s) of the latest status.")
+
+
 class AlertState(_State):
-    format_version: Literal[1] = STATE_FORMAT_VERSION
+    format_version: Literal[1, 2] = STATE_FORMAT_VERSION
     dataset: str
     clock: UtcDatetime | None = Field(default=None, description="Latest event time seen.")
     pending: list[PendingWindow] = Field(default_factory=list)
@@ -130,6 +142,9 @@ class AlertState(_State):
     )
     offsets: dict[str, TargetOffset] = Field(default_factory=dict)
     feedback_ids: list[str] = Field(default_factory=list, description="Recent, to drop repeats.")
+    bands: dict[str, BandEntry] = Field(
+        default_factory=dict, description="Per series, whether it is still outside its band."
+    )
 
 
 def encode_state(state: AlertState) -> bytes:
@@ -143,11 +158,14 @@ def decode_state(payload: bytes) -> AlertState:
     except orjson.JSONDecodeError as error:
         raise StateFormatError(f"incident state is not JSON: {error}") from error
     version = data.get("format_version") if isinstance(data, dict) else None
-    if version != STATE_FORMAT_VERSION:
+    if version not in _READABLE_VERSIONS:
         raise StateFormatError(
-            f"incident state format_version {version!r}; this worker reads {STATE_FORMAT_VERSION}"
+            f"incident state format_version {version!r}; this worker reads "
+            f"{' and '.join(map(str, _READABLE_VERSIONS))}"
         )
     try:
-        return AlertState.model_validate(data)
+        state = AlertState.model_validate(data)
+        state.format_version = STATE_FORMAT_VERSION  # written back as the current version
+        return state
     except ValidationError as error:
         raise StateFormatError(f"incident state: {describe_validation_error(error)}") from error

@@ -35,6 +35,7 @@ _SETTING: dict[LimitName, str] = {
     "contributors": "max_tracked_contributors",
     "confirmation_series": "max_confirmation_series",
     "feedback_offsets": "max_feedback_offsets",
+    "band_series": "max_band_series",
     "state_size": "max_state_bytes",
 }
 

@@ -7,7 +7,8 @@ before was not enough:
 
 1. contributors beyond those listed on the events (nobody sees them; the count stays);
 2. resolved incidents already sent, oldest first (kept for cooldowns, late feedback, replays);
-3. N-of-M history and feedback offsets, least recent first (re-learnt from new anomalies);
+3. N-of-M history, feedback offsets and band statuses, least recent first (re-learnt from
+   new anomalies and statuses; an incident whose series' status is shed resolves on quiet);
 4. pending anomalies, weakest first, oldest window first among equals (they will not alert);
 5. what events carry but decisions do not need: anomaly ids past the first, feedback notes
    and verdict ids, oldest first; then listed contributors past the strongest of each.
@@ -86,6 +87,12 @@ def _feedback_offsets(state: AlertState, _listed: int) -> _Candidates:
         yield _entry_size(target, offsets[target]), offsets, target
 
 
+def _band_series(state: AlertState, _listed: int) -> _Candidates:
+    bands = state.bands
+    for series in sorted(bands, key=lambda series: (bands[series].at, series)):
+        yield _entry_size(series, bands[series]), bands, series
+
+
 def _pending_anomalies(state: AlertState, _listed: int) -> _Candidates:
     waiting = [(a, w) for w in state.pending for a in w.anomalies]
     waiting.sort(key=lambda item: (anomaly_strength(item[0]), item[1].start, item[0].anomaly_id))
@@ -116,6 +123,7 @@ _STAGES: tuple[tuple[str, Callable[[AlertState, int], _Candidates]], ...] = (
     ("resolved_incidents", _resolved_incidents),
     ("confirmation_series", _confirmation_series),
     ("feedback_offsets", _feedback_offsets),
+    ("band_series", _band_series),
     ("pending_anomalies", _pending_anomalies),
     ("anomaly_ids", _anomaly_ids),
     ("incident_feedback", _incident_feedback),

@@ -75,10 +75,24 @@ def test_a_state_holds_incidents_offsets_and_history() -> None:
 
 def test_an_unknown_or_broken_state_is_refused() -> None:
     good = orjson.loads(encode_state(AlertState(dataset="pools")))
-    with pytest.raises(StateFormatError, match="format_version 2"):
-        decode_state(orjson.dumps({**good, "format_version": 2}))
+    with pytest.raises(StateFormatError, match="format_version 3; this worker reads 1 and 2"):
+        decode_state(orjson.dumps({**good, "format_version": 3}))
     with pytest.raises(StateFormatError, match="not JSON"):
         decode_state(b"\x80pickle")
     with pytest.raises(StateFormatError, match="clock"):
         decode_state(orjson.dumps({**good, "clock": "yesterday"}))
     assert decode_state(orjson.dumps(good)).clock is None
+
+
+def test_a_state_of_the_previous_version_is_read_and_written_as_the_current_one() -> None:
+    book = IncidentBook(DATASET)
+    book.add_anomaly(anomaly(POOLS[0], START), 0.0)
+    book.advance(10.0)
+    previous = orjson.loads(encode_state(book.state))
+    del previous["bands"]  # what a worker of format 1 wrote
+    previous["format_version"] = 1
+    state = decode_state(orjson.dumps(previous))
+    assert state.format_version == 2
+    assert state.bands == {}
+    assert [r.incident_id for r in state.incidents] == [r.incident_id for r in book.state.incidents]
+    assert orjson.loads(encode_state(state))["format_version"] == 2
