@@ -241,6 +241,7 @@ def create_app(
         ages = [snapshotter.scheduler.oldest_dirty_age() for snapshotter in snapshotters.values()]
         metrics.snapshot_age.set(max(ages, default=0.0))
         sender.report()  # the dead-letter summary of a quiet spell
+        handler.refusals.report()  # and the refusals'
 
     app.timer(STATE_REPORT_S)(report_state)
 

@@ -44,6 +44,7 @@ from streams.pipeline.anomaly_building import anomaly_event, no_data_event
 from streams.pipeline.dataset_scorer import ScoredInterval, UnscoredInterval
 from streams.pipeline.priming_gate import PrimingGate, is_history
 from streams.records import ConsumedRecord, OutputRecord, Partition
+from streams.refusal_log import RefusalLog
 from streams.settings import WorkerSettings
 from streams.snapshots.series_snapshotter import SeriesState
 
@@ -86,6 +87,7 @@ class MetricEventHandler:
         self._formats: dict[str, type[BaseModel]] = {}
         self.replay_marks = ReplayMarks()
         self._handling_errors = 0
+        self.refusals = RefusalLog(settings.dead_letter_topic)  # summaries, not a line each
         for runtime in self.datasets:
             source = runtime.dataset.source
             model = DexTransaction if source.format == "dex_transaction" else MetricEvent
@@ -193,6 +195,7 @@ class MetricEventHandler:
         self.metrics.series_live.set(self.series_count)
         self.metrics.series_warming.set(sum(r.scorer.warming_count for r in self.datasets))
         self.metrics.model_memory_bytes.set(sum(r.scorer.nbytes for r in self.datasets))
+        self.refusals.report()
 
     def flush(self) -> list[OutputRecord]:
         """Close and score every open interval, as at the end of a stream (a replay's end:
@@ -447,7 +450,7 @@ class MetricEventHandler:
     ) -> OutputRecord:
         if rejection.reason == "late":
             self.metrics.events_late.labels(dataset=runtime.dataset.name).inc()
-        # The aggregator logs the first time its cardinality guard bites.
+        self.refusals.note(runtime.dataset, rejection.reason)
         return self._dead_letter(
             record, rejection.reason, f"dataset {runtime.dataset.name}: {rejection.detail}"
         )
