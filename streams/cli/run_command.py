@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from schemas.errors import DexwatchError
+from schemas.errors import DexwatchError, KafkaSetupError
 from schemas.incident import IncidentEvent
 from streams.anomaly_reader import now_ms, read_anomalies, read_events
 from streams.anomaly_text import describe_anomaly
 from streams.cli.run_clock import last_event_time, next_monday
+from streams.cli.run_state import RUN_SCOPED, RunPlaces, run_places
 from streams.incidents.incident_text import describe_incident
-from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings, broker_answers
 from streams.settings_loading import load_settings
 from streams.topics import ensure_topics
 
@@ -53,7 +54,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--state-dir",
         type=Path,
         default=Path.home() / ".local" / "share" / "dexwatch",
-        help="broker data, worker data and logs",
+        help=f"logs, and the run's broker data and worker state (in {RUN_SCOPED}/, cleared "
+        "by the next run) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--keep-state",
+        action="store_true",
+        help="keep the broker's topics and the worker's models between runs (in kafka/ and "
+        "worker/ of --state-dir; an already running `dexwatch kafka start` broker is used): "
+        "the simulator goes on after the last event on the metrics topic, and a burst the "
+        "models have seen is no longer news",
     )
     parser.add_argument("--pools", type=int, default=4, help="simulated pools")
     parser.add_argument("--rate", type=_positive, default=40.0, help="simulated steps a second")
@@ -86,25 +96,30 @@ class _Child:
 
 
 def _run(args: argparse.Namespace) -> int:
-    state_dir: Path = args.state_dir
-    logs = state_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    with run_places(args.state_dir, keep_state=args.keep_state) as places:
+        return _run_in(places, args)
+
+
+def _run_in(places: RunPlaces, args: argparse.Namespace) -> int:
+    logs = places.logs
     broker = LocalKafkaBroker(
         load_settings(
             LocalKafkaSettings,
             port=args.kafka_port,
             controller_port=args.controller_port,
-            state_dir=state_dir / "kafka",
+            state_dir=places.kafka,
         )
     )
     started_broker = not broker.status().running
+    if started_broker and not args.keep_state:
+        _refuse_a_foreign_broker(broker.settings.bootstrap_servers)
     broker.start()
     bootstrap = broker.settings.bootstrap_servers
     env = {
         **os.environ,
         "DEXWATCH_BOOTSTRAP_SERVERS": bootstrap,
         "DEXWATCH_WEB_PORT": str(args.web_port),
-        "DEXWATCH_DATA_DIR": str(state_dir / "worker"),
+        "DEXWATCH_DATA_DIR": str(places.worker),
     }
     metrics_topic = env.get("DEXWATCH_METRICS_TOPIC", "dexwatch.metrics")
     anomalies_topic = env.get("DEXWATCH_ANOMALIES_TOPIC", "dexwatch.anomalies")
@@ -156,6 +171,17 @@ def _run(args: argparse.Namespace) -> int:
             broker.stop()
         print("dexwatch stopped.", flush=True)
     return 0
+
+
+def _refuse_a_foreign_broker(bootstrap: str) -> None:
+    # Its topics and consumer groups would carry an earlier run into this one.
+    if broker_answers(bootstrap, timeout_s=1.0):
+        raise KafkaSetupError(
+            f"a Kafka broker already answers on {bootstrap} (`dexwatch kafka start`, or another "
+            "run); `dexwatch run` starts a fresh one for each run",
+            "stop it (`dexwatch kafka stop`), choose another --kafka-port, or use it and "
+            "what it holds with --keep-state",
+        )
 
 
 def _spawn(name: str, command: list[str], env: dict[str, str], logs: Path) -> _Child:

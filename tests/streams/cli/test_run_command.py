@@ -1,9 +1,10 @@
-"""`dexwatch run` (what `make run` starts): an anomaly and its incident within a minute, and ^C
-stops it all."""
+"""`dexwatch run` (what `make run` starts): an anomaly and its incident within a minute, ^C
+stops it all, and a second run shows the same again."""
 
 from __future__ import annotations
 
 import os
+import re
 import selectors
 import signal
 import subprocess
@@ -20,13 +21,61 @@ from tests.kafka_helpers import free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
+_INCIDENT_ID = re.compile(r"\| (\S+) v\d+")
 
-def test_run_prints_the_simulated_anomaly_within_a_minute_and_stops_on_ctrl_c(
+
+def test_run_twice_shows_the_same_injected_anomaly_and_a_fresh_incident_each_time(
     tmp_path: Path, kafka_broker: LocalKafkaBroker
 ) -> None:
     # kafka_broker: the jars are already in the shared cache; `run` starts its own broker.
-    kafka_port = free_port()
+    # Two runs from one state dir and the same ports, as two `make run` in a row.
+    ports = [str(free_port()) for _ in range(3)]
     injected = DexMarketSimulator(SimulatorConfig(anomaly_at_step=_ANOMALY_AT_STEP)).labels()
+    runs = [_run_until_an_incident(tmp_path, ports) for _ in range(2)]
+    for output in runs:
+        anomalies = [line for line in output.splitlines() if line.startswith("ANOMALY")]
+        assert anomalies, f"no anomaly printed:\n{output[-3000:]}"
+        assert injected[0].series in anomalies[0], "the first anomaly is the injected one"
+        incidents = [line for line in output.splitlines() if line.startswith("INCIDENT")]
+        assert incidents, f"no incident printed:\n{output[-3000:]}"
+        assert incidents[0].startswith("INCIDENT OPEN"), incidents[0]
+        assert injected[0].series in incidents[0], "the incident names the injected series"
+        assert incidents[0].endswith(" v1"), "opened by this run, not an update of an old one"
+        assert "dexwatch stopped." in output
+        assert not broker_answers(f"127.0.0.1:{ports[0]}", timeout_s=1.0), "broker left running"
+    first, second = (
+        [line for line in run.splitlines() if line.startswith(("ANOMALY", "INCIDENT"))]
+        for run in runs
+    )
+    # Same data, same models: the same first anomaly and incident, to the severity and id.
+    assert _first("ANOMALY", second) == _first("ANOMALY", first)
+    assert _first("INCIDENT", second) == _first("INCIDENT", first)
+    for shown in first, second:
+        assert _incidents_opened_before_changed(shown), "an incident of an earlier run"
+
+
+def _first(kind: str, lines: list[str]) -> str:
+    return next(line for line in lines if line.startswith(kind))
+
+
+def _incidents_opened_before_changed(lines: list[str]) -> bool:
+    """Every incident a run updates or resolves is one it opened (printed OPEN) before."""
+    opened: set[str] = set()
+    for line in lines:
+        found = _INCIDENT_ID.search(line) if line.startswith("INCIDENT") else None
+        if found is None:
+            continue
+        if line.startswith("INCIDENT OPEN"):
+            opened.add(found.group(1))
+        elif found.group(1) not in opened:
+            return False
+    return True
+
+
+def _run_until_an_incident(state_dir: Path, ports: list[str]) -> str:
+    """`dexwatch run` until it printed an anomaly and an incident (or its time is up), then
+    ^C; its whole output, after checking it stopped cleanly."""
+    kafka_port, controller_port, web_port = ports
     process = subprocess.Popen(
         [
             sys.executable,
@@ -34,15 +83,15 @@ def test_run_prints_the_simulated_anomaly_within_a_minute_and_stops_on_ctrl_c(
             "streams.cli.main",
             "run",
             "--duration",
-            "60",
+            "120",
             "--kafka-port",
-            str(kafka_port),
+            kafka_port,
             "--controller-port",
-            str(free_port()),
+            controller_port,
             "--web-port",
-            str(free_port()),
+            web_port,
             "--state-dir",
-            str(tmp_path),
+            str(state_dir),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -54,7 +103,8 @@ def test_run_prints_the_simulated_anomaly_within_a_minute_and_stops_on_ctrl_c(
     reader.register(process.stdout, selectors.EVENT_READ)
     started = time.monotonic()
 
-    # --duration 60 bounds the wait: with no anomaly by then, `run` ends and so does this loop.
+    # --duration bounds the wait (generous: CPUs may be shared); with no anomaly by then, `run`
+    # ends and so does this loop.
     def seen(kind: str) -> bool:
         return any(line.startswith(kind) for line in lines)
 
@@ -65,15 +115,6 @@ def test_run_prints_the_simulated_anomaly_within_a_minute_and_stops_on_ctrl_c(
     process.send_signal(signal.SIGINT)  # what ^C in the terminal sends
     rest, _ = process.communicate(timeout=90)
     output = "".join(lines) + rest.decode()
-
-    anomalies = [line for line in output.splitlines() if line.startswith("ANOMALY")]
-    assert anomalies, f"no anomaly printed within the minute:\n{output[-3000:]}"
-    assert injected[0].series in anomalies[0], "the first anomaly is the injected one"
-    incidents = [line for line in output.splitlines() if line.startswith("INCIDENT")]
-    assert incidents, f"no incident printed within the minute:\n{output[-3000:]}"
-    assert "OPEN" in incidents[0]
-    assert injected[0].series in incidents[0], "the incident names the injected series"
     print(f"first anomaly and incident {elapsed:.1f} s after `dexwatch run` started")
     assert process.returncode == 0, output[-3000:]
-    assert "dexwatch stopped." in output
-    assert not broker_answers(f"127.0.0.1:{kafka_port}", timeout_s=1.0), "broker left running"
+    return output
