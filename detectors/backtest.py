@@ -29,6 +29,7 @@ from detectors.backtest_columns import BacktestColumns, default_measures
 from detectors.backtest_io import CsvInput, CsvRecord, TimeParseError, count_data_lines
 from detectors.backtest_order import LateRows, OrderKey, RowOrder, sorted_per_series
 from detectors.backtest_times import FileTimes, MixedTimeFormatError
+from detectors.csv_columns import ColumnShape
 from detectors.series_model import SeriesModel, SeriesModelSettings, Verdict
 from schemas.errors import ConfigError, DetectorInputError
 
@@ -301,6 +302,7 @@ def backtest_file(
     *,
     delimiter: str | None = None,
     keep_order: bool = False,
+    shape: ColumnShape | None = None,
 ) -> Iterator[BacktestRow]:
     """`backtest.run` over a CSV file; the file is closed when the rows run out.
 
@@ -308,18 +310,18 @@ def backtest_file(
     count its rows and check their order; a file with rows out of time order within a series
     is then held in memory and each series sorted (`Backtest.sort_per_series`), an ordered file
     streamed. `keep_order` streams the rows in file order (NAB scores its files so), their
-    count taken from the file's lines.
+    count taken from the file's lines. `shape` renames columns and adds constant ones.
     """
     if keep_order:
         backtest.rows_total = count_data_lines(path)
-        with CsvInput(path, delimiter) as source:
+        with CsvInput(path, delimiter, shape) as source:
             backtest.delimiter = source.delimiter
             yield from backtest.run(source.header, source.records())
         return
-    with CsvInput(path, delimiter) as source:
+    with CsvInput(path, delimiter, shape) as source:
         delimiter = backtest.delimiter = source.delimiter
         backtest.check_order(source.header, source.records())
-    with CsvInput(path, delimiter) as source:
+    with CsvInput(path, delimiter, shape) as source:
         records: Iterable[CsvRecord] = source.records()
         if backtest.order.out_of_order:
             records = backtest.sort_per_series(source.header, list(records))

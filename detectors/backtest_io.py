@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from detectors.closing import Closing
+from detectors.csv_columns import ColumnShape
 from detectors.csv_delimiter import sniff_delimiter
 from schemas.epoch_time import epoch_seconds_by_magnitude
 from schemas.errors import DexwatchError
@@ -101,12 +102,16 @@ class CsvInput(Closing):
     """A CSV file with a header row, read lazily: `header`, then `(line, fields)` records.
 
     `delimiter` separates fields; None finds it among `,` `;` and tab from the first lines
-    (`detectors.csv_delimiter`), and `sniffed` says it was. Blank lines are not rows and are
-    passed over. Use as a context manager.
+    (`detectors.csv_delimiter`), and `sniffed` says it was. `shape` renames columns and adds
+    constant ones (`detectors.csv_columns`): `header` and the records are shaped. Blank lines
+    are not rows and are passed over. Use as a context manager.
     """
 
-    def __init__(self, path: Path, delimiter: str | None = None) -> None:
+    def __init__(
+        self, path: Path, delimiter: str | None = None, shape: ColumnShape | None = None
+    ) -> None:
         self.path = path
+        self._shape = shape or ColumnShape()
         try:
             self._file: IO[str] = path.open(newline="", encoding="utf-8-sig")
         except OSError as error:
@@ -124,7 +129,11 @@ class CsvInput(Closing):
         if not first or not any(name.strip() for name in first):
             self._file.close()
             raise DexwatchError(f"{path}: the first line must be a header naming the columns")
-        self.header: list[str] = [name.strip() for name in first]
+        try:
+            self.header: list[str] = self._shape.header([name.strip() for name in first])
+        except DexwatchError:
+            self._file.close()
+            raise
 
     def _sniff(self) -> str:
         try:
@@ -153,7 +162,7 @@ class CsvInput(Closing):
                     f"{self.path}: not UTF-8 text after line {self._reader.line_num}: {error}"
                 ) from error
             if fields:
-                yield self._reader.line_num, fields, None
+                yield self._reader.line_num, self._shape.fields(fields), None
 
     def close(self) -> None:
         self._file.close()

@@ -14,11 +14,14 @@ from datetime import datetime
 from pathlib import Path
 
 from detectors.backtest_io import TimeParseError, parse_time
+from detectors.csv_columns import ColumnShape
 
 __all__ = [
     "DEFAULT_BOOTSTRAP_SERVERS",
     "add_bootstrap_servers",
+    "add_column_shaping",
     "column_list",
+    "column_shape",
     "delimiter",
     "existing_file",
     "existing_path",
@@ -99,6 +102,48 @@ def column_list(text: str) -> tuple[str, ...]:
             f"expected comma-separated column names like a,b, got {text!r}"
         )
     return names
+
+
+def column_rename(text: str) -> tuple[str, str]:
+    """`NAME IN FILE=NEW_NAME` (split at the last `=`: the new name holds none)."""
+    old, equals, new = text.rpartition("=")
+    if not equals or not old.strip() or not new.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected NAME_IN_FILE=NEW_NAME, e.g. 'Virtual Price=virtual_price', got {text!r}"
+        )
+    return old.strip(), new.strip()
+
+
+def constant_column(text: str) -> tuple[str, str]:
+    """`NAME=VALUE` (split at the first `=`: the value may hold more)."""
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip() or not value:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, e.g. pool=3pool, got {text!r}")
+    return name.strip(), value
+
+
+def add_column_shaping(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """`--rename OLD=NEW` and `--dimension NAME=VALUE`, both repeatable (CSV input)."""
+    parser.add_argument(
+        "--rename",
+        type=column_rename,
+        action="append",
+        metavar="OLD=NEW",
+        help="use column OLD of the header as NEW (repeatable); the other column options "
+        "name columns after renaming",
+    )
+    parser.add_argument(
+        "--dimension",
+        type=constant_column,
+        action="append",
+        metavar="NAME=VALUE",
+        help="a dimension with the same value on every row, e.g. pool=3pool (repeatable)",
+    )
+
+
+def column_shape(args: argparse.Namespace) -> ColumnShape:
+    """The renames and constant dimensions of `add_column_shaping`'s options."""
+    return ColumnShape(renames=tuple(args.rename or ()), constants=tuple(args.dimension or ()))
 
 
 def delimiter(text: str) -> str:

@@ -2,6 +2,7 @@
 
     dexwatch backtest INPUT.csv [--time-column timestamp] [--measures value[,more]]
         [--dimensions a,b] [--delimiter ';'] [--keep-order]
+        [--rename 'Old Name=new_name' ...] [--dimension NAME=VALUE ...]
         [--labels windows.json | --label-column COL] [--config dataset.yaml [--dataset NAME]]
         [--search] [--search-metric nab|f1] --output OUT.csv
 
@@ -26,7 +27,13 @@ from detectors.backtest_search import SearchMetric, search_grid
 from detectors.evaluation.labels import load_nab_windows, nab_key
 from detectors.series_model import SeriesModelSettings
 from schemas.errors import ConfigError
-from streams.cli.arguments import column_list, delimiter, existing_file
+from streams.cli.arguments import (
+    add_column_shaping,
+    column_list,
+    column_shape,
+    delimiter,
+    existing_file,
+)
 from streams.cli.backtest_report import FileRun, print_evaluation, print_file_run
 from streams.cli.backtest_settings import file_backtest_settings
 from streams.cli.backtest_topic import (
@@ -85,6 +92,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="the character between fields, 'tab' for a tab (default: found among , ; and tab "
         "from the first lines)",
     )
+    add_column_shaping(parser)
     parser.add_argument(
         "--keep-order",
         action="store_true",
@@ -161,11 +169,15 @@ def _backtest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 def _columns(args: argparse.Namespace) -> BacktestColumns:
     time_column = args.time_column or "timestamp"
     carry = (args.label_column,) if args.label_column else ()
+    shape = column_shape(args)
+    # A constant dimension is a dimension like any other (one more output column).
+    dimensions = tuple(dict.fromkeys((*args.dimensions, *shape.constant_names)))
     measures = args.measures
-    if measures is None:
-        with CsvInput(args.input, args.delimiter) as source:
-            measures = default_measures(source.header, time_column, args.dimensions, carry)
-    return BacktestColumns(time_column, measures, dimensions=args.dimensions, carry=carry)
+    with CsvInput(args.input, args.delimiter, shape) as source:
+        # Read even with --measures: a bad --rename fails here, before anything is written.
+        if measures is None:
+            measures = default_measures(source.header, time_column, dimensions, carry)
+    return BacktestColumns(time_column, measures, dimensions=dimensions, carry=carry)
 
 
 def _labels(args: argparse.Namespace) -> LabelSpec | None:
@@ -195,7 +207,13 @@ def _run(
 
     backtest = Backtest(columns, settings, on_progress=progress, progress_seconds=_PROGRESS_SECONDS)
     record = RunRecord(labels)
-    rows = backtest_file(args.input, backtest, delimiter=args.delimiter, keep_order=args.keep_order)
+    rows = backtest_file(
+        args.input,
+        backtest,
+        delimiter=args.delimiter,
+        keep_order=args.keep_order,
+        shape=column_shape(args),
+    )
     for row in rows:
         record.add(row)
         if writer is not None:

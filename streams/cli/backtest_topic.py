@@ -47,6 +47,8 @@ _FILE_ONLY = (
     ("delimiter", "--delimiter"),
     ("keep_order", "--keep-order"),
     ("dataset", "--dataset"),
+    ("rename", "--rename"),
+    ("dimension", "--dimension"),
 )
 _TOPIC_ONLY = (
     ("from_offset", "--from-offset"),

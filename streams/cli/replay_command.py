@@ -3,12 +3,15 @@
     dexwatch replay FILE --topic T [--bootstrap-servers HOST:PORT]
         [--speed FACTOR | --as-fast-as-possible] [--format csv|jsonl]
         [--time-column COL --dimensions a,b --measures x,y --source NAME]   (CSV)
+        [--rename 'Old Name=new_name' ...] [--dimension NAME=VALUE ...] [--keep-order]  (CSV)
         [--rejects BAD.jsonl] [--progress-every N]
 
 Event times are kept as they are in the file; `--speed 60` sends an hour of event time in a
 minute of wall time, measured from the first event. Bad rows are counted, the first few shown
 with their line number and reason, all of them written to `--rejects` if given, and a summary
-closes the run; the replay never stops at a bad row.
+closes the run; the replay never stops at a bad row. What is wrong with the file as a whole
+(a missing column, a header name that cannot be a measure name) is said before anything is
+sent; a run that sent nothing exits `NOTHING_SENT` (3) and never says "done".
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from connectors.file_replay import (
     RejectedRow,
     RejectTally,
     detect_format,
-    read_events,
+    open_events,
 )
 from connectors.kafka_producer import EventProducer
 from connectors.pacing import Pacer
@@ -38,13 +41,26 @@ from schemas.errors import ConfigError, DexwatchError
 from schemas.metric_event import MetricEvent
 from streams.cli.arguments import (
     add_bootstrap_servers,
+    add_column_shaping,
     column_list,
+    column_shape,
     existing_file,
     int_between,
     positive_float,
 )
 
-__all__ = ["EventSender", "Progress", "ReplayResult", "register", "replay", "run"]
+__all__ = [
+    "NOTHING_SENT",
+    "EventSender",
+    "Progress",
+    "ReplayResult",
+    "register",
+    "replay",
+    "run",
+]
+
+NOTHING_SENT = 3
+"""The exit code of a replay that sent no event (every row bad, or none), as `backtest`'s 3."""
 
 _LOG = logging.getLogger("connectors.replay")
 
@@ -53,7 +69,15 @@ _DELIVERY_TIMEOUT_MS = 30_000
 _FAILING_FLUSH_TIMEOUT_S = 2.0
 _PROGRESS_SECONDS = 10.0
 _BAD_ROWS_SHOWN = 20
-_CSV_ONLY = ("time_column", "dimensions", "measures", "source")
+_CSV_ONLY = (
+    "time_column",
+    "dimensions",
+    "measures",
+    "source",
+    "rename",
+    "dimension",
+    "keep_order",
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -100,6 +124,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="numeric columns, comma-separated (default: every column not named above)",
     )
     csv_options.add_argument("--source", help=f"the events' `source` (default: {SOURCE})")
+    add_column_shaping(csv_options)
+    csv_options.add_argument(
+        "--keep-order",
+        action="store_true",
+        help="send rows in file order even where a series' times go back (by default a "
+        "series' rows out of time order, as in a newest-first export, are sorted first)",
+    )
     parser.add_argument(
         "--rejects",
         type=Path,
@@ -228,9 +259,11 @@ class _Rejects:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Replay the file; exit 0 when done (bad rows or not), 130 on Ctrl-C."""
+    """Replay the file; exit 0 when done (bad rows or not), `NOTHING_SENT` when no event was
+    sent, 130 on Ctrl-C."""
     file_format = args.format or detect_format(args.input)
-    layout = _layout(args, file_format)
+    # Checked before a producer exists: a file that cannot work fails with nothing sent.
+    source = open_events(args.input, file_format, _layout(args, file_format))
     pacer = Pacer()
     result = ReplayResult(0, interrupted=False)
     producer = EventProducer(
@@ -246,11 +279,12 @@ def run(args: argparse.Namespace) -> int:
         args.bootstrap_servers,
         f"at {args.speed:g}x event time" if args.speed else "as fast as possible",
     )
+    finished = False
     with contextlib.closing(_Rejects(args.rejects)) as rejects:
         try:
             with producer:
                 result = replay(
-                    read_events(args.input, file_format, rejects, layout),
+                    source.events(rejects),
                     producer,
                     args.topic,
                     speed=args.speed,
@@ -259,20 +293,39 @@ def run(args: argparse.Namespace) -> int:
                     rejects=rejects.tally,
                 )
                 producer.flush(_FAILING_FLUSH_TIMEOUT_S if producer.failed else None)
+            finished = True
         finally:
             _LOG.info(
-                "done: %d events sent, %d delivered, %s, in %.1fs%s",
+                "%s: %d events sent, %d delivered, %s, %s, in %.1fs%s",
+                _outcome(finished, result),
                 result.sent,
                 producer.delivered,
                 rejects.tally.summary(),
+                source.order_summary(),
                 pacer.elapsed(),
                 f"; bad rows written to {args.rejects}" if args.rejects else "",
             )
-    return 130 if result.interrupted else 0
+    if result.interrupted:
+        return 130
+    if not result.sent:
+        _LOG.error(
+            "no event was sent: %s",
+            "every row was bad (see above)" if rejects.tally.total else "the file holds no rows",
+        )
+        return NOTHING_SENT
+    return 0
+
+
+def _outcome(finished: bool, result: ReplayResult) -> str:
+    if not finished:
+        return "stopped by an error"
+    if result.interrupted:
+        return "interrupted"
+    return "done" if result.sent else "nothing sent"
 
 
 def _layout(args: argparse.Namespace, file_format: str) -> CsvLayout:
-    given = [name for name in _CSV_ONLY if getattr(args, name) is not None]
+    given = [name for name in _CSV_ONLY if getattr(args, name) not in (None, False)]
     if file_format != "csv":
         if given:
             options = ", ".join("--" + name.replace("_", "-") for name in given)
@@ -283,4 +336,6 @@ def _layout(args: argparse.Namespace, file_format: str) -> CsvLayout:
         dimensions=args.dimensions or (),
         measures=args.measures or (),
         source=args.source or SOURCE,
+        shape=column_shape(args),
+        keep_order=args.keep_order,
     )

@@ -479,3 +479,27 @@ def test_one_tick_moves_on_a_flat_price_do_not_alert(tmp_path: Path) -> None:
     rows = read_output(out)
     assert len(rows) == 3000
     assert not [row for row in rows if row["is_anomaly"] == "1"]
+
+
+def test_the_same_renames_constant_dimensions_and_default_measures_as_replay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A dashboard export: spaces in the header, newest first, no pool column, no --measures.
+    rows = [f"{(T0 + step * STEP).isoformat()},{1 + step / 1e4},{100 + step}" for step in range(40)]
+    export = write_text_series(tmp_path / "export.csv", ["Time,Virtual Price,TVL", *rows[::-1]])
+    output = tmp_path / "out.csv"
+    argv = ["backtest", str(export), "--time-column", "Time", "--output", str(output)]
+    shaping = ["--rename", "Virtual Price=virtual_price", "--dimension", "pool=3pool"]
+    assert main([*argv, *shaping]) == 0
+    printed = capsys.readouterr().out
+    assert "measures: virtual_price, TVL (by default: every other column)" in printed
+    assert "39 row(s) out of time order: sorted per series" in printed
+    written = read_output(output)
+    assert {row["pool"] for row in written} == {"3pool"}, "the constant is an output dimension"
+    assert written[0]["timestamp"] == "2024-03-01T00:00:00Z"
+    assert main([*argv, "--rename", "Price=price"]) == 1
+    assert "--rename Price=price: no column 'Price' in the header" in capsys.readouterr().err
+    topic = ["backtest", "--topic", "t", "--output", str(output), *shaping]
+    with pytest.raises(SystemExit):
+        main(topic)
+    assert "--rename only applies with INPUT.csv" in capsys.readouterr().err

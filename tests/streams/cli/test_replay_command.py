@@ -58,6 +58,9 @@ def csv_file(tmp_path: Path) -> Path:
         (["{csv}", "--topic", "t", "--format", "xml"], "argument --format: invalid choice"),
         (["{csv}", "--topic", "t", "--dimensions", "a,,b"], "expected comma-separated column"),
         (["{csv}", "--topic", "t", "--progress-every", "0"], "expected an integer >= 1"),
+        (["{csv}", "--topic", "t", "--rename", "Price"], "expected NAME_IN_FILE=NEW_NAME"),
+        (["{csv}", "--topic", "t", "--rename", "Price="], "expected NAME_IN_FILE=NEW_NAME"),
+        (["{csv}", "--topic", "t", "--dimension", "pool"], "expected NAME=VALUE, e.g. pool=3pool"),
     ],
 )
 def test_bad_arguments_say_what_was_expected(
@@ -76,6 +79,8 @@ def test_csv_options_on_json_lines_and_an_unknown_name_are_explained(
     events.write_text("")
     assert main(["replay", str(events), "--topic", "t", "--dimensions", "pool"]) == 1
     assert "--dimensions: for CSV input only" in capsys.readouterr().err
+    assert main(["replay", str(events), "--topic", "t", "--rename", "a=b", "--keep-order"]) == 1
+    assert "--rename, --keep-order: for CSV input only" in capsys.readouterr().err
     odd = tmp_path / "events.txt"
     odd.write_text("")
     assert main(["replay", str(odd), "--topic", "t"]) == 1
@@ -202,7 +207,41 @@ def test_ctrl_c_flushes_reports_and_exits_130(
     [producer] = fake_producer.instances
     assert producer.flush_timeouts, "flushed"
     assert "interrupted; flushing" in caplog.text
-    assert "done: 2 events sent" in caplog.text
+    assert "interrupted: 2 events sent" in caplog.text
+
+
+def test_a_replay_that_sent_nothing_never_says_done_and_exits_3(
+    fake_producer: type[FakeProducer], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("timestamp,v\nyesterday,1\n2026-01-05T00:00:00Z,oops\n")
+    with caplog.at_level(logging.INFO, logger="connectors.replay"):
+        assert replay_command.run(parse([str(path), "--topic", "t"])) == 3
+    assert replay_command.NOTHING_SENT == 3
+    assert "nothing sent: 0 events sent, 0 delivered, 2 bad row(s)" in caplog.text
+    assert "no event was sent: every row was bad" in caplog.text
+    assert "done" not in caplog.text
+    empty = tmp_path / "empty.csv"
+    empty.write_text("timestamp,v\n")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="connectors.replay"):
+        assert replay_command.run(parse([str(empty), "--topic", "t"])) == 3
+    assert "no event was sent: the file holds no rows" in caplog.text
+
+
+def test_a_header_that_cannot_make_events_fails_before_a_producer_exists(
+    fake_producer: type[FakeProducer],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("timestamp,Virtual Price\n2026-01-05T00:00:00Z,1.01\n")
+    with caplog.at_level(logging.INFO, logger="connectors.replay"):
+        assert main(["replay", str(path), "--topic", "t"]) == 1
+    assert "--rename 'Virtual Price=virtual_price'" in capsys.readouterr().err
+    assert not fake_producer.instances, "nothing was about to be sent"
+    assert "done" not in caplog.text
 
 
 def read_back(bootstrap: str, topic: str, count: int) -> list[tuple[str, MetricEvent]]:
@@ -253,3 +292,34 @@ def test_json_lines_replay_reaches_the_broker_unchanged(
         return event.event_time, event.series_key
 
     assert sorted((event for _, event in received), key=order) == sorted(events, key=order)
+
+
+@pytest.mark.kafka
+def test_a_real_export_replayed_renamed_with_a_pool_and_in_time_order(
+    kafka_bootstrap: str, unique_name: Callable[[str], str], tmp_path: Path
+) -> None:
+    # A header with spaces, newest first, no pool column: what a dashboard export looks like.
+    hours = range(6)
+    export = tmp_path / "3pool export.csv"
+    export.write_text(
+        "Time,Virtual Price,Balance Total\n"
+        + "".join(
+            f"{(START + timedelta(hours=hour)).isoformat()},{1 + hour / 1000},{100 + hour}\n"
+            for hour in reversed(hours)
+        )
+    )
+    topic = create_topic(kafka_bootstrap, unique_name("replay"), partitions=2)
+    argv = [str(export), "--topic", topic, "--bootstrap-servers", kafka_bootstrap]
+    renames = ["--rename", "Virtual Price=virtual_price", "--rename", "Balance Total=tvl_usd"]
+    shaping = [*renames, "--dimension", "pool=3pool", "--time-column", "Time"]
+    assert replay_command.run(parse([*argv, *shaping])) == 0
+    received = read_back(kafka_bootstrap, topic, count=len(hours))
+    assert [key for key, _ in received] == ["pool=3pool"] * len(hours)
+    # One series, one partition: the topic holds it oldest first, as the worker should see it.
+    assert [event.event_time for _, event in received] == [
+        START + timedelta(hours=hour) for hour in hours
+    ]
+    assert [event.measures for _, event in received] == [
+        {"virtual_price": 1 + hour / 1000, "tvl_usd": 100.0 + hour} for hour in hours
+    ]
+    assert {tuple(event.dimensions.items()) for _, event in received} == {(("pool", "3pool"),)}
