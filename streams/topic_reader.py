@@ -26,6 +26,9 @@ from streams.records import ConsumedRecord
 
 __all__ = ["PartitionRange", "StartPosition", "TopicReadError", "TopicReader"]
 
+_LEADER_WAIT_S = 15.0
+_NO_LEADER_YET = frozenset({KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE})
+
 log = logging.getLogger(__name__)
 
 ConsumerFactory = Callable[[dict[str, Any]], Any]
@@ -224,12 +227,19 @@ class TopicReader(Closing):
         return TopicPartition(self.topic, partition, offset)
 
     def _call(self, method: Callable[..., Any], argument: Any) -> Any:
-        try:
-            return method(argument, timeout=self.timeout_s)
-        except KafkaException as error:
-            cause = error.args[0] if error.args else error
-            detail = cause.str() if isinstance(cause, KafkaError) else str(cause)
-            raise TopicReadError(
-                f"cannot read topic {self.topic!r}: {detail}; is the broker "
-                "running and reachable? Check with `dexwatch kafka status`."
-            ) from error
+        deadline = time.monotonic() + _LEADER_WAIT_S
+        while True:
+            try:
+                return method(argument, timeout=self.timeout_s)
+            except KafkaException as error:
+                cause = error.args[0] if error.args else error
+                # A topic created a moment ago has no leader for a few seconds: wait it out.
+                waiting = isinstance(cause, KafkaError) and cause.code() in _NO_LEADER_YET
+                if waiting and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                detail = cause.str() if isinstance(cause, KafkaError) else str(cause)
+                raise TopicReadError(
+                    f"cannot read topic {self.topic!r}: {detail}; is the broker "
+                    "running and reachable? Check with `dexwatch kafka status`."
+                ) from error

@@ -1,0 +1,89 @@
+"""The snapshot tables' changelog topics, read and written as plain Kafka topics (no faust).
+
+A worker restores its models from its snapshot table, which faust rebuilds from the table's
+changelog topic on start (docs/snapshots.md). A record there is exactly what the table holds:
+key the snapshot key (`dataset_runtime.snapshot_key`, UTF-8), value a snapshot record
+(`snapshot_record.py`), in the partition of the series' source partition (faust looks a key up
+in the partition of the event being processed). So `dexwatch prime` writes the same records
+to the same place, and a worker started after it resumes those models as its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import confluent_kafka
+
+from schemas.errors import DexwatchError
+from streams.kafka_connection import confluent_client_config
+from streams.topic_reader import StartPosition, TopicReader
+
+__all__ = ["ChangelogRecord", "ChangelogWriteError", "snapshot_keys", "write_changelog"]
+
+log = logging.getLogger(__name__)
+
+_FLUSH_TIMEOUT_S = 60.0
+
+
+class ChangelogWriteError(DexwatchError, RuntimeError):
+    """Snapshot records the broker did not take."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangelogRecord:
+    partition: int
+    key: str
+    value: bytes
+
+
+def snapshot_keys(bootstrap_servers: str, topic: str) -> set[str]:
+    """The keys holding a snapshot in changelog `topic` now (a tombstone removes its key)."""
+    held: set[str] = set()
+    with TopicReader(bootstrap_servers, topic, StartPosition()) as reader:
+        for batch in reader.batches():
+            for record in batch:
+                key = (record.key or b"").decode("utf-8", errors="replace")
+                if record.value:
+                    held.add(key)
+                else:
+                    held.discard(key)
+    return held
+
+
+def write_changelog(bootstrap_servers: str, topic: str, records: Iterable[ChangelogRecord]) -> int:
+    """Produce `records` to `topic`, each in its partition, and wait for the broker; how many.
+    Raises `ChangelogWriteError` naming the first failure when any record was not taken."""
+    config: dict[str, Any] = confluent_client_config(bootstrap_servers) | {
+        "enable.idempotence": True,
+        "acks": "all",
+        "compression.type": "lz4",
+        "logger": logging.getLogger("streams.snapshots.librdkafka"),
+    }
+    producer = confluent_kafka.Producer(config)
+    failures: list[str] = []
+
+    def delivered(error: Any, _message: Any) -> None:
+        if error is not None:
+            failures.append(str(error))
+
+    sent = 0
+    for record in records:
+        producer.produce(
+            topic,
+            key=record.key.encode(),
+            value=record.value,
+            partition=record.partition,
+            on_delivery=delivered,
+        )
+        producer.poll(0)
+        sent += 1
+    left = producer.flush(_FLUSH_TIMEOUT_S)
+    if left or failures:
+        first = failures[0] if failures else f"{left} still queued after {_FLUSH_TIMEOUT_S:.0f} s"
+        raise ChangelogWriteError(
+            f"{len(failures) + left} of {sent} snapshot record(s) not written to {topic}: {first}"
+        )
+    return sent
