@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
-from schemas import IncidentEvent, decode, encode
-from tests.kafka_helpers import ProducedRecord, produce_records, wait_for
-from tests.streams.incidents.worker_alerts import incidents_on, start_worker
+from schemas import IncidentEvent, decode
+from tests.kafka_helpers import produce_records, wait_for
+from tests.streams.incidents.worker_alerts import incidents_on, simulated_records, start_worker
 
 pytestmark = pytest.mark.kafka
 
@@ -53,17 +53,7 @@ def test_a_multi_pool_shock_is_one_incident(
     shock_start = simulator.event_time(SHOCK_STEP)
     worker, source = start_worker(kafka_bootstrap, unique_name, tmp_path, DATASETS)
     try:
-        # One partition: a backlog read from several at once would skew event time past the
-        # allowed lateness, and intervals would close before all their events were read.
-        produce_records(
-            kafka_bootstrap,
-            source,
-            [
-                ProducedRecord(event.series_key.encode(), encode(event), partition=0)
-                for step in simulator.steps(STEPS)
-                for event in step
-            ],
-        )
+        produce_records(kafka_bootstrap, source, simulated_records(simulator, STEPS))
 
         def resolved(versions: list[IncidentEvent]) -> bool:
             return any(

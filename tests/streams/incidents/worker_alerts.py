@@ -8,13 +8,14 @@ from pathlib import Path
 
 from confluent_kafka import Message
 
-from schemas import IncidentEvent, decode
-from tests.kafka_helpers import consume_until, create_topic, free_port
+from connectors.dex_simulator import DexMarketSimulator
+from schemas import IncidentEvent, decode, encode
+from tests.kafka_helpers import ProducedRecord, consume_until, create_topic, free_port
 from tests.worker_process import WorkerProcess
 
-__all__ = ["TOPIC_KINDS", "incidents_on", "start_worker"]
+__all__ = ["TOPIC_KINDS", "incidents_on", "simulated_records", "start_worker"]
 
-TOPIC_KINDS = ("anomalies", "dead_letter", "model_actions", "alerts", "feedback")
+TOPIC_KINDS = ("anomalies", "dead_letter", "model_actions", "alerts", "feedback", "scores")
 
 
 def start_worker(
@@ -62,3 +63,14 @@ def incidents_on(
 
     messages = consume_until(bootstrap, topic, lambda found: done(decoded(found)), timeout_s)
     return decoded(messages)
+
+
+def simulated_records(simulator: DexMarketSimulator, steps: int) -> list[ProducedRecord]:
+    """The simulator's first `steps` steps, all to partition 0: a backlog read from several at
+    once would skew event time past the allowed lateness, and intervals would close before all
+    their events were read."""
+    return [
+        ProducedRecord(event.series_key.encode(), encode(event), partition=0)
+        for step in simulator.steps(steps)
+        for event in step
+    ]
