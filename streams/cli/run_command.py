@@ -68,7 +68,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--pools", type=int, default=4, help="simulated pools")
     parser.add_argument("--rate", type=_positive, default=40.0, help="simulated steps a second")
     parser.add_argument(
-        "--keep-kafka", action="store_true", help="leave the broker running at the end"
+        "--keep-kafka",
+        action="store_true",
+        help="leave the broker running at the end (a fresh run stops it first; by hand: "
+        f"`dexwatch kafka stop --state-dir STATE_DIR/{RUN_SCOPED}/kafka`)",
     )
     parser.set_defaults(handler=_run)
 
