@@ -6,9 +6,8 @@ anomalies, and resolved `resolve_after` after the price is back inside its band.
 from __future__ import annotations
 
 import itertools
-import random
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,17 +17,21 @@ from schemas import AnomalyEvent, IncidentEvent, MetricEvent, decode, encode
 from streams.incidents.band_status import BandStatus, BandStatuses
 from streams.incidents.incident_inputs import Tick, incident_inputs_topic, input_kind
 from tests.kafka_helpers import ProducedRecord, consume_until, produce_records
+from tests.streams.incidents.depeg_series import (
+    CALM,
+    ONSET,
+    OUT,
+    RETURN,
+    START,
+    STEP,
+    depeg_prices,
+)
 from tests.streams.incidents.worker_alerts import incidents_on, start_worker
 
 pytestmark = pytest.mark.kafka
 
-START = datetime(2023, 3, 1, tzinfo=UTC)
-STEP = timedelta(minutes=15)
 RESOLVE_AFTER = timedelta(hours=2)
 HEARTBEAT = RESOLVE_AFTER / 2  # "still out", at most this often
-CALM, OUT, BACK = 400, 192, 60  # points: four days of peg, two days out, fifteen hours back
-ONSET = START + CALM * STEP
-RETURN = ONSET + OUT * STEP  # the first interval back inside the peg's band
 DATASETS = """
 datasets:
   - name: stable-pools
@@ -39,17 +42,6 @@ datasets:
     interval: 15m
     alerting: {{group_wait: 1s, resolve_after: 2h}}
 """
-
-
-def depeg_prices(seed: int = 13) -> list[float]:
-    """A peg at 1.000 with noise of a few hundredths of a cent, a fall within an hour to
-    0.88..0.92 for two days, then the peg again."""
-    rng = random.Random(seed)
-    calm = [1.0 + rng.uniform(-2e-4, 2e-4) for _ in range(CALM)]
-    fall = [0.985, 0.95, 0.92, 0.905]
-    out = [0.90 + rng.uniform(-0.02, 0.02) for _ in range(OUT - len(fall))]
-    back = [1.0 + rng.uniform(-2e-4, 2e-4) for _ in range(BACK)]
-    return calm + fall + out + back
 
 
 def _records(prices: list[float], first: int) -> list[ProducedRecord]:
