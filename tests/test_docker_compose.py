@@ -26,7 +26,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 PROMETHEUS_FILE = REPO_ROOT / "deploy" / "prometheus.yml"
 KAFKA_IMAGE = "apache/kafka:3.9.1"
-SERVICES = {"kafka", "worker", "simulator", "prometheus"}
+SERVICES = {
+    "kafka",
+    "worker",
+    "simulator",
+    "sinks",
+    "console",
+    "connector",
+    "prometheus",
+    "grafana",
+}
 DEFAULT_WEB_PORT = 6066
 # faust's default topic_partitions; the broker's num.partitions must match it.
 FAUST_TOPIC_PARTITIONS = 8
@@ -82,6 +91,18 @@ def _volume_mounts(service: Mapping[str, Any]) -> dict[str, str]:
             source, target, *_mode = str(volume).split(":")
             mounts[target] = source
     return mounts
+
+
+def _host_path(compose: Mapping[str, Any], service: str, container_path: str) -> Path:
+    """The file or folder of the repository that is `container_path` in `service`: the bind
+    mount of the longest prefix of that path."""
+    mounts = _volume_mounts(_service(compose, service))
+    for target in sorted(mounts, key=len, reverse=True):
+        if container_path == target or container_path.startswith(target.rstrip("/") + "/"):
+            source = mounts[target]
+            assert source.startswith("./"), f"{service}: {container_path} is not a bind mount"
+            return (REPO_ROOT / source / container_path[len(target) :].lstrip("/")).resolve()
+    raise AssertionError(f"{service} mounts nothing at {container_path}")
 
 
 def _published_container_ports(service: Mapping[str, Any]) -> set[int]:
@@ -326,3 +347,166 @@ def test_compose_tool_accepts_the_file() -> None:
         timeout=120,
     )
     assert result.returncode == 0, f"{' '.join(tool)} config rejected the file:\n{result.stderr}"
+
+
+def _dexwatch_services(compose: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The services that run the dexwatch image (its ENTRYPOINT is `dexwatch`)."""
+    return {
+        name: service
+        for name, service in compose["services"].items()
+        if service.get("image") == "dexwatch:local"
+    }
+
+
+def test_every_dexwatch_service_runs_a_real_dexwatch_command(compose: dict[str, Any]) -> None:
+    cli = importlib.import_module("streams.cli.main")
+    parser: argparse.ArgumentParser = cli.build_parser()
+    services = _dexwatch_services(compose)
+    assert set(services) >= SERVICES - {"kafka", "prometheus", "grafana"}
+    for name, service in services.items():
+        # Files the command names are read in the container: here, their mounted originals.
+        command = [
+            str(_host_path(compose, name, part)) if part.startswith("/etc/") else part
+            for part in _command(service)
+        ]
+        args = parser.parse_args(command)
+        assert callable(getattr(args, "handler", None)), f"{name}: not a runnable command"
+        assert service["build"] == services["worker"]["build"], f"{name} builds another image"
+
+
+def test_every_mounted_file_of_the_repository_exists(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        for target, source in _volume_mounts(service).items():
+            if source.startswith("."):
+                assert (REPO_ROOT / source).exists(), f"{name} mounts {source} at {target}"
+            else:
+                assert source in (compose.get("volumes") or {}), f"{name}: undeclared {source}"
+
+
+def test_every_published_port_listens_on_loopback_only(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
+
+
+def test_the_worker_runs_the_shipped_datasets(compose: dict[str, Any]) -> None:
+    datasets_module = importlib.import_module("streams.datasets")
+    env = _environment(_service(compose, "worker"))
+    folder = _host_path(compose, "worker", env["DEXWATCH_DATASETS"])
+    assert folder == REPO_ROOT / "deploy" / "datasets"
+    loaded = datasets_module.load_datasets(folder)  # a bad file fails the worker at start
+    assert {dataset.source.topic for dataset in loaded} >= {env["DEXWATCH_METRICS_TOPIC"]}
+
+
+def _sinks_config(compose: Mapping[str, Any]) -> Any:
+    sinks = _service(compose, "sinks")
+    command = _command(sinks)
+    path = _host_path(compose, "sinks", _option(command, "--config"))
+    config_module = importlib.import_module("sinks.config")
+    env = _environment(sinks)
+    assert env["DEXWATCH_SLACK_WEBHOOK_URL"] == "${DEXWATCH_SLACK_WEBHOOK_URL:-}"
+    with pytest.MonkeyPatch.context() as patch:  # the secret the host would give
+        patch.setenv("DEXWATCH_SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/x")
+        return config_module.load_sinks_config(path)
+
+
+def test_the_sinks_read_the_workers_alerts_and_serve_metrics_to_prometheus(
+    compose: dict[str, Any],
+) -> None:
+    config = _sinks_config(compose)
+    assert config.bootstrap_servers == _internal_kafka_address(compose)
+    assert config.metrics_bind == "0.0.0.0"
+    assert config.sinks, "no sink to deliver to"
+    data_dir = str(config.data_dir)
+    assert any(data_dir.startswith(target) for target in _volume_mounts(_service(compose, "sinks")))
+
+
+def test_the_connector_is_an_opt_in_profile_with_secrets_from_the_host(
+    compose: dict[str, Any],
+) -> None:
+    connector = _service(compose, "connector")
+    assert connector["profiles"] == ["thegraph"]
+    env = _environment(connector)
+    assert env["DEXWATCH_BOOTSTRAP_SERVERS"] == _internal_kafka_address(compose)
+    for name in ("DEXWATCH_THEGRAPH_ENDPOINT", "DEXWATCH_THEGRAPH_API_KEY"):
+        assert env[name] == f"${{{name}:-}}", f"{name} must come from the host, never the file"
+    checkpoint = _option(_command(connector), "--checkpoint")
+    assert any(checkpoint.startswith(target) for target in _volume_mounts(connector))
+
+
+def _metrics_ports(compose: Mapping[str, Any]) -> dict[str, int]:
+    """{service: the port its /metrics listens on in its container}."""
+    ports = {
+        "worker": _web_port(compose),
+        "sinks": int(_sinks_config(compose).metrics_port),
+        "connector": int(_option(_command(_service(compose, "connector")), "--metrics-port")),
+    }
+    console_env = _environment(_service(compose, "console"))
+    ports["console"] = int(console_env["DEXWATCH_CONSOLE__PORT"])
+    return ports
+
+
+def test_prometheus_scrapes_every_dexwatch_service_where_it_listens(
+    compose: dict[str, Any],
+) -> None:
+    config = _load_yaml(PROMETHEUS_FILE)
+    targets = {
+        target
+        for job in config["scrape_configs"]
+        for group in job["static_configs"]
+        for target in group["targets"]
+    }
+    expected = {f"{name}:{port}" for name, port in _metrics_ports(compose).items()}
+    assert targets == expected
+
+
+def test_prometheus_loads_the_alert_rules_from_a_mounted_folder(compose: dict[str, Any]) -> None:
+    config = _load_yaml(PROMETHEUS_FILE)
+    in_container = Path("/etc/prometheus")
+    for rule_file in config["rule_files"]:
+        host = _host_path(compose, "prometheus", str(in_container / rule_file))
+        assert host == REPO_ROOT / "deploy" / "prometheus" / "rules.yml"
+
+
+def test_grafana_is_provisioned_with_the_datasource_and_the_dashboard(
+    compose: dict[str, Any],
+) -> None:
+    grafana = _service(compose, "grafana")
+    image, _, tag = str(grafana["image"]).partition(":")
+    assert image == "grafana/grafana"
+    assert tag[:1].isdigit(), f"grafana must be pinned to a version, not {tag!r}"
+    provisioning = _host_path(compose, "grafana", "/etc/grafana/provisioning")
+    assert provisioning == REPO_ROOT / "deploy" / "grafana" / "provisioning"
+    [provider] = _load_yaml(provisioning / "dashboards" / "dexwatch.yml")["providers"]
+    dashboards = _host_path(compose, "grafana", provider["options"]["path"])
+    assert (dashboards / "dexwatch.json").is_file()
+    home = _environment(grafana)["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert _host_path(compose, "grafana", home) == dashboards / "dexwatch.json"
+    [source] = _load_yaml(provisioning / "datasources" / "prometheus.yml")["datasources"]
+    assert source["url"] == "http://prometheus:9090"
+    assert 9090 in _published_container_ports(_service(compose, "prometheus"))
+    assert 3000 in _published_container_ports(grafana)
+
+
+def test_the_console_reads_the_workers_topics_and_incident_links_lead_to_it(
+    compose: dict[str, Any],
+) -> None:
+    worker_env = _environment(_service(compose, "worker"))
+    console = _service(compose, "console")
+    env = _environment(console)
+    topics = {name: value for name, value in worker_env.items() if name.endswith("_TOPIC")}
+    assert topics, "the worker names no topics"
+    assert {name: env.get(name) for name in topics} == topics
+    assert env["DEXWATCH_BOOTSTRAP_SERVERS"] == worker_env["DEXWATCH_BOOTSTRAP_SERVERS"]
+    assert env["DEXWATCH_DATASETS"] == worker_env["DEXWATCH_DATASETS"]
+    assert _host_path(compose, "console", env["DEXWATCH_DATASETS"]).is_dir()
+    assert env["DEXWATCH_CONSOLE__BIND"] == "0.0.0.0"
+    port = int(env["DEXWATCH_CONSOLE__PORT"])
+    assert f"127.0.0.1:{port}:{port}" in console["ports"]
+    # The worker's incident links open the console's page, on the port the host reaches.
+    assert worker_env["DEXWATCH_PUBLIC_URL"] == env["DEXWATCH_CONSOLE__PUBLIC_URL"]
+    assert worker_env["DEXWATCH_PUBLIC_URL"].endswith(f"http://localhost:{port}}}")
+    for name in ("TOKEN", "WRITE_TOKEN"):  # secrets come from the host, never the file
+        assert env[f"DEXWATCH_CONSOLE__{name}"] == f"${{DEXWATCH_CONSOLE_{name}:-}}"
+    store = env["DEXWATCH_CONSOLE__STORE_PATH"]
+    assert any(store.startswith(target) for target in _volume_mounts(console))
