@@ -4,9 +4,11 @@ Drift is a lasting change of level, not one odd point, so the score asks two thi
 drift detector (ADWIN or Page-Hinkley) fire, and how large is the shift it found, measured in
 the spread of a reference period. The definition, step by step:
 
-1. **Reference.** The first `reference_points` values after a (re)start fix a mean `m` and a
-   standard deviation `s` (Welford; `s` has a small floor so a constant series still works).
-   Until then the channel is warming up and scores 0.
+1. **Reference.** The first `reference_points` values after a (re)start, and at least
+   `reference_hours` of them in event time, fix a mean `m` and a standard deviation `s`
+   (Welford; `s` has a small floor so a constant series still works). Until then the channel is
+   warming up and scores 0. A day by default: a reference of 100 minutes of a minute series, or
+   of one part of a daily cycle, makes the rest of the day look like a new level.
 2. **Detectors.** Each later value is standardised, `z = (x - m) / s`, clipped to
    `+-clip_sd` (one wild point must not look like a new level), and fed to ADWIN and to
    Page-Hinkley (with `delta` and `threshold` in sd units, tuned quiet; see
@@ -14,7 +16,14 @@ the spread of a reference period. The definition, step by step:
 3. **Shift.** From the latest detection on, the channel averages the clipped `z` values. The
    shift is the part of that average it is sure of: `|mean z| - confidence_z * se`, with
    `se = sqrt(1 / n_after + 1 / n_reference)`, floored at 0.
-4. **Score.** `0` with no detection yet or fewer than `settle_points` values after the latest
+   With event times (and `settle_hours` > 0) the average is instead over the last
+   `settle_hours` (a day by default), once that long has passed since the first detection, and
+   `n_after` counts its hourly buckets, not its points (neighbouring points are not
+   independent; a minute series' day is not 1,440 observations of its level): a
+   drift is a level that lasts, and a day's mean is the level of a daily cycle, not its peak
+   (on a cycle the detectors fire every few hours; measured from each detection, the cycle's
+   peaks would pass for new levels).
+4. **Score.** `0` with no detection yet, or fewer than `settle_points` values after the latest
    one; otherwise `1 - 2 ** (-shift / shift_at_half)`: 0.5 at a shift of `shift_at_half` sd
    (2 by default), about 0.65 at 3 sd, 0.75 at 4 sd, never 1.
 
@@ -25,9 +34,10 @@ shift of several sd scores above 0.5 some `settle_points` values after a detecto
 from __future__ import annotations
 
 import math
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.adwin_drift import AdwinDriftDetector
@@ -35,6 +45,7 @@ from detectors.page_hinkley_drift import PageHinkleyDriftDetector
 from detectors.signed_log import signed_log
 from detectors.state_codec import Scalar, decode_state, encode_state, register_kind
 from schemas.errors import StateFormatError
+from streams.drift.rolling_window import RollingWindow
 
 __all__ = ["DriftChannel", "DriftMonitorSettings"]
 
@@ -58,6 +69,21 @@ class DriftMonitorSettings(BaseModel):
     settle_points: int = Field(
         default=20, ge=1, le=10_000, description="Values after a detection before it is scored."
     )
+    reference_hours: float = Field(
+        default=24.0,
+        ge=0.0,
+        le=24.0 * 365,
+        description="The reference also spans at least this much event time (0: points only): "
+        "it must hold the series' daily cycle and usual wander.",
+    )
+    settle_hours: float = Field(
+        default=24.0,
+        ge=0.0,
+        le=24.0 * 365,
+        description="With event times, the shift is the mean of the last this-many hours, "
+        "scored once this long has passed since the first detection (0: the mean since the "
+        "latest detection, as without times): a drift is a level that lasts whole days.",
+    )
     shift_at_half: float = Field(
         default=2.0, gt=0.0, le=100.0, description="The sure shift, in sd, that scores 0.5."
     )
@@ -78,11 +104,15 @@ class DriftChannel:
     __slots__ = (
         "_adwin",
         "_after_n",
+        "_after_since",
         "_after_sum",
+        "_last_at",
         "_page_hinkley",
         "_ref_m2",
         "_ref_mean",
         "_ref_n",
+        "_ref_since",
+        "_window",
         "detections",
         "settings",
         "transformed",
@@ -98,6 +128,10 @@ class DriftChannel:
         self.detections = 0  # since the reference was fixed
         self._ref_n, self._ref_mean, self._ref_m2 = 0, 0.0, 0.0
         self._after_n, self._after_sum = 0, 0.0
+        # Event times (Unix seconds; NaN: not known) of the reference's first value, of the
+        # first value after the latest detection, and of the latest value.
+        self._ref_since = self._after_since = self._last_at = math.nan
+        self._window = RollingWindow(settings.settle_hours * 3600.0)
         self._adwin = AdwinDriftDetector(_FEATURE, delta=settings.adwin_delta)
         self._page_hinkley = PageHinkleyDriftDetector(
             _FEATURE,
@@ -108,15 +142,22 @@ class DriftChannel:
 
     @property
     def warming_up(self) -> bool:
-        return self._ref_n < self.settings.reference_points
+        return self._ref_n < self.settings.reference_points or _shorter_than(
+            self._ref_since, self._last_at, self.settings.reference_hours
+        )
 
     def rebase(self) -> None:
         """Start again: a new reference from the next value (after the model was acted on)."""
         self._reset()
 
-    def update(self, value: float) -> float:
-        """Learn `value` and return the channel's drift score after it."""
+    def update(self, value: float, at: float | None = None) -> float:
+        """Learn `value` (at event time `at`, Unix seconds, when known) and return the
+        channel's drift score after it."""
         x = signed_log(value) if self.transformed else value
+        if at is not None:
+            self._last_at = at
+            if math.isnan(self._ref_since):
+                self._ref_since = at
         if self.warming_up:
             self._ref_n += 1
             gap = x - self._ref_mean
@@ -131,21 +172,38 @@ class DriftChannel:
         if fired:
             self.detections += 1
             self._after_n, self._after_sum = 0, 0.0
+            if math.isnan(self._after_since):
+                self._after_since = self._last_at  # the first detection
         if self.detections:
             self._after_n += 1
             self._after_sum += z
+        if self._in_time:
+            self._window.add(z, self._last_at)
         return self.score()
+
+    @property
+    def _in_time(self) -> bool:
+        """Whether the shift is a day's mean (event times known, `settle_hours` > 0)."""
+        return self.settings.settle_hours > 0.0 and not math.isnan(self._last_at)
 
     def shift(self) -> float:
         """The shift since the latest detection, in reference sd, that the channel is sure of."""
         if not self.detections or self._after_n == 0:
             return 0.0
-        error = math.sqrt(1.0 / self._after_n + 1.0 / self._ref_n)
-        return max(abs(self._after_sum / self._after_n) - self.settings.confidence_z * error, 0.0)
+        n, mean = self._after_n, self._after_sum / self._after_n
+        if self._in_time:
+            n, mean = self._window.filled, self._window.mean()
+            if n == 0:
+                return 0.0
+        error = math.sqrt(1.0 / n + 1.0 / self._ref_n)
+        return max(abs(mean) - self.settings.confidence_z * error, 0.0)
 
     def score(self) -> float:
         """The drift score in [0, 1) (see the module docstring)."""
-        if self._after_n < self.settings.settle_points:
+        if self._in_time:
+            if _shorter_than(self._after_since, self._last_at, self.settings.settle_hours):
+                return 0.0
+        elif self._after_n < self.settings.settle_points:
             return 0.0
         return 1.0 - math.pow(2.0, -self.shift() / self.settings.shift_at_half)
 
@@ -156,9 +214,10 @@ class DriftChannel:
 
     def to_state(self) -> bytes:
         """The running sums and both detectors' own states, in `detectors.state_codec`."""
-        arrays = {
+        arrays: dict[str, npt.NDArray[Any]] = {
             "adwin": np.frombuffer(self._adwin.to_state(), dtype=np.uint8),
             "page_hinkley": np.frombuffer(self._page_hinkley.to_state(), dtype=np.uint8),
+            "window": self._window.to_array(),
         }
         scalars: dict[str, Scalar] = {
             "transformed": self.transformed,
@@ -168,6 +227,9 @@ class DriftChannel:
             "ref_m2": self._ref_m2,
             "after_n": self._after_n,
             "after_sum": self._after_sum,
+            "ref_since": self._ref_since,
+            "after_since": self._after_since,
+            "last_at": self._last_at,
         }
         return encode_state(_KIND, self.settings.model_dump(), arrays, scalars)
 
@@ -185,11 +247,27 @@ class DriftChannel:
         channel._ref_m2 = state.scalar("ref_m2", float)
         channel._after_n = state.scalar("after_n", int)
         channel._after_sum = state.scalar("after_sum", float)
+        # States saved before event times were kept have none: points alone decide for them.
+        for name in ("ref_since", "after_since", "last_at"):
+            if name in state.scalars:
+                setattr(channel, f"_{name}", state.scalar(name, float))
+        if "window" in state.arrays:
+            seconds, window = settings.settle_hours * 3600.0, state.array("window", np.float64)
+            try:
+                channel._window = RollingWindow.from_array(seconds, window)
+            except ValueError as error:
+                raise StateFormatError(f"{_KIND} state: {error}") from error
         channel._adwin = AdwinDriftDetector.from_state(state.array("adwin", np.uint8).tobytes())
         channel._page_hinkley = PageHinkleyDriftDetector.from_state(
             state.array("page_hinkley", np.uint8).tobytes()
         )
         return channel
+
+
+def _shorter_than(since: float, until: float, hours: float) -> bool:
+    """Whether less than `hours` of event time lie between two times (not when either is
+    unknown: a channel fed without times counts points only)."""
+    return until - since < hours * 3600.0  # False when either is NaN
 
 
 _KIND = register_kind("drift_channel", DriftChannel)

@@ -54,8 +54,11 @@ class DriftMonitor:
         """The input measures, sorted, fixed by the first point."""
         return tuple(self._channels) if self._channels is not None else None
 
-    def update(self, measures: Mapping[str, float], score: float | None = None) -> DriftScores:
-        """Learn one point of the series and the model's score for it; the scores after it.
+    def update(
+        self, measures: Mapping[str, float], score: float | None = None, at: float | None = None
+    ) -> DriftScores:
+        """Learn one point of the series (at event time `at`, Unix seconds, when known) and the
+        model's score for it; the scores after it.
 
         Pass `score=None` while the model is warming up: its scores mean nothing yet.
         Raises `DetectorInputError` on a non-finite value or measures other than the first
@@ -67,9 +70,9 @@ class DriftMonitor:
         if score is not None:
             _check_finite("the model score", score)
         for name, channel in channels.items():
-            channel.update(float(measures[name]))
+            channel.update(float(measures[name]), at)
         if score is not None:
-            self._model_score.update(float(score))
+            self._model_score.update(float(score), at)
         return self.scores()
 
     def scores(self) -> DriftScores:

@@ -86,7 +86,7 @@ class SeriesDrift:
             scores = held.monitor.scores()  # a wild point is no evidence of a new level
         else:
             score = None if verdict.warming_up else verdict.score
-            scores = held.monitor.update(measures, score)
+            scores = held.monitor.update(measures, score, at)
         decision = decide(series, scores, self.rules)
         if decision.action == "none":
             return None

@@ -32,7 +32,12 @@ datasets:
     interval: none
     high_impact_measures: {high_impact}
     detector: {{warmup: 50}}
-    drift: {{enabled: true, retrain_points: {retrain_points}, hold_after_anomaly: 1h}}
+    drift:
+      enabled: true
+      retrain_points: {retrain_points}
+      hold_after_anomaly: 1h
+      # Points only: 500 minutes are less than the day a reference spans by default.
+      monitor: {{reference_hours: 0, settle_hours: 0}}
 """
 
 

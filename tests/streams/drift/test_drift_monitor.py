@@ -159,3 +159,60 @@ def test_state_is_compact_and_bounded() -> None:
 def test_state_of_another_kind_is_refused() -> None:
     with pytest.raises(StateFormatError, match="not 'drift_monitor'"):
         DriftMonitor.from_state(DriftChannel(RAW).to_state())
+
+
+def _daily_cycle(minutes: int, shift_from: int | None = None, shift: float = 0.0) -> list[float]:
+    """A minute series with a daily cycle of amplitude 10 and noise of sd 1, shifted by `shift`
+    from minute `shift_from` on."""
+    rng = random.Random(11)
+    return [
+        100.0
+        + 10.0 * math.sin(2 * math.pi * minute / 1440)
+        + rng.gauss(0, 1)
+        + (shift if shift_from is not None and minute >= shift_from else 0.0)
+        for minute in range(minutes)
+    ]
+
+
+def _scores_in_time(values: list[float], settings: DriftMonitorSettings) -> list[float]:
+    channel = DriftChannel(settings)
+    return [channel.update(value, at=60.0 * minute) for minute, value in enumerate(values)]
+
+
+def test_a_daily_cycle_is_not_drift_when_the_reference_spans_a_day() -> None:
+    cycle = _daily_cycle(5 * 1440)
+    assert max(_scores_in_time(cycle, RAW)) == 0.0
+    # Counted in points only, 100 minutes of reference make the rest of the day a new level.
+    points_only = RAW.model_copy(update={"reference_hours": 0.0, "settle_hours": 0.0})
+    assert max(_scores_in_time(cycle, points_only)) > 0.3
+
+
+def test_a_lasting_shift_of_a_cyclic_series_is_scored_within_a_day() -> None:
+    shift_at = 3 * 1440
+    scores = _scores_in_time(_daily_cycle(6 * 1440, shift_from=shift_at, shift=30.0), RAW)
+    assert max(scores[:shift_at]) == 0.0
+    first = next(minute for minute, score in enumerate(scores) if score > 0.5)
+    # The day's mean passes a sure shift of 2 sd once enough of the day is shifted.
+    assert shift_at < first < shift_at + 1440
+    assert min(scores[shift_at + 1440 :]) > 0.5, "and stays, for as long as the shift lasts"
+
+
+def test_a_shift_is_not_scored_before_a_day_has_passed_since_the_first_detection() -> None:
+    # No cycle: the detectors are quiet until the shift, which the first day after it settles.
+    rng = random.Random(2)
+    shift_at = 2 * 1440
+    values = [rng.gauss(0, 1) + (8.0 if minute >= shift_at else 0.0) for minute in range(4 * 1440)]
+    scores = _scores_in_time(values, RAW)
+    first = next(minute for minute, score in enumerate(scores) if score > 0.5)
+    assert shift_at + 1440 <= first < shift_at + 1440 + 60
+
+
+def test_a_state_saved_without_event_times_counts_points() -> None:
+    channel = DriftChannel(RAW)
+    for value in shifted(4, 50, 0):
+        channel.update(value)  # no times: points alone decide
+    restored = DriftChannel.from_state(channel.to_state())
+    assert restored.warming_up
+    for value in shifted(5, 60, 0):
+        restored.update(value)
+    assert not restored.warming_up
