@@ -134,13 +134,9 @@ class MetricEventHandler:
         return watermarks_by_topic(self.datasets)
 
     def resume_partition(self, where: Partition, mark: CommitMark) -> None:
-        """A partition read again from its committed offset: skip what `mark` says was handled,
-        and let no dataset accept as on time an interval the mark says was scored."""
+        """A partition read again from its committed offset: skip what `mark` says was handled
+        (each series read again takes the mark's watermark: `replay_marks.handled_before`)."""
         self.replay_marks.install(where, mark)
-        for runtime in self.datasets:
-            watermark = mark.watermarks.get(runtime.dataset.name)
-            if runtime.dataset.source.topic == where[0] and watermark is not None:
-                runtime.aggregator.raise_watermark(watermark)
 
     def release_partitions(self, partitions: set[Partition], *, holds_none: bool) -> None:
         """Partitions revoked: drop their open intervals (rebuilt by whoever reads them next);
@@ -314,6 +310,8 @@ class MetricEventHandler:
                 record.offset,
                 runtime.dataset.name,
                 runtime.aggregator,
+                observation.series,
+                observation.dimensions,
                 observation.event_time,
             ):
                 self.metrics.events_already_handled.inc()

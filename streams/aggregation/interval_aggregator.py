@@ -1,9 +1,14 @@
 """Per-series interval aggregation in event time, for one dataset: pure, no Kafka, no clock.
 
-Intervals are aligned to the Unix epoch (UTC). The watermark is the largest event time seen
-(by this aggregator, over all partitions it is fed) minus the dataset's allowed lateness; an
-interval closes when the watermark reaches its end. An event for a closed interval is late:
-rejected with reason `late` and counted, never dropped unseen. Only open intervals are kept.
+Intervals are aligned to the Unix epoch (UTC). Each series has its own watermark: its newest
+event time minus the dataset's allowed lateness (`series_clocks`); a series' interval closes
+when its watermark reaches its end, and an event of that series for a closed interval is
+late: rejected with reason `late` and counted, never dropped unseen. A series that stays
+silent while the rest of the dataset moves `idle_timeout` on is idle: its open intervals
+close and, with no-data signals on, the intervals the dataset's watermark passes are missed
+(at most `no_data_max_consecutive`; each closed for that series once signalled). Nothing else
+moves its watermark, so a producer that catches up is scored. Only open intervals are kept: at
+most `allowed_lateness / interval + 1` per series.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from streams.aggregation.interval_outputs import (
     SourcePosition,
 )
 from streams.aggregation.open_offsets import OpenOffsets
+from streams.aggregation.series_clocks import SeriesClock, SeriesClocks
 from streams.aggregation.series_tracker import SeriesRecord, SeriesTracker, from_micros
 from streams.datasets.dataset_config import DatasetConfig
 from streams.datasets.measure_spec import Aggregation
@@ -63,7 +69,11 @@ class IntervalAggregator:
         self.dataset = dataset
         seconds = dataset.interval_seconds
         self._step_us = None if seconds is None else seconds * 1_000_000
-        self._lateness_us = dataset.lateness_seconds * 1_000_000
+        self._clocks = SeriesClocks(
+            self._step_us or 1,
+            dataset.lateness_seconds * 1_000_000,
+            dataset.idle_timeout_seconds * 1_000_000,
+        )
         self._layout: dict[str, Aggregation] | None = (
             None
             if isinstance(dataset.measures, str)
@@ -75,10 +85,9 @@ class IntervalAggregator:
             self._step_us or 1,
             dataset.no_data_max_consecutive if dataset.no_data else None,
         )
-        self._open: dict[int, dict[str, IntervalBucket]] = {}
+        self._open: dict[str, dict[int, IntervalBucket]] = {}  # series -> start -> bucket
         self._open_offsets = OpenOffsets()
-        self._max_time_us: int | None = None
-        self._closed_until_us: int | None = None
+        self._missed_until_us: int | None = None  # idle series' no-data signals reach this
         self.counts = AggregatorCounts()
 
     @property
@@ -91,9 +100,26 @@ class IntervalAggregator:
         return sum(len(buckets) for buckets in self._open.values())
 
     @property
+    def idle_series(self) -> int:
+        """Series silent for the dataset's idle timeout (what they held is closed)."""
+        return len(self._clocks.idle)
+
+    @property
     def watermark(self) -> datetime | None:
-        """Every interval ending at or before this time is closed (None before any event)."""
-        return None if self._closed_until_us is None else from_micros(self._closed_until_us)
+        """Every series that is not idle has closed its intervals ending by this time (an idle
+        one closed all it held); None before any event."""
+        low = self.watermark_us
+        return None if low is None else from_micros(low)
+
+    @property
+    def watermark_us(self) -> int | None:
+        """`watermark` in microseconds since the epoch: what a commit mark vouches for."""
+        return self._clocks.low_watermark() if self._step_us is not None else None
+
+    def series_watermark(self, series: str) -> datetime | None:
+        """`series`' own watermark: its intervals ending by it are closed (None: not seen)."""
+        closed = self._clocks.closed_us(series)
+        return None if closed is None else from_micros(closed)
 
     def add(
         self,
@@ -106,10 +132,11 @@ class IntervalAggregator:
         """Take one event (values keyed by measure name); what closed, or why it was refused."""
         time_us = (event_time - _EPOCH) // _MICROSECOND
         step = self._step_us
-        start = time_us if step is None else time_us - time_us % step
-        closed_until = self._closed_until_us
-        if step is not None and closed_until is not None and start + step <= closed_until:
-            return self._late(event_time, start, closed_until)
+        if step is not None:
+            start = time_us - time_us % step
+            closed = self._clocks.closed_us(series)
+            if closed is not None and start + step <= closed:
+                return self._late(series, event_time, start, closed)
         if not self._tracker.admit(series, dimensions):
             self.counts.series_limit += 1
             return AddResult(
@@ -123,103 +150,112 @@ class IntervalAggregator:
         if step is None:  # interval 'none': the event is its own interval
             self.counts.closed += 1
             return AddResult([self._single(series, dimensions, event_time, values, position)])
-        buckets = self._open.setdefault(start, {})
-        bucket = buckets.get(series)
+        buckets = self._open.setdefault(series, {})
+        bucket = buckets.get(start)
         if bucket is None:
-            bucket = buckets[series] = IntervalBucket()
+            bucket = buckets[start] = IntervalBucket()
         assert self._layout is not None  # '*' measures are only valid with interval 'none'
         bucket.add(self._layout, values, time_us, position)
-        self._open_offsets.add(start, (position.topic, position.partition), position.offset)
-        if self._max_time_us is None or time_us > self._max_time_us:
-            self._max_time_us = time_us
-            return AddResult(emitted=self._close_until(self._horizon(time_us, step)))
-        return AddResult()
-
-    @property
-    def watermark_us(self) -> int | None:
-        """`watermark` in microseconds since the epoch."""
-        return self._closed_until_us
+        self._open_offsets.add(
+            (series, start), (position.topic, position.partition), position.offset
+        )
+        moved, moved_frontier = self._clocks.hear(series, time_us)
+        emitted: list[Emitted] = []
+        if moved:
+            emitted += self._close_series(series, self._clocks.horizon(time_us))
+        if moved_frontier:
+            emitted += self._close_idle()
+        return AddResult(emitted=self._counted(emitted))
 
     def first_open_offsets(self) -> dict[Partition, int]:
-        """Per partition, the lowest offset of a record held in an open interval."""
-        return self._open_offsets.firsts()
+        """Per partition, the lowest offset of a record a re-read from the commit would need:
+        held in an open interval, or in a closed one the dataset's watermark has not passed."""
+        return self._open_offsets.firsts(self.watermark_us)
 
-    def is_closed(self, event_time: datetime, watermark_us: int | None) -> bool:
-        """Whether the interval of `event_time` had closed by `watermark_us` (interval `none`:
-        every event is its own closed interval)."""
-        if self._step_us is None:
-            return True
-        if watermark_us is None:
+    def read_again(
+        self, series: str, dimensions: dict[str, str], event_time: datetime, scored_us: int
+    ) -> bool:
+        """A record read again after a crash or rebalance, whose commit mark says every
+        interval ending by `scored_us` was scored (see `commit_marks.replay_marks`): whether
+        its interval was, so it is skipped. Either way its series takes the mark's watermark
+        and its event time, so what comes after is judged as the previous worker would."""
+        step = self._step_us
+        if step is None or not self._tracker.admit(series, dimensions):
             return False
         time_us = (event_time - _EPOCH) // _MICROSECOND
-        return time_us - time_us % self._step_us + self._step_us <= watermark_us
-
-    def raise_watermark(self, watermark_us: int) -> None:
-        """Treat every interval ending by `watermark_us` as closed (already scored elsewhere:
-        a committed mark says so); a lower watermark than the current one changes nothing."""
-        if self._closed_until_us is None or watermark_us > self._closed_until_us:
-            self._closed_until_us = watermark_us
+        skipped = time_us - time_us % step + step <= scored_us
+        if skipped or series not in self._clocks.clocks:  # else `add` hears it
+            self._clocks.hear(series, time_us, move_frontier=False)
+        self._clocks.close(series, scored_us)
+        return skipped
 
     def drop_partitions(self, partitions: set[Partition]) -> int:
         """Forget the open intervals holding records of `partitions` (revoked: they are read
         again from the committed offset, by this worker or another); the buckets dropped."""
         dropped = 0
-        for start in list(self._open):
-            buckets = self._open[start]
-            for series in [s for s, b in buckets.items() if partitions.intersection(b.offsets)]:
-                del buckets[series]
+        for series in list(self._open):
+            buckets = self._open[series]
+            for start in [s for s, b in buckets.items() if partitions.intersection(b.offsets)]:
+                del buckets[start]
+                self._open_offsets.discard((series, start))
                 dropped += 1
             if not buckets:
-                del self._open[start]
-        self._open_offsets.rebuild(
-            (start, where, span[0])
-            for start, buckets in self._open.items()
-            for bucket in buckets.values()
-            for where, span in bucket.offsets.items()
-        )
+                del self._open[series]
+        self._open_offsets.forget(partitions)
         return dropped
 
     def reset_watermark(self) -> None:
         """Start event time again (every partition was revoked): re-read records rebuild their
         intervals instead of being found late, and committed marks raise it again."""
-        self._closed_until_us = self._max_time_us = None
+        self._clocks.forget_all()
+        self._missed_until_us = None
 
     def advance(self, event_time: datetime) -> list[Emitted]:
-        """Move event time on without an event (e.g. a quiet stream's clock): what closed."""
+        """Move the dataset's event time on without an event (e.g. a quiet stream's clock):
+        what the series it leaves idle close and miss."""
         time_us = (event_time - _EPOCH) // _MICROSECOND
-        if self._step_us is None or (
-            self._max_time_us is not None and time_us <= self._max_time_us
-        ):
+        frontier = self._clocks.frontier_us
+        if self._step_us is None or (frontier is not None and time_us <= frontier):
             return []
-        self._max_time_us = time_us
-        return self._close_until(self._horizon(time_us, self._step_us))
+        self._clocks.frontier_us = time_us
+        return self._counted(self._close_idle())
 
     def flush(self) -> list[Emitted]:
         """Close every open interval, as at the end of a stream: later events for them are late."""
-        if self._step_us is None or not self._open:
+        step = self._step_us
+        if step is None or not self._open:
             return []
-        return self._close_until(max(self._open) + self._step_us)
+        horizon = max(max(buckets) for buckets in self._open.values()) + step
+        emitted: list[Emitted] = []
+        for series in list(self._clocks.clocks):
+            emitted += self._close_series(series, horizon)
+        return self._counted(emitted)
 
     def export_state(self) -> dict[str, Any]:
         """The open state as JSON-ready plain data (see `aggregator_state`)."""
+        clocks = self._clocks
+        series_states = {}
+        for series, record in self._tracker.records.items():
+            clock = clocks.clocks.get(series)
+            series_states[series] = SeriesState(
+                dimensions=record.dimensions,
+                last_data_us=record.last_data_us,
+                missing=record.missing,
+                max_us=None if clock is None else clock.max_us,
+                closed_us=None if clock is None else clock.closed_us,
+                heard_us=None if clock is None else clock.heard_us,
+                idle=series in clocks.idle,
+            )
         state = AggregatorState(
             dataset=self.dataset.name,
             interval=self.dataset.interval,
             measures=list((self._layout or {}).items()),
-            max_time_us=self._max_time_us,
-            closed_until_us=self._closed_until_us,
-            series={
-                series: SeriesState(
-                    dimensions=record.dimensions,
-                    last_data_us=record.last_data_us,
-                    missing=record.missing,
-                )
-                for series, record in self._tracker.records.items()
-            },
+            frontier_us=clocks.frontier_us,
+            series=series_states,
             buckets=[
                 _bucket_state(series, start, bucket)
-                for start, buckets in sorted(self._open.items())
-                for series, bucket in sorted(buckets.items())
+                for series, buckets in sorted(self._open.items())
+                for start, bucket in sorted(buckets.items())
             ],
         )
         return state.model_dump(mode="json")
@@ -235,22 +271,34 @@ class IntervalAggregator:
                 f"aggregator state has interval {state.interval} and measures {state.measures}; "
                 f"dataset {dataset.name} now has interval {dataset.interval} and measures {layout}"
             )
-        aggregator._max_time_us = state.max_time_us
-        aggregator._closed_until_us = state.closed_until_us
         aggregator._tracker.restore(
             {
                 series: SeriesRecord(dict(item.dimensions), item.last_data_us, item.missing)
                 for series, item in state.series.items()
             }
         )
+        aggregator._clocks.restore(
+            state.frontier_us,
+            {
+                series: SeriesClock(item.max_us, item.closed_us, item.heard_us)
+                for series, item in state.series.items()
+                if item.max_us is not None
+                and item.closed_us is not None
+                and item.heard_us is not None
+            },
+            [series for series, item in state.series.items() if item.idle],
+        )
+        aggregator._missed_until_us = aggregator._clocks.dataset_horizon()
         for item in state.buckets:
             if item.series not in state.series:
                 raise StateFormatError(f"bucket of unknown series {item.series!r}")
-            aggregator._open.setdefault(item.start_us, {})[item.series] = IntervalBucket.restore(
+            aggregator._open.setdefault(item.series, {})[item.start_us] = IntervalBucket.restore(
                 aggregator._layout or {}, item.event_count, item.measures, item.offsets
             )
             for topic, partition, first, _last in item.offsets:
-                aggregator._open_offsets.add(item.start_us, (topic, partition), first)
+                aggregator._open_offsets.add(
+                    (item.series, item.start_us), (topic, partition), first
+                )
         return aggregator
 
     def _single(
@@ -288,23 +336,21 @@ class IntervalAggregator:
             offsets=(OffsetRange(position.topic, position.partition, offset, offset),),
         )
 
-    def _horizon(self, time_us: int, step: int) -> int:
-        watermark = time_us - self._lateness_us
-        return watermark - watermark % step
-
-    def _close_until(self, horizon_us: int) -> list[Emitted]:
-        """Close every interval ending by `horizon_us`; returns them in (start, series) order."""
-        if self._closed_until_us is not None and horizon_us <= self._closed_until_us:
-            return []
+    def _close_series(self, series: str, until_us: int) -> list[Emitted]:
+        """Close `series`' intervals ending by `until_us`, in time order, with the no-data
+        signals before and after them; its watermark is then `until_us`."""
+        closed = self._clocks.closed_us(series)
         step = self._step_us
         assert step is not None
         assert self._layout is not None
         emitted: list[Emitted] = []
-        for start in sorted(start for start in self._open if start + step <= horizon_us):
-            self._open_offsets.close(start)
-            for series, bucket in sorted(self._open.pop(start).items()):
+        buckets = self._open.get(series)
+        if buckets:
+            dimensions = self._tracker.records[series].dimensions
+            for start in sorted(start for start in buckets if start + step <= until_us):
+                self._open_offsets.close((series, start), start + step)
+                bucket = buckets.pop(start)
                 emitted += self._tracker.had_data(series, start)
-                dimensions = self._tracker.records[series].dimensions
                 emitted.append(
                     bucket.close(
                         self._layout,
@@ -314,22 +360,56 @@ class IntervalAggregator:
                         from_micros(start + step),
                     )
                 )
-        emitted += self._tracker.catch_up(horizon_us)
-        self._closed_until_us = horizon_us
+            if not buckets:
+                del self._open[series]
+        if closed is None or until_us > closed:
+            emitted += self._tracker.missing_until(series, until_us)
+            self._clocks.close(series, until_us)
+        return emitted
+
+    def _close_idle(self) -> list[Emitted]:
+        """The frontier moved: series silent for the idle timeout close all they hold, and
+        idle series miss the intervals the dataset's watermark passed."""
+        step = self._step_us
+        assert step is not None
+        emitted: list[Emitted] = []
+        newly = self._clocks.newly_idle()
+        for series in newly:
+            buckets = self._open.get(series)
+            if buckets:
+                emitted += self._close_series(series, max(buckets) + step)
+        horizon = self._clocks.dataset_horizon()
+        if horizon is None:
+            return emitted
+        missed = self._missed_until_us
+        if missed is None or horizon > missed:  # at most once per interval: every idle series
+            self._missed_until_us = horizon
+            self._open_offsets.release(self.watermark_us)  # bounded without commits (a replay)
+            signals = self._tracker.catch_up(horizon, self._clocks.idle)
+        else:
+            signals = self._tracker.catch_up(horizon, newly)
+        for signal in signals:  # a missed interval is closed: data for it later is late
+            self._clocks.close(signal.series, (signal.end - _EPOCH) // _MICROSECOND)
+        return emitted + signals
+
+    def _counted(self, emitted: list[Emitted]) -> list[Emitted]:
+        """`emitted` in (start, series) order, counted."""
         emitted.sort(key=lambda item: (item.start, item.series))
         closed = sum(isinstance(item, ClosedInterval) for item in emitted)
         self.counts.closed += closed
         self.counts.no_data += len(emitted) - closed
         return emitted
 
-    def _late(self, event_time: datetime, start_us: int, closed_until_us: int) -> AddResult:
+    def _late(self, series: str, event_time: datetime, start_us: int, closed_us: int) -> AddResult:
         self.counts.late += 1
         return AddResult(
             rejected=Rejection(
                 LATE,
                 f"event time {event_time.isoformat()} falls in the interval starting "
-                f"{from_micros(start_us).isoformat()}, closed when the watermark reached "
-                f"{from_micros(closed_until_us).isoformat()}",
+                f"{from_micros(start_us).isoformat()}, closed for series {series!r}, whose "
+                f"watermark is {from_micros(closed_us).isoformat()} (its newest event time "
+                f"minus allowed_lateness {self.dataset.allowed_lateness or self.dataset.interval}"
+                ", or a missed interval after it went idle)",
             )
         )
 

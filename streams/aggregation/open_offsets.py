@@ -1,47 +1,94 @@
-"""The first source offset, per partition, of the records still held in open intervals.
+"""The first source offset, per partition, of the records a re-read would need.
 
 The worker commits no partition past the oldest record it still holds in an open interval
 (`streams/commit_marks`): after a crash or a rebalance those records are read again and their
-intervals rebuilt, instead of being lost with the process. Kept per interval start, so closing
-an interval is one `pop` and the hold moves on by itself.
+intervals rebuilt, instead of being lost with the process. Each series closes its intervals at
+its own time, while a commit mark vouches for one watermark per dataset (the lowest of its
+series, `IntervalAggregator.watermark_us`): a closed interval ending after that watermark is
+not vouched for, so a re-read would aggregate it again, and must then read all of it. Such an
+interval keeps holding its first offsets until the dataset's watermark passes its end.
+
+Open buckets are kept with a heap per partition whose entries of closed buckets are dropped
+when they reach the top; closed buckets not yet vouched for are kept per interval end (a
+handful: the ends between the dataset's watermark and the newest closed interval).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Collection
 
 from streams.records import Partition
 
-__all__ = ["OpenOffsets"]
+__all__ = ["BucketKey", "OpenOffsets"]
+
+BucketKey = tuple[str, int]  # (series, interval start in µs)
 
 
 class OpenOffsets:
     def __init__(self) -> None:
-        self._by_start: dict[int, dict[Partition, int]] = {}
+        self._firsts: dict[BucketKey, dict[Partition, int]] = {}
+        self._heaps: dict[Partition, list[tuple[int, BucketKey]]] = {}
+        self._unvouched: dict[int, dict[Partition, int]] = {}  # interval end -> firsts
 
-    def add(self, start_us: int, where: Partition, offset: int) -> None:
-        firsts = self._by_start.get(start_us)
+    def add(self, key: BucketKey, where: Partition, offset: int) -> None:
+        firsts = self._firsts.get(key)
         if firsts is None:
-            firsts = self._by_start[start_us] = {}
+            firsts = self._firsts[key] = {}
         first = firsts.get(where)
         if first is None or offset < first:  # a hole read back comes after later records
             firsts[where] = offset
+            heapq.heappush(self._heaps.setdefault(where, []), (offset, key))
 
-    def close(self, start_us: int) -> None:
-        self._by_start.pop(start_us, None)
+    def close(self, key: BucketKey, end_us: int) -> None:
+        """The bucket closed: it holds its offsets until a mark vouches for `end_us`."""
+        firsts = self._firsts.pop(key, None)
+        if not firsts:
+            return
+        held = self._unvouched.setdefault(end_us, {})
+        for where, offset in firsts.items():
+            if offset < held.get(where, offset + 1):
+                held[where] = offset
 
-    def firsts(self) -> dict[Partition, int]:
-        """The lowest held offset per partition, over every open interval."""
+    def discard(self, key: BucketKey) -> None:
+        """The bucket is dropped unscored (its partition was revoked)."""
+        self._firsts.pop(key, None)
+
+    def forget(self, partitions: Collection[Partition]) -> None:
+        """Revoked partitions hold nothing here any more."""
+        for where in partitions:
+            self._heaps.pop(where, None)
+        for end in list(self._unvouched):
+            held = self._unvouched[end]
+            for where in partitions:
+                held.pop(where, None)
+            if not held:
+                del self._unvouched[end]
+
+    def release(self, vouched_us: int | None) -> None:
+        """Let go the closed buckets ending by `vouched_us` (a mark now vouches for them)."""
+        if vouched_us is not None:
+            for end in [end for end in self._unvouched if end <= vouched_us]:
+                del self._unvouched[end]
+
+    def firsts(self, vouched_us: int | None) -> dict[Partition, int]:
+        """The lowest held offset per partition: over every open bucket, and every closed one
+        ending after `vouched_us` (the watermark the commit marks write; those ending by it
+        are let go)."""
         lowest: dict[Partition, int] = {}
-        for firsts in self._by_start.values():
-            for where, offset in firsts.items():
-                held = lowest.get(where)
-                if held is None or offset < held:
+        for where in list(self._heaps):
+            heap = self._heaps[where]
+            while heap:
+                offset, key = heap[0]
+                if self._firsts.get(key, {}).get(where) == offset:
+                    lowest[where] = offset
+                    break
+                heapq.heappop(heap)
+            if not heap:
+                del self._heaps[where]
+        self.release(vouched_us)
+        for held in self._unvouched.values():
+            for where, offset in held.items():
+                if offset < lowest.get(where, offset + 1):
                     lowest[where] = offset
         return lowest
-
-    def rebuild(self, spans: Iterable[tuple[int, Partition, int]]) -> None:
-        """Start again from (interval start, partition, first offset) of every open bucket."""
-        self._by_start = {}
-        for start_us, where, offset in spans:
-            self.add(start_us, where, offset)

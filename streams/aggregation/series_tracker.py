@@ -6,6 +6,7 @@ Bounded: one small record per admitted series (at most `max_series`), whatever t
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -69,11 +70,12 @@ class SeriesTracker:
             self._watched.add(series)
         return missing
 
-    def catch_up(self, until_us: int) -> list[NoDataInterval]:
-        """No-data signals of every watched series for intervals ending by `until_us`."""
+    def catch_up(self, until_us: int, among: Iterable[str]) -> list[NoDataInterval]:
+        """No-data signals of the watched series `among` for intervals ending by `until_us`."""
         signals: list[NoDataInterval] = []
-        for series in list(self._watched):
-            signals += self.missing_until(series, until_us)
+        for series in among:
+            if series in self._watched:
+                signals += self.missing_until(series, until_us)
         return signals
 
     def missing_until(self, series: str, until_us: int) -> list[NoDataInterval]:

@@ -4,8 +4,11 @@ From its committed offset up to its mark's `processed`, a partition's records we
 the worker that committed it. An every-event dataset scored those before `acked` (faust's own
 commit position; later ones are scored again, at least once, with the same anomaly ids). An
 interval dataset rebuilds the intervals that were still open from them, and skips the records
-of intervals its watermark had closed: those were scored, and a partial re-score would emit a
-different anomaly under the same id.
+of intervals the mark's watermark says were closed: those were scored, and a partial re-score
+would emit a different anomaly under the same id. Event time is per series: the mark's
+watermark is the dataset's low watermark (every series that was not idle had closed its
+intervals ending by it; an idle one had closed all it held), and each series read again takes
+it as its own, so its later records are judged late or on time as the first worker would.
 """
 
 from __future__ import annotations
@@ -51,11 +54,14 @@ def handled_before(
     offset: int,
     dataset: str,
     aggregator: IntervalAggregator,
+    series: str,
+    dimensions: dict[str, str],
     event_time: datetime,
 ) -> bool:
-    """Whether `dataset` already scored this record (see the module docstring)."""
+    """Whether `dataset` already scored this record of `series` (see the module docstring)."""
     if aggregator.dataset.interval_seconds is None:
         return offset < mark.acked
-    return offset < mark.processed and aggregator.is_closed(
-        event_time, mark.watermarks.get(dataset)
-    )
+    scored = mark.watermarks.get(dataset)
+    if offset >= mark.processed or scored is None:
+        return False
+    return aggregator.read_again(series, dimensions, event_time, scored)

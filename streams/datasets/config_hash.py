@@ -5,7 +5,8 @@ reformatted or reordered keeps its hash and any change of meaning changes it. Th
 section is left out: it decides which anomalies become incidents, not what an anomaly is, so
 tuning it neither changes the anomalies' hash nor the models' identity. `event_times` is left
 out too: it decides which events are taken, not how they are scored; so are `backfill` (what a
-connector sends first) and `alert_after` (which anomalies are sent at all, docs/priming.md).
+connector sends first), `alert_after` (which anomalies are sent at all, docs/priming.md) and
+`idle_timeout` (when a silent series stops being waited for, docs/datasets.md).
 Incidents carry both: `incident_config_hash` is `config_hash` and `alerting_hash` joined by `+`.
 """
 
@@ -20,7 +21,7 @@ from streams.datasets.dataset_config import DatasetConfig
 __all__ = ["alerting_hash", "config_hash", "incident_config_hash"]
 
 HASH_HEX_DIGITS = 16
-_NOT_HASHED = {"alerting", "event_times", "backfill", "alert_after"}
+_NOT_HASHED = {"alerting", "event_times", "backfill", "alert_after", "idle_timeout"}
 
 
 def config_hash(dataset: DatasetConfig) -> str:

@@ -50,6 +50,7 @@ NO_INTERVAL = "none"
 MIN_INTERVAL_SECONDS = 60
 MAX_INTERVAL_SECONDS = 86_400
 MAX_LATENESS_SECONDS = 7 * 86_400
+MAX_IDLE_SECONDS = 30 * 86_400
 MAX_HISTORY_SECONDS = 3650 * 86_400
 
 ItemT = TypeVar("ItemT")
@@ -90,6 +91,11 @@ class DatasetConfig(BaseModel):
     allowed_lateness: str | None = Field(default=None, description="Default: one interval.")
     no_data: bool = Field(default=False, description="A missing interval is a signal.")
     no_data_max_consecutive: int = Field(default=3, ge=1, le=10_000)
+    idle_timeout: str | None = Field(
+        default=None,
+        description="A series silent while the dataset's event time moves on this long closes "
+        "what it holds (and misses intervals). Default: allowed_lateness plus 2 intervals.",
+    )
     detector: SeriesModelSettings = Field(default_factory=SeriesModelSettings)
     alert_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
     max_series: int = Field(default=100_000, ge=1, le=10_000_000)
@@ -191,6 +197,28 @@ class DatasetConfig(BaseModel):
             raise ValueError(f"{value!r} is more than 7d")
         return format_duration(seconds)
 
+    @field_validator("idle_timeout")
+    @classmethod
+    def _check_idle_timeout(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        interval = info.data.get("interval")
+        if interval is None:  # the interval's own error is reported
+            return value
+        if interval == NO_INTERVAL:
+            raise ValueError("only datasets with an interval have series to go idle")
+        seconds, step = parse_duration(value), parse_duration(interval)
+        lateness = info.data.get("allowed_lateness")
+        least = (step if lateness is None else parse_duration(lateness)) + step
+        if seconds < least:
+            raise ValueError(
+                f"{value!r} is shorter than allowed_lateness plus one interval "
+                f"({format_duration(least)}): a silent series would close before a live one"
+            )
+        if seconds > MAX_IDLE_SECONDS:
+            raise ValueError(f"{value!r} is more than 30d")
+        return format_duration(seconds)
+
     @field_validator("no_data")
     @classmethod
     def _check_no_data(cls, value: bool, info: ValidationInfo) -> bool:
@@ -264,6 +292,13 @@ class DatasetConfig(BaseModel):
         if self.allowed_lateness is not None:
             return parse_duration(self.allowed_lateness)
         return self.interval_seconds or 0
+
+    @property
+    def idle_timeout_seconds(self) -> int:
+        """How far the dataset's event time moves past a silent series before it is idle."""
+        if self.idle_timeout is not None:
+            return parse_duration(self.idle_timeout)
+        return self.lateness_seconds + 2 * (self.interval_seconds or 0)
 
     @property
     def backfill_seconds(self) -> int | None:

@@ -1,8 +1,10 @@
-"""Alignment, watermark closing, lateness, the cardinality guard, flush and pass-through."""
+"""Alignment, closing by each series' own watermark, lateness, the cardinality guard, flush
+and pass-through."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import pytest
 
@@ -20,7 +22,8 @@ def test_an_interval_aggregates_every_measure_and_closes_when_the_watermark_pass
     ]:
         added = feeder.add("a", seconds, volume=volume, tvl=tvl, price=price, low=price, high=price)
         assert added.emitted == []
-    (interval,) = feeder.add("b", 60, volume=1.0).emitted  # 12:01 closes 12:00-12:01
+    feeder.add("b", 60, volume=1.0)  # another series' time closes nothing of "a"
+    (interval,) = feeder.add("a", 60, volume=1.0).emitted  # 12:01 closes 12:00-12:01
     assert interval == ClosedInterval(
         series="pool=a",
         dimensions={"pool": "a"},
@@ -37,6 +40,15 @@ def test_an_interval_aggregates_every_measure_and_closes_when_the_watermark_pass
         event_count=3,
         offsets=(OffsetRange("metrics", 0, 0, 2),),
     )
+    assert aggregator_watermarks(feeder) == {"pool=a": at(60), "pool=b": at(60)}
+
+
+def aggregator_watermarks(feeder: Feeder) -> dict[str, datetime | None]:
+    return {
+        series: feeder.aggregator.series_watermark(series)
+        for series in ("pool=a", "pool=b")
+        if feeder.aggregator.series_watermark(series) is not None
+    }
 
 
 def test_intervals_align_to_the_epoch_not_to_the_first_event() -> None:
@@ -64,21 +76,33 @@ def test_allowed_lateness_keeps_an_interval_open_then_late_events_are_rejected()
     assert aggregator.counts.accepted == 4
 
 
-def test_a_new_series_arriving_for_a_closed_interval_is_late_too() -> None:
-    feeder = Feeder(IntervalAggregator(dataset()))
-    feeder.add("a", 130, volume=1.0)
-    result = feeder.add("b", 10, volume=1.0)
+def test_a_series_history_is_never_late_because_another_series_is_ahead() -> None:
+    aggregator = IntervalAggregator(dataset())
+    feeder = Feeder(aggregator)
+    feeder.add("a", 10 * 60, volume=1.0)
+    assert feeder.add("b", 10, volume=1.0).rejected is None  # ten minutes behind "a"
+    (closed,) = feeder.add("b", 75, volume=1.0).emitted  # b's own time closes b's 12:00
+    assert (closed.series, closed.start) == ("pool=b", at(0))
+    result = feeder.add("b", 30, volume=1.0)  # older than b's own watermark: late
     assert result.rejected is not None
     assert result.rejected.reason == "late"
+    assert "closed for series 'pool=b', whose watermark is 2026-01-05T12:01:00" in (
+        result.rejected.detail
+    )
+    assert aggregator.counts.late == 1
+    # The dataset's watermark is the lowest of the series that are not idle.
+    assert aggregator.watermark == at(60)
 
 
-def test_closed_intervals_come_in_time_then_series_order_with_offsets_per_partition() -> None:
+def test_a_series_closes_its_intervals_in_time_order_with_offsets_per_partition() -> None:
     feeder = Feeder(IntervalAggregator(dataset(allowed_lateness="1m")))
     feeder.add("b", 1, partition=1, volume=1.0)
     feeder.add("a", 2, partition=0, volume=1.0)
     feeder.add("a", 61, partition=2, volume=1.0)
     feeder.add("a", 62, partition=0, volume=1.0)
-    emitted = feeder.add("c", 185, partition=1, volume=1.0).emitted
+    # a's own time closes its 12:00 and 12:01; b, silent for the idle timeout (1m lateness
+    # plus 2 intervals) while the dataset moved on, closes what it holds.
+    emitted = feeder.add("a", 185, partition=1, volume=1.0).emitted
     assert [(item.series, item.start) for item in emitted] == [
         ("pool=a", at(0)),
         ("pool=b", at(0)),
@@ -123,11 +147,13 @@ def test_flush_closes_everything_and_later_events_for_it_are_late() -> None:
     assert rejected.reason == "late"
 
 
-def test_advance_closes_intervals_of_a_quiet_stream() -> None:
-    aggregator = IntervalAggregator(dataset())
+def test_advance_closes_what_a_series_holds_once_it_is_idle() -> None:
+    aggregator = IntervalAggregator(dataset())  # idle after 0s lateness plus 2 minutes
     Feeder(aggregator).add("a", 10, volume=1.0)
     assert aggregator.advance(at(30)) == []
-    assert [item.series for item in aggregator.advance(at(61))] == ["pool=a"]
+    assert aggregator.advance(at(125)) == []  # its own time would have closed it: not idle yet
+    assert [item.series for item in aggregator.advance(at(130))] == ["pool=a"]
+    assert aggregator.idle_series == 1
     assert aggregator.advance(at(0)) == []  # time does not go back
 
 

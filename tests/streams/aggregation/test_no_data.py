@@ -13,18 +13,21 @@ def kinds(items: list[ClosedInterval | NoDataInterval]) -> list[tuple[str, str, 
     ]
 
 
-def test_a_gap_gives_one_signal_per_missing_interval_in_order() -> None:
-    aggregator = IntervalAggregator(dataset(no_data=True))
+def test_a_silent_series_misses_intervals_once_idle_one_signal_each_in_order() -> None:
+    aggregator = IntervalAggregator(dataset(no_data=True))  # idle after 0s + 2 intervals
     feeder = Feeder(aggregator)
     feeder.add("quiet", 10, volume=1.0)
     feeder.add("busy", 20, volume=1.0)
     emitted = []
     for minute in range(1, 4):
         emitted += feeder.add("busy", minute * 60 + 5, volume=1.0).emitted
+    # At 12:03:05 the dataset is 2m55s past where it stood when "quiet" was last heard
+    # from: idle, it closes its 12:00 and misses 12:01 and 12:02, which busy's own time
+    # (12:03) has passed.
     assert kinds(emitted) == [
         ("Closed", "pool=busy", 0),
-        ("Closed", "pool=quiet", 0),
         ("Closed", "pool=busy", 1),
+        ("Closed", "pool=quiet", 0),
         ("NoData", "pool=quiet", 1),
         ("Closed", "pool=busy", 2),
         ("NoData", "pool=quiet", 2),
@@ -33,6 +36,10 @@ def test_a_gap_gives_one_signal_per_missing_interval_in_order() -> None:
     assert isinstance(signal, NoDataInterval)
     assert (signal.dimensions, signal.end, signal.missing) == ({"pool": "quiet"}, at(120), 1)
     assert aggregator.counts.no_data == 2
+    # A missed interval is closed for the series: data for it now is late.
+    rejected = feeder.add("quiet", 90, volume=1.0).rejected
+    assert rejected is not None
+    assert rejected.reason == "late"
 
 
 def test_signals_stop_after_the_limit_and_start_again_after_data_returns() -> None:
