@@ -57,17 +57,23 @@ def test_a_replay_in_time_order_across_series_is_all_on_time() -> None:
     assert closed_hours(emitted) == {f"pool={p}": list(range(24 * 30)) for p in ("a", "b")}
 
 
-def test_a_producer_catching_up_after_an_outage_is_scored_in_order() -> None:
-    aggregator = hourly()  # idle after 1h lateness plus 2 intervals
-    feeder = Feeder(aggregator)
+def outage_then_first_pool_catches_up(feeder: Feeder) -> list[Emitted]:
+    """Pools "a" and "b" live for 5 hours; after an outage the producer catches up one pool
+    after the other, and "a" (first) moves the dataset 10 hours on while "b" is silent."""
     emitted: list[Emitted] = []
     for hour in range(5):
         for pool in ("a", "b"):
             emitted += feeder.add(pool, hour * HOUR, volume=1.0).emitted
-    # After the outage the producer catches up one pool after the other: "b" is silent while
-    # "a" moves the dataset 10 hours on, so it goes idle and closes what it held...
     for hour in range(5, 15):
         emitted += feeder.add("a", hour * HOUR, volume=1.0).emitted
+    return emitted
+
+
+def test_a_producer_catching_up_after_an_outage_is_scored_in_order() -> None:
+    aggregator = hourly()  # idle after 1h lateness plus 2 intervals
+    feeder = Feeder(aggregator)
+    # "b" goes idle while "a" catches up, and closes what it held...
+    emitted = outage_then_first_pool_catches_up(feeder)
     assert closed_hours(emitted)["pool=b"] == [0, 1, 2, 3, 4]
     assert aggregator.idle_series == 1
     # ...and its own hours after those are still on time.
@@ -82,14 +88,8 @@ def test_a_producer_catching_up_after_an_outage_is_scored_in_order() -> None:
 
 
 def test_with_no_data_signals_the_hours_signalled_missing_are_late_the_rest_on_time() -> None:
-    aggregator = hourly(no_data=True)
-    feeder = Feeder(aggregator)
-    emitted: list[Emitted] = []
-    for hour in range(5):
-        for pool in ("a", "b"):
-            emitted += feeder.add(pool, hour * HOUR, volume=1.0).emitted
-    for hour in range(5, 15):
-        emitted += feeder.add("a", hour * HOUR, volume=1.0).emitted
+    feeder = Feeder(hourly(no_data=True))
+    emitted = outage_then_first_pool_catches_up(feeder)
     missed = [item for item in emitted if isinstance(item, NoDataInterval)]
     assert [(item.series, item.start) for item in missed] == [
         ("pool=b", at(hour * HOUR)) for hour in (5, 6, 7)
