@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.metric_event import DimensionName, DimensionValue, MeasureName, UtcDatetime
+from schemas.metric_event import DimensionName, DimensionValue, UtcDatetime
 from schemas.stable_ids import stable_id, utc_text
 
 __all__ = [
@@ -38,12 +38,18 @@ def anomaly_id(dataset: str, series: str, interval_start: datetime, detector_ver
     return stable_id(_ANOMALY_NAMESPACE, dataset, series, start, detector_version)
 
 
+# A measure, or a ratio of two that the model watches (`detector.ratios`): `volume_usd/tvl_usd`.
+_CONTRIBUTION_NAME = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}(/[A-Za-z_][A-Za-z0-9_.\-]{0,63})?$"
+ContributionName = Annotated[str, Field(pattern=_CONTRIBUTION_NAME)]
+
+
 class MeasureContribution(BaseModel):
-    """One measure that moved, with the band the model (or a dataset's rule) expected it in."""
+    """One measure (or ratio of two) that moved, with the band the model (or a dataset's rule)
+    expected it in."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    measure: MeasureName
+    measure: ContributionName
     value: Finite
     expected_low: Finite
     expected_high: Finite

@@ -254,3 +254,12 @@ def test_unknown_field_rejected() -> None:
     assert (
         decode_reason(priority="high") == "priority: Extra inputs are not permitted (got: 'high')"
     )
+
+
+def test_a_ratio_the_model_watches_can_be_a_contribution() -> None:
+    ratio = MeasureContribution(
+        measure="volume_usd/tvl_usd", value=0.3, expected_low=0.0, expected_high=0.02, deviation=54
+    )
+    assert ratio.measure == "volume_usd/tvl_usd"
+    with pytest.raises(ValidationError):
+        MeasureContribution(measure="a/b/c", value=1, expected_low=0, expected_high=1, deviation=2)
