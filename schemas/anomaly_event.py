@@ -15,6 +15,7 @@ __all__ = [
     "ANOMALY_KINDS",
     "AnomalyEvent",
     "AnomalyKind",
+    "ContributionName",
     "MeasureContribution",
     "SourceOffsets",
     "anomaly_id",

@@ -14,8 +14,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.anomaly_event import AnomalyKind
-from schemas.metric_event import DimensionName, DimensionValue, MeasureName, UtcDatetime
+from schemas.anomaly_event import AnomalyKind, ContributionName
+from schemas.metric_event import DimensionName, DimensionValue, UtcDatetime
 from schemas.stable_ids import stable_id, utc_text
 
 __all__ = [
@@ -53,7 +53,9 @@ class IncidentContributor(BaseModel):
 
     series: str = Field(description="The series key, as in the anomaly event.")
     dimensions: dict[DimensionName, DimensionValue]
-    measure: MeasureName | None = Field(description="None for a `no_data` contributor.")
+    measure: ContributionName | None = Field(
+        description="None for a `no_data` contributor; `a/b` for a ratio the model watches."
+    )
     kind: AnomalyKind
     value: Finite | None = None
     expected_low: Finite | None = None

@@ -23,6 +23,7 @@ from schemas import (
     encode,
 )
 from schemas.codec import describe_validation_error
+from schemas.incident import IncidentContributor
 from tests.schemas.strategies import anomaly_events, aware_datetimes, utc_offsets
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -263,3 +264,17 @@ def test_a_ratio_the_model_watches_can_be_a_contribution() -> None:
     assert ratio.measure == "volume_usd/tvl_usd"
     with pytest.raises(ValidationError):
         MeasureContribution(measure="a/b/c", value=1, expected_low=0, expected_high=1, deviation=2)
+
+
+def test_an_incident_names_a_ratio_contributor_as_its_anomaly_does() -> None:
+    contributor = IncidentContributor(
+        series="pool=a",
+        dimensions={"pool": "a"},
+        measure="volume_usd/tvl_usd",
+        kind="anomaly",
+        severity=90,
+        share=1.0,
+        anomaly_id="x",
+        interval_start=datetime(2026, 1, 5, tzinfo=UTC),
+    )
+    assert contributor.measure == "volume_usd/tvl_usd"
