@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from pathlib import Path
 
 import orjson
 from aiohttp import web
@@ -23,12 +22,12 @@ from console.api.route_table import ApiRoute
 from console.api.write_routes import WRITE_ROUTES, install
 from console.backtest_jobs import TooManyJobs
 from console.errors import BadParameter, NotFound
+from console.page_routes import STATIC_DIR, add_page_routes
 
 __all__ = ["API_ROUTES", "STATIC_DIR", "build_app"]
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).parent / "static"
 _OPENAPI = web.AppKey("openapi", bytes)
 
 
@@ -114,12 +113,5 @@ def build_app(ctx: ConsoleContext) -> web.Application:
     install(app)
     for route in API_ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
-    if (STATIC_DIR / "index.html").is_file():
-        index = STATIC_DIR / "index.html"
-
-        async def page(request: web.Request) -> web.FileResponse:
-            return web.FileResponse(index)
-
-        app.router.add_get("/", page)
-        app.router.add_static("/static/", STATIC_DIR)
+    add_page_routes(app)
     return app

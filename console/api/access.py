@@ -17,10 +17,12 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 from pydantic import SecretStr
 
+from console.page_routes import PAGE_PATHS
+
 __all__ = ["OPEN_PATHS", "access_middleware", "error_response"]
 
 OPEN_PATHS = frozenset({"/healthz", "/metrics"})
-PAGE_PREFIXES = ("/static/",)
+PAGE_PREFIXES = PAGE_PATHS  # the page's shell and files: no data in them
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
