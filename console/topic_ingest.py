@@ -33,7 +33,7 @@ from schemas.incident import IncidentEvent
 from schemas.incident_control import IncidentControl
 from schemas.model_action import ModelActionEvent
 from schemas.score_event import ScoreEvent
-from streams.kafka_connection import KafkaConnection, aiokafka_config
+from streams.kafka_connection import KafkaConnection, aiokafka_config, topic_partitions
 
 __all__ = ["TopicIngest"]
 
@@ -108,11 +108,8 @@ class TopicIngest:
             await consumer.stop()
 
     async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
-        await consumer.topics()  # fetches the metadata
         partitions = [
-            TopicPartition(topic, partition)
-            for topic in self.topics.read
-            for partition in sorted(consumer.partitions_for_topic(topic) or ())
+            tp for topic in self.topics.read for tp in await topic_partitions(consumer, topic)
         ]
         consumer.assign(partitions)
         positions = await asyncio.to_thread(self.store.positions)

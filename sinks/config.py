@@ -147,6 +147,11 @@ class SinksConfig(BaseModel):
     bootstrap_servers: str = Field(default="127.0.0.1:9092", min_length=1)
     alerts_topic: str = Field(default="dexwatch.alerts", pattern=_TOPIC_PATTERN)
     dead_letter_topic: str = Field(default="dexwatch.sink-dead-letter", pattern=_TOPIC_PATTERN)
+    incident_controls_topic: str = Field(
+        default="dexwatch.incident-controls",
+        pattern=_TOPIC_PATTERN,
+        description="Snoozes set in the console: a snoozed incident's versions wait.",
+    )
     topic_partitions: int = Field(
         default=8, ge=1, le=1024, description="For the topics a sink creates when missing."
     )

@@ -6,7 +6,7 @@ Labels are bounded: `sink` is a configured name, `reason` a closed set (`RETRY_R
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from schemas.sink_dead_letter import SINK_DEAD_LETTER_REASONS
 from sinks.base import RETRY_REASONS
@@ -51,6 +51,17 @@ class SinkMetrics:
             ["sink"],
             registry=self.registry,
         )
+        self.snoozed = Counter(
+            "dexwatch_alerts_snoozed_total",
+            "Alerts held because their incident was snoozed (sent once the snooze ended).",
+            ["sink"],
+            registry=self.registry,
+        )
+        self.incidents_snoozed = Gauge(
+            "dexwatch_sinks_incidents_snoozed",
+            "Incidents whose snooze (from the incident-controls topic) has not ended.",
+            registry=self.registry,
+        )
         self.delivery_seconds = Histogram(
             "dexwatch_alert_delivery_seconds",
             "From an incident version's updated_at to its delivery.",
@@ -61,7 +72,7 @@ class SinkMetrics:
 
     def add_sink(self, sink: str) -> None:
         """Show a sink's series at zero from the start, so rates and alerts on them work."""
-        for counter in (self.delivered, self.filtered, self.already_done):
+        for counter in (self.delivered, self.filtered, self.already_done, self.snoozed):
             counter.labels(sink=sink)
         self.delivery_seconds.labels(sink=sink)
         for retry in RETRY_REASONS:

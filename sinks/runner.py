@@ -16,11 +16,13 @@ from aiokafka.structs import TopicPartition
 from schemas.errors import KafkaSetupError
 from sinks.base import Sink
 from sinks.config import SinkConfig, SinksConfig, SlackSinkConfig
+from sinks.controls_reader import read_controls
 from sinks.dead_letters import DeadLetterWriter
 from sinks.delivered_ledger import DeliveredLedger
 from sinks.metrics import SinkMetrics
 from sinks.sink_consumer import SinkConsumer
 from sinks.slack.slack_sink import SlackSink
+from sinks.snooze_book import SnoozeBook
 from sinks.webhook.webhook_sink import WebhookSink
 from streams.kafka_connection import KafkaConnection, aiokafka_config, connection_for
 
@@ -72,15 +74,42 @@ async def run_sinks(config: SinksConfig, stop: asyncio.Event, metrics: SinkMetri
         await _started(producer, connection)
         stack.push_async_callback(producer.stop)
         dead_letters = DeadLetterWriter(producer, config.dead_letter_topic)
+        snoozes = SnoozeBook()
+        controls = AIOKafkaConsumer(
+            **aiokafka_config(connection), client_id="dexwatch-sinks-controls", group_id=None
+        )
+        await _started(controls, connection)
+        stack.push_async_callback(controls.stop)
+        caught_up = asyncio.Event()
+        reading = asyncio.create_task(
+            read_controls(
+                controls, config.incident_controls_topic, snoozes, caught_up, stop, metrics
+            ),
+            name="sinks: incident controls",
+        )
+        waiting = asyncio.create_task(caught_up.wait())
+        await asyncio.wait([reading, waiting], return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if reading.done() and not caught_up.is_set():  # it failed (or `stop` came first)
+            reading.result()
+            return
         runs = []
         for sink_config in config.sinks:
             ledger = stack.enter_context(DeliveredLedger(config.ledger_path(sink_config)))
             runs.append(
                 _run_one(
-                    config, connection, sink_config, session, dead_letters, ledger, metrics, stop
+                    config,
+                    connection,
+                    sink_config,
+                    session,
+                    dead_letters,
+                    ledger,
+                    metrics,
+                    stop,
+                    snoozes,
                 )
             )
-        tasks = [asyncio.create_task(run) for run in runs]
+        tasks = [asyncio.create_task(run) for run in runs] + [reading]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         finally:
@@ -99,6 +128,7 @@ async def _run_one(
     ledger: DeliveredLedger,
     metrics: SinkMetrics,
     stop: asyncio.Event,
+    snoozes: SnoozeBook,
 ) -> None:
     policy = config.policy(sink_config)
     sink = build_sink(sink_config, session, policy.request_timeout_s)
@@ -134,6 +164,7 @@ async def _run_one(
             dead_letters=dead_letters,
             ledger=ledger,
             metrics=metrics,
+            snoozes=snoozes,
         )
         await listener.sink_consumer.run(stop)
     finally:

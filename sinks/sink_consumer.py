@@ -18,6 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 
 from aiokafka.errors import CommitFailedError, IllegalStateError, RebalanceInProgressError
 from aiokafka.structs import TopicPartition
@@ -33,6 +34,7 @@ from sinks.delivery_policy import DeliveryPolicy
 from sinks.incident_filter import IncidentFilter
 from sinks.metrics import SinkMetrics
 from sinks.retrying_delivery import DeliveryResult, Sleep, deliver_with_retries
+from sinks.snooze_book import SnoozeBook
 
 __all__ = ["SinkConsumer"]
 
@@ -56,6 +58,7 @@ class SinkConsumer:
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.time,
         poll_ms: int = 200,
+        snoozes: SnoozeBook | None = None,
     ) -> None:
         self.sink = sink
         self._consumer = consumer
@@ -68,6 +71,7 @@ class SinkConsumer:
         self._sleep = sleep
         self._clock = clock
         self._poll_ms = poll_ms
+        self._snoozes = snoozes
         self._busy: dict[TopicPartition, asyncio.Task[None]] = {}
         metrics.add_sink(sink.name)
 
@@ -142,6 +146,7 @@ class SinkConsumer:
             self._metrics.already_done.labels(sink=self.sink.name).inc()
             _LOG.info("sink %s: %s was %s already; not sent again", self.sink.name, key, done)
             return
+        await self._wait_out_snooze(incident)
         result = await deliver_with_retries(
             self.sink,
             incident,
@@ -166,6 +171,25 @@ class SinkConsumer:
             result.attempts,
             age,
         )
+
+    async def _wait_out_snooze(self, incident: IncidentEvent) -> None:
+        """Hold a snoozed incident's version until the snooze ends (its partition stays
+        paused; others go on). Looked up again each second: a snooze may end early."""
+        if self._snoozes is None:
+            return
+        until = self._snoozes.snoozed_until(incident.incident_id, self._clock())
+        if until is None:
+            return
+        self._metrics.snoozed.labels(sink=self.sink.name).inc()
+        _LOG.info(
+            "sink %s: %s is snoozed; held until %s",
+            self.sink.name,
+            incident.idempotency_key,
+            datetime.fromtimestamp(until, UTC).isoformat(timespec="seconds"),
+        )
+        while until is not None:
+            await self._sleep(min(1.0, max(0.0, until - self._clock())))
+            until = self._snoozes.snoozed_until(incident.incident_id, self._clock())
 
     def _retrying(self, key: str, outcome: RetryLater, attempt: int, wait: float) -> None:
         self._metrics.retried.labels(sink=self.sink.name, reason=outcome.reason).inc()

@@ -100,6 +100,7 @@ def _run(args: argparse.Namespace) -> int:
         config.bootstrap_servers,
         [config.alerts_topic, config.dead_letter_topic],
         config.topic_partitions,
+        compacted=[config.incident_controls_topic],  # snoozes from the console
     )
     metrics = SinkMetrics()
     if config.metrics_port:

@@ -1,6 +1,7 @@
 """How every client reaches Kafka: one settings model and its translation for each library."""
 
 from streams.kafka_connection.aiokafka_config import aiokafka_config, ssl_context
+from streams.kafka_connection.aiokafka_partitions import topic_partitions
 from streams.kafka_connection.confluent_config import confluent_client_config, confluent_config
 from streams.kafka_connection.connection import (
     KafkaConnection,
@@ -20,4 +21,5 @@ __all__ = [
     "connection_for",
     "faust_credentials",
     "ssl_context",
+    "topic_partitions",
 ]

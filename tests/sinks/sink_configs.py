@@ -33,6 +33,7 @@ def fresh_settings(
         "bootstrap_servers": bootstrap,
         "alerts_topic": create_topic(bootstrap, unique_name("alerts"), partitions),
         "dead_letter_topic": create_topic(bootstrap, unique_name("sink-dead"), 1),
+        "incident_controls_topic": create_topic(bootstrap, unique_name("controls"), 2),
         "group_prefix": unique_name("sink") + "-",
         "data_dir": str(data_dir),
         "metrics_port": 0,
