@@ -189,6 +189,10 @@ class MetricEventHandler:
             outputs += self._scored(runtime, closed.get(index, []), by_position)
             outputs += self._no_data(runtime, missing.get(index, []))
         self.metrics.series_live.set(self.series_count)
+        for runtime in self.datasets:
+            if runtime.dataset.interval_seconds is not None:
+                idle = self.metrics.series_idle.labels(dataset=runtime.dataset.name)
+                idle.set(runtime.aggregator.idle_series)
         self.metrics.series_warming.set(sum(r.scorer.warming_count for r in self.datasets))
         self.metrics.model_memory_bytes.set(sum(r.scorer.nbytes for r in self.datasets))
         self.refusals.report()

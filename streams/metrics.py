@@ -129,6 +129,13 @@ class WorkerMetrics:
             ["dataset"],
             registry=self.registry,
         )
+        self.series_idle = Gauge(
+            "dexwatch_series_idle",
+            "Series of an interval dataset silent while its event time moved idle_timeout on: "
+            "their open intervals are closed, and with no_data on their gaps are signalled.",
+            ["dataset"],
+            registry=self.registry,
+        )
         self.anomalies_produced = Counter(
             "dexwatch_anomalies_produced_total",
             "Anomaly events produced to the anomalies topic.",

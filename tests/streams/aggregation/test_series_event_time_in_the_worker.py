@@ -92,6 +92,7 @@ def test_a_backfill_series_after_series_is_scored_whole_and_silence_is_signalled
             f"{scored} intervals scored",
         )
         assert worker.metric("dexwatch_events_late_total", dataset="pools-hourly") == 0
+        assert worker.metric("dexwatch_series_idle", dataset="pools-hourly") == 1  # s2
         signals = consume_until(
             kafka_bootstrap,
             topics["anomalies"],
