@@ -48,12 +48,25 @@ def _event(at: datetime, price: float) -> MetricEvent:
     return MetricEvent(event_time=at, source="test", dimensions=POOL, measures={"price": price})
 
 
-def _history(path: Path, first: datetime) -> None:
+def _history(first: datetime) -> list[MetricEvent]:
     rng = random.Random(5)
+    return [
+        _event(first + timedelta(hours=hour), 1.0 + 0.0003 * rng.gauss(0, 1))
+        for hour in range(HISTORY_HOURS)
+    ]
+
+
+def _write(path: Path, events: list[MetricEvent]) -> None:
     with path.open("wb") as out:
-        for hour in range(HISTORY_HOURS):
-            event = _event(first + timedelta(hours=hour), 1.0 + 0.0003 * rng.gauss(0, 1))
+        for event in events:
             out.write(orjson.dumps(event.model_dump(mode="json")) + b"\n")
+
+
+def _live(bootstrap: str, topic: str, live: datetime) -> None:
+    """The depeg hour, then two ordinary ones that close it."""
+    with EventProducer(bootstrap) as producer:
+        for hour, price in ((0, 0.97), (1, 1.0), (2, 1.0)):
+            producer.send(topic, _event(live + timedelta(hours=hour), price))
 
 
 def _first_anomaly(bootstrap: str, topic: str) -> list[AnomalyEvent]:
@@ -83,7 +96,7 @@ def test_a_worker_started_after_prime_judges_its_first_live_hour_with_the_histor
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     live = now - timedelta(hours=3)  # the depeg; two more hours close it
     history = tmp_path / "history.jsonl"
-    _history(history, live - timedelta(hours=HISTORY_HOURS + 1))  # hour live-1h: no data
+    _write(history, _history(live - timedelta(hours=HISTORY_HOURS + 1)))  # live-1h: no data
     app_id = unique_name("app")
     for kind, topic in topics.items():
         monkeypatch.setenv(f"DEXWATCH_{kind.upper()}_TOPIC", topic)
@@ -104,9 +117,7 @@ def test_a_worker_started_after_prime_judges_its_first_live_hour_with_the_histor
     assert main(argv) == 0
     assert "1 kept their own snapshot" in capsys.readouterr().out
 
-    with EventProducer(kafka_bootstrap) as producer:
-        for hour, price in ((0, 0.97), (1, 1.0), (2, 1.0)):
-            producer.send(topics["metrics"], _event(live + timedelta(hours=hour), price))
+    _live(kafka_bootstrap, topics["metrics"], live)
 
     env = {"DEXWATCH_DATASETS": str(datasets)}
     primed = WorkerProcess(kafka_bootstrap, app_id, topics, tmp_path / "primed", env)
@@ -137,3 +148,55 @@ def test_a_worker_started_after_prime_judges_its_first_live_hour_with_the_histor
         assert control.metric("dexwatch_series_warming") == 1
     finally:
         control.stop()
+
+
+def test_history_on_the_datasets_own_topic_is_primed_and_not_learnt_twice(
+    kafka_bootstrap: str,
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A producer wrote history before any worker ran: prime reads the topic, and the worker
+    then reads it again from the beginning; what the primed model learnt is neither judged
+    nor learnt again, the hours still open at prime's end are, and the live depeg alerts."""
+    topics = {kind: unique_name(kind) for kind in ("metrics", "anomalies", "dead_letter")}
+    for topic in topics.values():
+        create_topic(kafka_bootstrap, topic)
+    datasets = tmp_path / "datasets.yaml"
+    datasets.write_text(DATASETS.format(topic=topics["metrics"], warmup=WARMUP))
+    live = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
+    with EventProducer(kafka_bootstrap) as producer:
+        for event in _history(live - timedelta(hours=HISTORY_HOURS + 1)):
+            producer.send(topics["metrics"], event)
+    app_id = unique_name("app")
+    for kind, topic in topics.items():
+        monkeypatch.setenv(f"DEXWATCH_{kind.upper()}_TOPIC", topic)
+
+    argv = ["prime", "--datasets", str(datasets), "--from-topic", topics["metrics"]]
+    argv += ["--bootstrap-servers", kafka_bootstrap, "--app-id", app_id]
+    assert main(argv) == 0
+    # The topic goes on: its last two hours stay open (15 minutes of lateness), for the worker.
+    assert f"{HISTORY_HOURS} record(s) from topic {topics['metrics']}" in capsys.readouterr().out
+    changelog = changelog_topic(app_id, snapshot_table_name(0))
+    [record] = consume(kafka_bootstrap, changelog, 1, timeout_s=30)
+    [snapshot] = decode_record(record.value() or b"")
+    assert snapshot.points_seen == HISTORY_HOURS - 2
+
+    _live(kafka_bootstrap, topics["metrics"], live)
+    env = {"DEXWATCH_DATASETS": str(datasets)}
+    worker = WorkerProcess(kafka_bootstrap, app_id, topics, tmp_path / "worker", env)
+    try:
+        worker.wait_until_serving()
+        found = _first_anomaly(kafka_bootstrap, topics["anomalies"])
+        # Every hour closed so far: the history again, its two open hours, the depeg.
+        wait_for(
+            lambda: worker.metric("dexwatch_events_scored_total") >= HISTORY_HOURS + 1,
+            30,
+            "the worker to score the history again and the depeg",
+        )
+    finally:
+        worker.stop()
+    [depeg] = found
+    assert depeg.interval_start == live
+    assert depeg.model_snapshot_version == 1
