@@ -27,6 +27,7 @@ import numpy as np
 
 from connectors.anomaly_labels import AnomalyKind
 from connectors.dex_market import MarketPoint, PoolProfile
+from schemas.errors import DexwatchError
 
 __all__ = ["AnomalyPlan", "PlanError", "inject", "plan_anomalies"]
 
@@ -37,7 +38,7 @@ _DEPEG_PER_MAGNITUDE, _DEPEG_CAP = 0.015, 0.5
 _SHOCK_PER_MAGNITUDE, _SHOCK_CAP = 0.02, 0.6
 
 
-class PlanError(ValueError):
+class PlanError(DexwatchError, ValueError):
     """The requested anomalies cannot be placed on these pools (the message says why)."""
 
 

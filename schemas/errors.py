@@ -1,6 +1,47 @@
 """The one exception root of dexwatch; every error we raise derives from `DexwatchError`.
 
-Each subclass also inherits the builtin it naturally is, so callers may catch either.
+Each subclass also inherits the builtin it naturally is, so callers may catch either. The
+whole tree (`tests/test_exception_tree.py` fails on any exception class outside it):
+
+    DexwatchError
+    ├── SchemaError (ValueError)                 an event or record does not match its schema
+    ├── ConfigError (ValueError)                 a setting is missing or invalid
+    ├── KafkaSetupError (RuntimeError)           the local broker cannot be fetched or started
+    ├── DetectorInputError (ValueError)          a point a series' model cannot score
+    ├── StateFormatError (ValueError)            model or aggregator state that cannot be read
+    ├── LabelError (ValueError)                  detectors/evaluation: a labels file
+    ├── TimeParseError (ValueError)              detectors/backtest_io: a time column
+    │   └── MixedTimeFormatError
+    ├── DriftActionError (RuntimeError)          streams/drift: a retrain or rollback failed
+    │   ├── NoSnapshotError (LookupError)
+    │   └── NotEnoughDataError
+    ├── CommittedReadError (RuntimeError)        streams/commit_marks
+    ├── CommitHookError (RuntimeError)           streams/commit_marks
+    ├── ChangelogWriteError (RuntimeError)       streams/snapshots
+    ├── IncidentNotFoundError (LookupError)      streams/incidents
+    ├── TopicReadError (RuntimeError)            streams/topic_reader
+    ├── ProducerError (RuntimeError)             connectors/kafka_producer
+    ├── LabelsFileError (ValueError)             connectors/anomaly_labels
+    ├── PlanError (ValueError)                   connectors/dex_anomalies: an injection plan
+    ├── TheGraphError                            connectors/thegraph/errors.py
+    │   ├── FatalQueryError (RuntimeError)
+    │   │   ├── AuthError
+    │   │   └── BadQueryError
+    │   │       └── SchemaDriftError
+    │   ├── RetryableQueryError (RuntimeError)
+    │   │   └── StaleBlockError
+    │   ├── RetriesExhaustedError (RuntimeError)
+    │   ├── BudgetExhaustedError (RuntimeError)
+    │   ├── CheckpointError (ValueError)
+    │   └── UpstreamValueError (ValueError)
+    ├── SinkError (RuntimeError)                 sinks/errors.py
+    │   └── LedgerError
+    ├── SignatureError (ValueError)              sinks/webhook/verification
+    ├── ConsoleError                             console/errors.py
+    │   ├── BadParameter (ValueError)
+    │   ├── NotFound (LookupError)
+    │   └── TooManyJobs
+    └── MissingData (FileNotFoundError)          bench/quality: a corpus that is not there
 """
 
 from __future__ import annotations
