@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-tools bench setup kafka-jars lint typecheck pytest lock clean
+.PHONY: run test test-tools bench setup kafka-jars console-vendor lint typecheck pytest lock clean
 
 ## run: set everything up, start Kafka + worker + DEX simulator, print anomalies (Ctrl-C stops).
 run: setup
@@ -39,8 +39,9 @@ bench: setup
 	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.pipeline
 
-## setup: virtual environment, pinned Python dependencies, Kafka jars from Maven Central.
-setup: $(STAMP) kafka-jars
+## setup: virtual environment, pinned Python dependencies, Kafka jars from Maven Central, the
+## console page's charting library from npm.
+setup: $(STAMP) kafka-jars console-vendor
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +52,34 @@ $(STAMP): pyproject.toml constraints.txt
 ## kafka-jars: resolve Apache Kafka into ~/.cache/dexwatch (once; reused after).
 kafka-jars: $(STAMP)
 	$(BIN)/dexwatch kafka fetch
+
+## console-vendor: uPlot (the console page's charts) from the npm registry with `npm pack`, the
+## pinned version checked against its pinned integrity, unpacked into console/static/vendor
+## (git-ignored: no library code in the repository). Without npm it says so and the page says
+## its charts are missing.
+UPLOT_VERSION   := 1.6.32
+UPLOT_INTEGRITY := sha512-KIMVnG68zvu5XXUbC4LQEPnhwOxBuLyW1AHtpm6IKTXImkbLgkMy+jabjLgSLMasNuGGzQm/ep3tOkyTxpiQIw==
+VENDOR          := console/static/vendor
+console-vendor: $(VENDOR)/uplot-$(UPLOT_VERSION).stamp
+$(VENDOR)/uplot-$(UPLOT_VERSION).stamp:
+	@if ! command -v npm >/dev/null; then \
+	  echo "console-vendor: npm is not installed (apt-get install npm): the console page has no charts"; \
+	  exit 0; \
+	fi; \
+	set -e; rm -rf $(VENDOR) $(VENDOR).tmp; mkdir -p $(VENDOR).tmp; \
+	integrity=$$(cd $(VENDOR).tmp && npm pack --json --silent uplot@$(UPLOT_VERSION) \
+	  | $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)[0]["integrity"])'); \
+	if [ "$$integrity" != "$(UPLOT_INTEGRITY)" ]; then \
+	  echo "console-vendor: uplot@$(UPLOT_VERSION) has integrity $$integrity, expected $(UPLOT_INTEGRITY)"; \
+	  rm -rf $(VENDOR).tmp; exit 1; \
+	fi; \
+	tar -xzf $(VENDOR).tmp/uplot-$(UPLOT_VERSION).tgz -C $(VENDOR).tmp; \
+	mkdir -p $(VENDOR); \
+	cp $(VENDOR).tmp/package/dist/uPlot.iife.min.js $(VENDOR).tmp/package/dist/uPlot.min.css \
+	   $(VENDOR).tmp/package/LICENSE $(VENDOR)/; \
+	rm -rf $(VENDOR).tmp; \
+	echo "uplot@$(UPLOT_VERSION) $(UPLOT_INTEGRITY)" > $@; \
+	echo "console-vendor: uplot@$(UPLOT_VERSION) in $(VENDOR)"
 
 ## lint: ruff rules and formatting.
 lint: $(STAMP)

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.makefile_variables import make_variable
 from tests.system_tools import missing_tool
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -272,7 +273,9 @@ def test_dockerfile_installs_every_package_and_runs_dexwatch_as_non_root() -> No
         for line in (REPO_ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     ]
-    assert instructions[0] == "FROM python:3.11-slim"
+    # The image is the last stage; an earlier one only fetches the page's uPlot.
+    stages = [line for line in instructions if line.startswith("FROM ")]
+    assert stages[-1] == "FROM python:3.11-slim"
     assert 'ENTRYPOINT ["dexwatch"]' in instructions
 
     users = [line.split()[1] for line in instructions if line.startswith("USER ")]
@@ -284,8 +287,21 @@ def test_dockerfile_installs_every_package_and_runs_dexwatch_as_non_root() -> No
         pattern.rstrip("*").rstrip(".")
         for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
     }
-    copied = {line.split()[1] for line in instructions if line.startswith("COPY ")}
+    copies = [line.split() for line in instructions if line.startswith("COPY ")]
+    copied = {parts[1] for parts in copies if not parts[1].startswith("--from")}
     assert packages <= copied, f"packages not copied into the image: {packages - copied}"
+
+
+def test_the_image_fetches_the_same_pinned_uplot_as_make_setup() -> None:
+    dockerfile = (REPO_ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    arguments = dict(
+        line.removeprefix("ARG ").split("=", 1)
+        for line in dockerfile.splitlines()
+        if line.startswith("ARG ")
+    )
+    assert arguments["UPLOT_VERSION"] == make_variable("UPLOT_VERSION")
+    assert arguments["UPLOT_INTEGRITY"] == make_variable("UPLOT_INTEGRITY")
+    assert "COPY --from=console-vendor /vendor/out ./console/static/vendor" in dockerfile
 
 
 def test_dockerignore_keeps_local_environments_out_of_the_build_context() -> None:
