@@ -62,9 +62,9 @@ class WorkerSettings(BaseSettings):
     public_url: str | None = Field(
         default=None,
         pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
-        description="How people reach this worker's web port (e.g. "
-        "http://dexwatch-0.internal:6066): incidents then link to their page on it, "
-        "`<public_url>/incidents/<id>`.",
+        description="Where incident links lead, `<public_url>/incidents/<id>`: the console "
+        "(e.g. https://dexwatch.example.com, its page of the incident: docs/console-page.md), "
+        "or this worker's web port (e.g. http://dexwatch-0.internal:6066, its JSON).",
     )
     data_dir: Path = Path(".dexwatch/worker")
     max_series: int = Field(default=100_000, ge=1, description="Cardinality guard.")
