@@ -59,6 +59,7 @@ class ReplaySummary:
     anomaly_events: int = 0
     no_data_events: int = 0
     unmatched: int = 0
+    primed: int = 0  # points older than their dataset's alert_after: no anomaly event
     series: int = 0
     seconds: float = 0.0
     dead_letters: Counter[str] = field(default_factory=Counter)
@@ -137,6 +138,15 @@ class TopicReplay:
                 raise self._row_error
         unmatched = self.metrics.registry.get_sample_value("dexwatch_events_unmatched_total")
         summary.unmatched = int(unmatched or 0)
+        summary.primed = int(
+            sum(
+                sample.value
+                for family in self.metrics.registry.collect()
+                if family.name == "dexwatch_points_primed"
+                for sample in family.samples
+                if sample.name == "dexwatch_points_primed_total"
+            )
+        )
         summary.series = self.handler.series_count
         summary.seconds = time.monotonic() - started
         return summary

@@ -232,4 +232,9 @@ def _print_summary(
         f"alerts: {summary.alerts:,} row(s) with is_anomaly = 1; anomaly events "
         f"{summary.anomaly_events:,} ({summary.no_data_events:,} no_data), not produced"
     )
+    if summary.primed:
+        print(
+            f"primed: {summary.primed:,} point(s) older than their dataset's alert_after: "
+            "learnt, and no anomaly event for them (their rows keep their verdicts)"
+        )
     print(f"wrote: {args.output} ({written:,} rows)")

@@ -171,3 +171,22 @@ def test_a_topic_no_dataset_reads_fails_before_any_read() -> None:
     settings = WorkerSettings(bootstrap_servers="127.0.0.1:1", datasets=datasets)
     with pytest.raises(ConfigError, match="no dataset reads topic 'other'"):
         TopicReplay(settings, "other")
+
+
+@pytest.mark.kafka
+def test_the_summary_counts_points_a_worker_would_learn_as_history(
+    kafka_bootstrap: str, unique_name: Callable[[str], str], tmp_path: Path
+) -> None:
+    topic = create_topic(kafka_bootstrap, unique_name("primed"), partitions=2)
+    produce_records(kafka_bootstrap, topic, stamped(_two_series(3)))
+    datasets = tmp_path / "datasets.yaml"
+    datasets.write_text(
+        f"datasets: [{{name: history, source: {{topic: {topic}}}, dimensions: '*', "
+        "measures: '*', interval: none, alert_after: 1h}]"
+    )
+    settings = WorkerSettings(bootstrap_servers=kafka_bootstrap, datasets=datasets)
+    rows: list[ReplayedRow] = []
+    summary = TopicReplay(settings, topic).run(BEGINNING, rows.append)
+    # 2024's points are older than an hour: every row is primed, none would be sent.
+    assert summary.rows == len(rows) == summary.primed == 6
+    assert summary.anomaly_events == 0
