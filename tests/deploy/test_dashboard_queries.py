@@ -4,10 +4,9 @@ dexwatch processes, and the alert rules load and evaluate there.
 On the shared test broker: a worker with one interval dataset, fed a simulator shock (so
 anomalies, an incident and latency observations exist) and a record that is not JSON (so the
 dead-letter series moves); `dexwatch sink` delivering that worker's incidents to a local webhook
-receiver; `dexwatch connect thegraph` polling the local stand-in for The Graph. Prometheus
-scrapes them under the job names of deploy/prometheus.yml, with its rule file. The console job
-is left out because no dashboard panel reads a console metric (a panel that did would come back
-empty here and fail).
+receiver; `dexwatch connect thegraph` polling the local stand-in for The Graph; the console
+reading the worker's topics, asked through its API. Prometheus scrapes them all under the job
+names of deploy/prometheus.yml, with its rule file.
 """
 
 from __future__ import annotations
@@ -25,6 +24,8 @@ import pytest
 import yaml
 
 from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
+from console.topics import ConsoleTopics
+from tests.console.running_console import RunningConsole
 from tests.deploy.deploy_files import PROMETHEUS_CONFIG, RULES, dashboard_queries, load_yaml
 from tests.http_servers.running import ServerThread
 from tests.http_servers.webhook_receiver import WebhookReceiver
@@ -45,7 +46,7 @@ RATE_INTERVAL = "5m"
 SECRET = b"dashboard-secret-0123456789"
 NOT_JSON = b"{this is not json"
 QUERIES_PER_MONTH = 100_000  # the connector's default budget
-TESTED_JOBS = {"dexwatch-worker", "dexwatch-sink", "dexwatch-thegraph"}
+TESTED_JOBS = {"dexwatch-worker", "dexwatch-sink", "dexwatch-thegraph", "dexwatch-console"}
 
 
 @contextmanager
@@ -99,6 +100,23 @@ def _connector(
     ]
 
 
+def _console_topics(
+    bootstrap: str, unique_name: Callable[[str], str], worker_topics: dict[str, str]
+) -> ConsoleTopics:
+    """The worker's topics, and fresh ones for what this worker does not write here."""
+    return ConsoleTopics(
+        anomalies=worker_topics["anomalies"],
+        alerts=worker_topics["alerts"],
+        model_actions=worker_topics["model_actions"],
+        feedback=worker_topics["feedback"],
+        scores=create_topic(bootstrap, unique_name("scores")),
+        incident_controls=create_topic(
+            bootstrap, unique_name("controls"), 1, {"cleanup.policy": "compact"}
+        ),
+        partitions=1,
+    )
+
+
 def _prometheus_config(targets: dict[str, str]) -> str:
     """deploy/prometheus.yml with the test's targets, the rule file by its absolute path, and
     two-second scrape and evaluation intervals."""
@@ -144,9 +162,8 @@ def test_every_dashboard_query_returns_data_from_real_processes(
 ) -> None:
     binary = prometheus_binary()
     configured = {job["job_name"] for job in load_yaml(PROMETHEUS_CONFIG)["scrape_configs"]}
-    assert configured - TESTED_JOBS <= {"dexwatch-console"}, "a scrape job this test leaves out"
+    assert configured == TESTED_JOBS, "every scrape job's process runs here"
     queries = dashboard_queries()
-    assert not any("console" in expr for _title, _ref, expr in queries)
 
     simulator = DexMarketSimulator(
         SimulatorConfig(
@@ -187,10 +204,18 @@ def test_every_dashboard_query_returns_data_from_real_processes(
                 connector_log,
             )
         )
+        console = stack.enter_context(
+            RunningConsole(
+                kafka_bootstrap,
+                _console_topics(kafka_bootstrap, unique_name, worker.topics),
+                tmp_path / "console.sqlite3",
+            )
+        )
         targets = {
             "dexwatch-worker": f"127.0.0.1:{worker.web_port}",
             "dexwatch-sink": f"127.0.0.1:{sink_port}",
             "dexwatch-thegraph": f"127.0.0.1:{connector_port}",
+            "dexwatch-console": f"127.0.0.1:{console.service.port}",
         }
         server = stack.enter_context(
             running_prometheus(binary, _prometheus_config(targets), tmp_path / "prometheus")
@@ -212,6 +237,10 @@ def test_every_dashboard_query_returns_data_from_real_processes(
             60,
             f"the connector's first poll:\n{connector_log.read_text(errors='replace')[-3000:]}",
         )
+
+        # People use the console: its request latency has something to show.
+        for path in ("/api/v1/datasets", "/api/v1/anomalies", "/api/v1/incidents"):
+            console.get(path)
 
         def asked(expr: str) -> str:
             return expr.replace("$__rate_interval", RATE_INTERVAL)
@@ -240,6 +269,7 @@ def test_every_dashboard_query_returns_data_from_real_processes(
             # Its series start at 0 when the worker starts, before Prometheus' first scrape.
             f"increase(dexwatch_incident_events_total{rate})",
             f'increase(dexwatch_alerts_delivered_total{{sink="dashboard"}}{rate})',
+            f"increase(dexwatch_console_records_consumed_total{rate})",
             "histogram_quantile(0.99, sum by (le) "
             f"(rate(dexwatch_processing_latency_seconds_bucket{rate})))",
         ):
