@@ -244,6 +244,18 @@ class SeriesBank:
         moves = self._moves(output, index, values) if is_anomaly else ()
         return Verdict(score, min(100, round(100 * score)), is_anomaly, False, moves, after_gap)
 
+    def level_bands(self, output: BankOutput, index: int) -> tuple[tuple[float, float], ...]:
+        """Point `index`'s level band per input measure (in `self.inputs` order), in the
+        measure's own units; NaN edges while the view has none (warming up)."""
+        cells = output.views[index, : len(self.inputs), VIEWS.index("level")]
+        return tuple(
+            (
+                self._backward(float(cell[kernel.OUT_LOW])),
+                self._backward(float(cell[kernel.OUT_HIGH])),
+            )
+            for cell in cells
+        )
+
     def _moves(self, output: BankOutput, index: int, values: Floats) -> tuple[MeasureMove, ...]:
         views = output.views[index]
         ratios = views[:, :, kernel.OUT_RATIO]

@@ -91,6 +91,7 @@ def create_app(
             settings.anomalies_topic,
             settings.dead_letter_topic,
             settings.model_actions_topic,
+            settings.scores_topic,
             band_watch.topic,
         )
     }
@@ -107,6 +108,7 @@ def create_app(
             settings.anomalies_topic: "anomaly",
             settings.dead_letter_topic: "dead_letter",
             settings.model_actions_topic: "model_action",
+            settings.scores_topic: "score",
             band_watch.topic: "band_status",
         },
     )

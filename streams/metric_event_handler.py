@@ -43,6 +43,7 @@ from streams.metrics import (
 from streams.pipeline.anomaly_building import anomaly_event, no_data_event
 from streams.pipeline.dataset_scorer import ScoredInterval, UnscoredInterval
 from streams.pipeline.priming_gate import PrimingGate, is_history
+from streams.pipeline.score_building import score_event
 from streams.records import ConsumedRecord, OutputRecord, Partition
 from streams.refusal_log import RefusalLog
 from streams.settings import WorkerSettings
@@ -395,6 +396,8 @@ class MetricEventHandler:
             self.touched.append((key, last.topic, last.partition))
         if self.on_scored is not None:
             self.on_scored(runtime, result)
+        if runtime.dataset.publishes_scores:
+            outputs += self._score_record(runtime, result)
         if runtime.drift is not None:
             acted = runtime.drift.observe(result)
             if acted is not None:
@@ -443,6 +446,14 @@ class MetricEventHandler:
         if not outputs:  # an aggregated interval whose records were consumed in earlier batches
             log.warning("interval %s of %s not scored: %s", interval.start, interval.series, reason)
         return outputs
+
+    def _score_record(self, runtime: DatasetRuntime, result: ScoredInterval) -> list[OutputRecord]:
+        measures = runtime.scorer.measures_of(result.interval.series)
+        event = score_event(runtime.dataset.name, measures, result)
+        if event is None:
+            return []
+        key = result.interval.series.encode()
+        return [OutputRecord(self.settings.scores_topic, key, encode(event))]
 
     def _anomaly_record(self, series: str, value: bytes) -> OutputRecord:
         return OutputRecord(self.settings.anomalies_topic, series.encode(), value)

@@ -27,6 +27,7 @@ def worker_topics(settings: WorkerSettings, input_topics: Sequence[str]) -> list
         settings.anomalies_topic,
         settings.dead_letter_topic,
         settings.model_actions_topic,
+        settings.scores_topic,
         settings.alerts_topic,
         settings.feedback_topic,
         incident_inputs_topic(settings.app_id),

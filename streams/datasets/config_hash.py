@@ -6,7 +6,8 @@ section is left out: it decides which anomalies become incidents, not what an an
 tuning it neither changes the anomalies' hash nor the models' identity. `event_times` is left
 out too: it decides which events are taken, not how they are scored; so are `backfill` (what a
 connector sends first), `alert_after` (which anomalies are sent at all, docs/priming.md) and
-`idle_timeout` (when a silent series stops being waited for, docs/datasets.md).
+`idle_timeout` (when a silent series stops being waited for, docs/datasets.md) and
+`publish_scores` (whether scores are written for the console).
 Incidents carry both: `incident_config_hash` is `config_hash` and `alerting_hash` joined by `+`.
 """
 
@@ -21,7 +22,14 @@ from streams.datasets.dataset_config import DatasetConfig
 __all__ = ["alerting_hash", "config_hash", "incident_config_hash"]
 
 HASH_HEX_DIGITS = 16
-_NOT_HASHED = {"alerting", "event_times", "backfill", "alert_after", "idle_timeout"}
+_NOT_HASHED = {
+    "alerting",
+    "event_times",
+    "backfill",
+    "alert_after",
+    "idle_timeout",
+    "publish_scores",
+}
 
 
 def config_hash(dataset: DatasetConfig) -> str:

@@ -91,6 +91,11 @@ class DatasetConfig(BaseModel):
     allowed_lateness: str | None = Field(default=None, description="Default: one interval.")
     no_data: bool = Field(default=False, description="A missing interval is a signal.")
     no_data_max_consecutive: int = Field(default=3, ge=1, le=10_000)
+    publish_scores: bool | None = Field(
+        default=None,
+        description="Write a record per scored interval to the scores topic (the console "
+        "draws series from it). Default: on for interval datasets, off for every-event ones.",
+    )
     idle_timeout: str | None = Field(
         default=None,
         description="A series silent while the dataset's event time moves on this long closes "
@@ -299,6 +304,12 @@ class DatasetConfig(BaseModel):
         if self.idle_timeout is not None:
             return parse_duration(self.idle_timeout)
         return self.lateness_seconds + 2 * (self.interval_seconds or 0)
+
+    @property
+    def publishes_scores(self) -> bool:
+        if self.publish_scores is not None:
+            return self.publish_scores
+        return self.interval != NO_INTERVAL
 
     @property
     def backfill_seconds(self) -> int | None:

@@ -36,6 +36,7 @@ class ScoredInterval:
     verdict: Verdict
     snapshot_version: int
     inputs: tuple[float, ...] = ()  # the values scored, in the model's measure order
+    bands: tuple[tuple[float, float], ...] = ()  # each input's level band (NaN: none yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,11 @@ class DatasetScorer:
                     found = series.rules.judge(dict(zip(bank.inputs, values, strict=True)))
                     verdict = combine_verdicts(verdict, found)
                 results[index] = ScoredInterval(
-                    intervals[index], verdict, series.snapshot_version, tuple(values)
+                    intervals[index],
+                    verdict,
+                    series.snapshot_version,
+                    tuple(values),
+                    bank.level_bands(output, position),
                 )
         return [result for result in results if result is not None]
 
