@@ -127,13 +127,8 @@ async def series_points(request: web.Request) -> web.Response:
     rows = await ctx.read(
         lambda: queries.series_points(ctx.store.reader(), dataset, series, since, until, limit)
     )
-    points = ",".join(
-        f'{{"t":{t},"values":{values},"bands":{bands},"score":{score!r},'
-        f'"severity":{severity},"anomaly":{"true" if anomaly else "false"}}}'
-        for t, score, severity, anomaly, values, bands in rows
-    )
     head = orjson.dumps({"dataset": dataset, "series": series})[:-1]
-    return json_response(head + b',"points":[' + points.encode() + b"]}")
+    return json_response(head + b',"points":[' + ",".join(rows).encode() + b"]}")
 
 
 async def datasets(request: web.Request) -> web.Response:

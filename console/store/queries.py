@@ -13,7 +13,6 @@ __all__ = [
     "IncidentDetail",
     "IncidentFilter",
     "ListWindow",
-    "ScoreRow",
     "anomaly_page",
     "control_of",
     "datasets",
@@ -169,9 +168,6 @@ def control_of(connection: sqlite3.Connection, incident_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-ScoreRow = tuple[int, float, int, int, str, str]  # t, score, severity, anomaly, values, bands
-
-
 def series_points(
     connection: sqlite3.Connection,
     dataset: str,
@@ -179,8 +175,8 @@ def series_points(
     since: int | None,
     until: int | None,
     limit: int,
-) -> list[ScoreRow]:
-    """The latest `limit` points of the range, oldest first."""
+) -> list[str]:
+    """The latest `limit` points of the range (each its JSON), oldest first."""
     where = _Where()
     where.add("dataset = ?", dataset)
     where.add("series = ?", series)
@@ -188,13 +184,10 @@ def series_points(
         where.add("t >= ?", since)
     if until is not None:
         where.add("t < ?", until)
-    rows: list[ScoreRow] = connection.execute(
-        "SELECT t, score, severity, anomaly, measures, bands FROM scores"
-        f"{where.sql} ORDER BY t DESC LIMIT ?",
-        [*where.args, limit],
+    rows = connection.execute(
+        f"SELECT point FROM scores{where.sql} ORDER BY t DESC LIMIT ?", [*where.args, limit]
     ).fetchall()
-    rows.reverse()
-    return rows
+    return [row[0] for row in reversed(rows)]
 
 
 def series_page(

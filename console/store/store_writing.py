@@ -25,66 +25,80 @@ def _body(event: BaseModel) -> str:
 
 def write_batch(connection: sqlite3.Connection, batch: IngestBatch) -> None:
     newest: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}  # (dataset, series) -> newest time in the batch
 
-    def saw(dataset: str, t: int) -> None:
+    def saw(dataset: str, t: int, series: str | None = None) -> None:
         newest[dataset] = max(newest.get(dataset, t), t)
+        if series is not None:
+            seen[(dataset, series)] = max(seen.get((dataset, series), t), t)
 
-    with connection:  # one transaction
-        for anomaly in batch.anomalies:
-            t = millis(anomaly.interval_start)
-            saw(anomaly.dataset, t)
-            connection.execute(
-                "INSERT OR REPLACE INTO anomalies VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    anomaly.anomaly_id,
-                    anomaly.dataset,
-                    anomaly.series,
-                    anomaly.kind,
-                    anomaly.severity,
-                    t,
-                    orjson.dumps(anomaly.dimensions).decode(),
-                    _body(anomaly),
-                ),
+    anomalies = []
+    for anomaly in batch.anomalies:
+        t = millis(anomaly.interval_start)
+        saw(anomaly.dataset, t, anomaly.series)
+        anomalies.append(
+            (
+                anomaly.anomaly_id,
+                anomaly.dataset,
+                anomaly.series,
+                anomaly.kind,
+                anomaly.severity,
+                t,
+                orjson.dumps(anomaly.dimensions).decode(),
+                _body(anomaly),
             )
-            _series_seen(connection, anomaly.dataset, anomaly.series, t)
+        )
+    scores = []
+    for score in batch.scores:
+        t = millis(score.interval_start)
+        saw(score.dataset, t, score.series)
+        point = {
+            "t": t,
+            "values": score.values,
+            "bands": score.bands,
+            "score": score.score,
+            "severity": score.severity,
+            "anomaly": score.anomaly,
+        }
+        scores.append(
+            (
+                score.dataset,
+                score.series,
+                t,
+                score.severity,
+                int(score.anomaly),
+                orjson.dumps(point).decode(),
+            )
+        )
+    actions = []
+    for action in batch.model_actions:
+        t = millis(action.at)
+        saw(action.dataset, t)
+        actions.append((action.action_id, action.dataset, action.series, t, _body(action)))
+    for incident in batch.incidents:
+        saw(incident.dataset, millis(incident.interval_start))
+    with connection:  # one transaction
+        connection.executemany(
+            "INSERT OR REPLACE INTO anomalies VALUES (?, ?, ?, ?, ?, ?, ?, ?)", anomalies
+        )
+        connection.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?, ?)", scores)
+        connection.executemany(
+            "INSERT INTO series VALUES (?, ?, ?) ON CONFLICT (dataset, series) "
+            "DO UPDATE SET last_t = max(last_t, excluded.last_t)",
+            [(dataset, series, t) for (dataset, series), t in seen.items()],
+        )
+        connection.executemany(
+            "INSERT OR REPLACE INTO model_actions VALUES (?, ?, ?, ?, ?)", actions
+        )
         for incident in batch.incidents:
             _incident(connection, incident)
-            saw(incident.dataset, millis(incident.interval_start))
-        for score in batch.scores:
-            t = millis(score.interval_start)
-            saw(score.dataset, t)
-            connection.execute(
-                "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    score.dataset,
-                    score.series,
-                    t,
-                    score.score,
-                    score.severity,
-                    int(score.anomaly),
-                    orjson.dumps(score.values).decode(),
-                    orjson.dumps(score.bands).decode(),
-                ),
-            )
-            _series_seen(connection, score.dataset, score.series, t)
-        for action in batch.model_actions:
-            t = millis(action.at)
-            saw(action.dataset, t)
-            connection.execute(
-                "INSERT OR REPLACE INTO model_actions VALUES (?, ?, ?, ?, ?)",
-                (action.action_id, action.dataset, action.series, t, _body(action)),
-            )
-        for feedback in batch.feedback:
-            connection.execute(
-                "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?)",
-                (
-                    feedback.feedback_id,
-                    feedback.incident_id,
-                    feedback.dataset,
-                    millis(feedback.given_at),
-                    _body(feedback),
-                ),
-            )
+        connection.executemany(
+            "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?)",
+            [
+                (f.feedback_id, f.incident_id, f.dataset, millis(f.given_at), _body(f))
+                for f in batch.feedback
+            ],
+        )
         for incident_id, control in batch.controls:
             if control is None:
                 connection.execute("DELETE FROM controls WHERE incident_id = ?", (incident_id,))
@@ -105,14 +119,6 @@ def write_batch(connection: sqlite3.Connection, batch: IngestBatch) -> None:
                 for (topic, partition), offset in batch.next_offsets.items()
             ],
         )
-
-
-def _series_seen(connection: sqlite3.Connection, dataset: str, series: str, t: int) -> None:
-    connection.execute(
-        "INSERT INTO series VALUES (?, ?, ?) ON CONFLICT (dataset, series) "
-        "DO UPDATE SET last_t = max(last_t, excluded.last_t)",
-        (dataset, series, t),
-    )
 
 
 def _incident(connection: sqlite3.Connection, incident: IncidentEvent) -> None:

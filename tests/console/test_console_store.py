@@ -91,3 +91,15 @@ def test_offsets_are_written_with_their_batch(tmp_path: Path) -> None:
     again = ConsoleStore(path)
     assert again.positions() == {("a", 0): 7, ("a", 1): 3}
     assert again.row_counts()["anomalies"] == 1
+
+
+def test_a_store_of_another_format_starts_empty_to_be_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    store = ConsoleStore(path)
+    store.apply(IngestBatch(anomalies=[anomaly(1, 1)], next_offsets={("a", 0): 7}))
+    with store._writer as connection:  # as a console of another version would have left it
+        connection.execute("UPDATE store_format SET version = 0")
+    store.close()
+    again = ConsoleStore(path)
+    assert again.positions() == {}
+    assert again.row_counts()["anomalies"] == 0
