@@ -26,6 +26,7 @@ async function route() {
     else if (params.get("view") === "incidents") await incidentsView(root, params);
     else if (params.get("view") === "series") await seriesView(root, params);
     else await anomaliesView(root, params);
+    window.dexwatchLoadedAt = performance.now(); // from navigation start: bench/console_page.py
     document.body.dataset.loaded = "true";
   } catch (error) {
     showError(error instanceof ApiError ? error.message : `The page failed: ${error.message}`);

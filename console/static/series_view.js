@@ -51,9 +51,12 @@ export async function seriesView(root, params) {
   root.replaceChildren(el("h2", {}, series), el("p", { class: "muted" }, `dataset ${dataset} · `,
     el("a", { href: `/?view=anomalies&dataset=${encodeURIComponent(dataset)}&series=${encodeURIComponent(series)}&min_severity=0` }, "its anomalies")),
     el("div", { class: "ranges actions" }, buttons), chart);
-  // The range ends at the series' newest point, so a replayed history shows as a live one.
-  const last = await get("/api/v1/series/points", { dataset, series, limit: 1 });
-  const newest = last.points.length ? last.points[0].t : Date.now();
-  const since = days ? new Date(newest - Number(days) * 86400000).toISOString() : undefined;
+  // A range ends at the series' newest point, so a replayed history shows as a live one.
+  let since;
+  if (days) {
+    const last = await get("/api/v1/series/points", { dataset, series, limit: 1 });
+    const newest = last.points.length ? last.points[0].t : Date.now();
+    since = new Date(newest - Number(days) * 86400000).toISOString();
+  }
   await drawSeriesChart(chart, { dataset, series, measure: params.get("measure"), since });
 }
