@@ -110,6 +110,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if getattr(args, name) is not None:
             overrides[name] = getattr(args, name)
     settings = load_settings(WorkerSettings, **overrides)
+    file_format = None
+    if args.from_file is not None:  # before Kafka is touched: a file we cannot read fails first
+        file_format = args.format or detect_format(args.from_file)
     primer = HistoryPrimer(settings)  # bad datasets fail here
     topic = _fed_topic(args, primer)
     ensure_topic_specs(settings.bootstrap_servers, worker_topics(settings, primer.topics))
@@ -122,14 +125,13 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if len(shown) < _BAD_ROWS_SHOWN:
             shown.append(row)
 
-    if args.from_file is not None:
+    if args.from_file is not None and file_format is not None:
         layout = CsvLayout(
             time_column=args.time_column or "timestamp",
             dimensions=args.dimensions or (),
             measures=args.measures or (),
             source=args.source or "replay",
         )
-        file_format = args.format or detect_format(args.from_file)
         primer.feed(
             file_records(
                 args.from_file,
