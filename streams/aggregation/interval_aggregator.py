@@ -162,10 +162,12 @@ class IntervalAggregator:
         moved, moved_frontier = self._clocks.hear(series, time_us)
         emitted: list[Emitted] = []
         if moved:
-            emitted += self._close_series(series, self._clocks.horizon(time_us))
+            horizon = self._clocks.horizon(time_us)
+            if horizon > self._clocks.clocks[series].closed_us:  # the series' next interval
+                emitted += self._close_series(series, horizon)
         if moved_frontier:
             emitted += self._close_idle()
-        return AddResult(emitted=self._counted(emitted))
+        return AddResult(emitted=self._counted(emitted)) if emitted else AddResult()
 
     def first_open_offsets(self) -> dict[Partition, int]:
         """Per partition, the lowest offset of a record a re-read from the commit would need:
@@ -347,7 +349,8 @@ class IntervalAggregator:
         buckets = self._open.get(series)
         if buckets:
             dimensions = self._tracker.records[series].dimensions
-            for start in sorted(start for start in buckets if start + step <= until_us):
+            due = [start for start in buckets if start + step <= until_us]
+            for start in sorted(due) if len(due) > 1 else due:
                 self._open_offsets.close((series, start), start + step)
                 bucket = buckets.pop(start)
                 emitted += self._tracker.had_data(series, start)
@@ -363,7 +366,8 @@ class IntervalAggregator:
             if not buckets:
                 del self._open[series]
         if closed is None or until_us > closed:
-            emitted += self._tracker.missing_until(series, until_us)
+            if self._tracker.no_data_limit is not None:
+                emitted += self._tracker.missing_until(series, until_us)
             self._clocks.close(series, until_us)
         return emitted
 
@@ -394,7 +398,8 @@ class IntervalAggregator:
 
     def _counted(self, emitted: list[Emitted]) -> list[Emitted]:
         """`emitted` in (start, series) order, counted."""
-        emitted.sort(key=lambda item: (item.start, item.series))
+        if len(emitted) > 1:
+            emitted.sort(key=lambda item: (item.start, item.series))
         closed = sum(isinstance(item, ClosedInterval) for item in emitted)
         self.counts.closed += closed
         self.counts.no_data += len(emitted) - closed

@@ -8,14 +8,15 @@ series, `IntervalAggregator.watermark_us`): a closed interval ending after that 
 not vouched for, so a re-read would aggregate it again, and must then read all of it. Such an
 interval keeps holding its first offsets until the dataset's watermark passes its end.
 
-Open buckets are kept with a heap per partition whose entries of closed buckets are dropped
-when they reach the top; closed buckets not yet vouched for are kept per interval end (a
-handful: the ends between the dataset's watermark and the newest closed interval).
+Open buckets are kept per partition in the order of their first offset (records come in
+offset order, so that is the order they are opened in: closing one is a dict deletion and the
+hold is the first entry; after a hole read back out of order, the partition's entries are
+sorted again when the holds are next asked for); closed buckets not yet vouched for are kept per
+interval end (a handful: the ends between the dataset's watermark and the newest close).
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Collection
 
 from streams.records import Partition
@@ -28,7 +29,9 @@ BucketKey = tuple[str, int]  # (series, interval start in µs)
 class OpenOffsets:
     def __init__(self) -> None:
         self._firsts: dict[BucketKey, dict[Partition, int]] = {}
-        self._heaps: dict[Partition, list[tuple[int, BucketKey]]] = {}
+        # Per partition, its open buckets' first offsets, ascending unless in `_unordered`.
+        self._opened: dict[Partition, dict[BucketKey, int]] = {}
+        self._unordered: set[Partition] = set()
         self._unvouched: dict[int, dict[Partition, int]] = {}  # interval end -> firsts
 
     def add(self, key: BucketKey, where: Partition, offset: int) -> None:
@@ -36,28 +39,42 @@ class OpenOffsets:
         if firsts is None:
             firsts = self._firsts[key] = {}
         first = firsts.get(where)
-        if first is None or offset < first:  # a hole read back comes after later records
-            firsts[where] = offset
-            heapq.heappush(self._heaps.setdefault(where, []), (offset, key))
+        if first is not None and offset >= first:
+            return
+        firsts[where] = offset
+        opened = self._opened.get(where)
+        if opened is None:
+            opened = self._opened[where] = {}
+        if first is not None or (opened and offset < next(reversed(opened.values()))):
+            self._unordered.add(where)  # a hole read back comes after later records
+        opened[key] = offset
 
     def close(self, key: BucketKey, end_us: int) -> None:
         """The bucket closed: it holds its offsets until a mark vouches for `end_us`."""
-        firsts = self._firsts.pop(key, None)
+        firsts = self.discard(key)
         if not firsts:
             return
-        held = self._unvouched.setdefault(end_us, {})
+        held = self._unvouched.get(end_us)
+        if held is None:
+            held = self._unvouched[end_us] = {}
         for where, offset in firsts.items():
             if offset < held.get(where, offset + 1):
                 held[where] = offset
 
-    def discard(self, key: BucketKey) -> None:
-        """The bucket is dropped unscored (its partition was revoked)."""
-        self._firsts.pop(key, None)
+    def discard(self, key: BucketKey) -> dict[Partition, int] | None:
+        """The bucket is gone (dropped unscored: its partition was revoked); its firsts."""
+        firsts = self._firsts.pop(key, None)
+        if firsts:
+            for where in firsts:
+                opened = self._opened[where]
+                del opened[key]
+                if not opened:
+                    del self._opened[where]
+                    self._unordered.discard(where)
+        return firsts
 
     def forget(self, partitions: Collection[Partition]) -> None:
         """Revoked partitions hold nothing here any more."""
-        for where in partitions:
-            self._heaps.pop(where, None)
         for end in list(self._unvouched):
             held = self._unvouched[end]
             for where in partitions:
@@ -76,16 +93,12 @@ class OpenOffsets:
         ending after `vouched_us` (the watermark the commit marks write; those ending by it
         are let go)."""
         lowest: dict[Partition, int] = {}
-        for where in list(self._heaps):
-            heap = self._heaps[where]
-            while heap:
-                offset, key = heap[0]
-                if self._firsts.get(key, {}).get(where) == offset:
-                    lowest[where] = offset
-                    break
-                heapq.heappop(heap)
-            if not heap:
-                del self._heaps[where]
+        for where in self._unordered:  # in order again, once
+            opened = self._opened[where]
+            self._opened[where] = dict(sorted(opened.items(), key=lambda item: item[1]))
+        self._unordered.clear()
+        for where, opened in self._opened.items():
+            lowest[where] = next(iter(opened.values()))
         self.release(vouched_us)
         for held in self._unvouched.values():
             for where, offset in held.items():

@@ -15,7 +15,8 @@ so a replay or a re-read after a crash closes the same intervals as the live run
 Everything here is O(1) per event: hearing a series moves it to the back of an ordered dict,
 whose front is then the series heard longest ago (the frontier it was heard at never goes
 back); the low watermark (the smallest watermark of the series that are not idle: what a
-commit mark may vouch for) is the top of a heap whose stale entries are dropped lazily.
+commit mark may vouch for) is the smallest of their watermarks, counted per value (series
+close in step, so the values are few) and kept in a heap whose stale entries drop lazily.
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ class SeriesClocks:
         self.clocks: dict[str, SeriesClock] = {}
         self.idle: set[str] = set()
         self._heard: OrderedDict[str, None] = OrderedDict()  # not idle, heard longest ago first
-        self._low: list[tuple[int, str]] = []
+        # How many series that are not idle have each watermark, and those watermarks as a
+        # heap (stale ones dropped lazily): series close in step, so there are few of them.
+        self._at: dict[int, int] = {}
+        self._low: list[int] = []
 
     def closed_us(self, series: str) -> int | None:
         clock = self.clocks.get(series)
@@ -65,7 +69,7 @@ class SeriesClocks:
         clock = self.clocks.get(series)
         if clock is None:
             clock = self.clocks[series] = SeriesClock(time_us, self.horizon(time_us), heard)
-            self._push(series, clock.closed_us)
+            self._count(clock.closed_us, 1)
             moved = True
         else:
             moved = time_us > clock.max_us
@@ -78,7 +82,7 @@ class SeriesClocks:
             clock.heard_us = heard
         if series in self.idle:
             self.idle.discard(series)
-            self._push(series, clock.closed_us)
+            self._count(clock.closed_us, 1)
         self._heard[series] = None
         self._heard.move_to_end(series)
         return moved, moved_frontier
@@ -87,9 +91,10 @@ class SeriesClocks:
         """`series`' intervals ending by `closed_us` are closed (a lower value changes nothing)."""
         clock = self.clocks[series]
         if closed_us > clock.closed_us:
-            clock.closed_us = closed_us
             if series not in self.idle:
-                self._push(series, closed_us)
+                self._count(clock.closed_us, -1)
+                self._count(closed_us, 1)
+            clock.closed_us = closed_us
 
     def newly_idle(self) -> list[str]:
         """The series that have just become idle (the frontier moved on without them)."""
@@ -105,6 +110,7 @@ class SeriesClocks:
                 break
             del heard[series]
             self.idle.add(series)
+            self._count(clocks[series].closed_us, -1)
             found.append(series)
         return found
 
@@ -115,13 +121,10 @@ class SeriesClocks:
     def low_watermark(self) -> int | None:
         """Every series that is not idle has closed its intervals ending by this. With every
         series idle (each closed all it held), the frontier's interval start."""
-        low = self._low
-        clocks = self.clocks
+        low, at, clocks = self._low, self._at, self.clocks
         while low:
-            closed, series = low[0]
-            clock = clocks.get(series)
-            if clock is not None and series not in self.idle and clock.closed_us == closed:
-                return closed
+            if at.get(low[0]):
+                return low[0]
             heapq.heappop(low)
         frontier = self.frontier_us
         if frontier is None or not clocks:
@@ -134,6 +137,7 @@ class SeriesClocks:
         self.clocks = {}
         self.idle = set()
         self._heard = OrderedDict()
+        self._at = {}
         self._low = []
 
     def restore(
@@ -146,15 +150,14 @@ class SeriesClocks:
         for series, clock in sorted(clocks.items(), key=lambda item: item[1].heard_us):
             if series not in self.idle:
                 self._heard[series] = None
-                self._push(series, clock.closed_us)
+                self._count(clock.closed_us, 1)
 
-    def _push(self, series: str, closed_us: int) -> None:
-        low = self._low
-        heapq.heappush(low, (closed_us, series))
-        if len(low) > 4 * len(self.clocks) + 64:  # stale entries under a low top: compact
-            self._low = [
-                (clock.closed_us, name)
-                for name, clock in self.clocks.items()
-                if name not in self.idle
-            ]
-            heapq.heapify(self._low)
+    def _count(self, closed_us: int, change: int) -> None:
+        """One series that is not idle more (or fewer) with watermark `closed_us`."""
+        count = self._at.get(closed_us, 0) + change
+        if count:
+            if count == change == 1:
+                heapq.heappush(self._low, closed_us)
+            self._at[closed_us] = count
+        else:
+            del self._at[closed_us]
