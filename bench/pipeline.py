@@ -239,6 +239,8 @@ def cpu_seconds(pid: int) -> float:
 class Worker:
     """A `dexwatch worker` subprocess on its own app id, data dir and web port."""
 
+    log_level = "WARNING"
+
     def __init__(self, bootstrap: str, app_id: str, topics: dict[str, str], root: Path, **env: str):
         self.data_dir = root / f"{app_id}-{uuid.uuid4().hex[:6]}"
         self.data_dir.mkdir(parents=True)
@@ -260,7 +262,7 @@ class Worker:
     def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli.main", "--log-level", "WARNING", "worker"],
+                [sys.executable, "-m", "streams.cli.main", "--log-level", self.log_level, "worker"],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -11,9 +11,10 @@ open intervals are not committed past (a restart reads them again), so they coun
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Awaitable, Collection, Mapping
+from typing import Any, TypeVar
 
 import faust
 from aiokafka.errors import KafkaError
@@ -28,6 +29,8 @@ __all__ = ["LAG_REPORT_S", "install_consumer_lag", "lag_by_topic"]
 log = logging.getLogger(__name__)
 
 LAG_REPORT_S = 10.0  # two broker requests per report
+OFFSETS_TIMEOUT_S = 5.0
+T = TypeVar("T")
 
 
 def lag_by_topic(
@@ -66,13 +69,16 @@ def install_consumer_lag(
         consumer: Any = app.consumer
         held = [tp for tp in consumer.assignment() if tp.topic in topics]
         try:
-            highwaters = await consumer.highwaters(*held) if held else {}
+            highwaters = await _within(consumer.highwaters(*held)) if held else {}
             committed = await read_committed(
-                bootstrap_servers, app.conf.id, [(tp.topic, tp.partition) for tp in held]
+                bootstrap_servers,
+                app.conf.id,
+                [(tp.topic, tp.partition) for tp in held],
+                timeout_s=OFFSETS_TIMEOUT_S,
             )
             offsets = {where: found.offset for where, found in committed.items()}
             fresh = [tp for tp in held if offsets.get((tp.topic, tp.partition)) is None]
-            earliest = await consumer.earliest_offsets(*fresh) if fresh else {}
+            earliest = await _within(consumer.earliest_offsets(*fresh)) if fresh else {}
         except (DexwatchError, KafkaError, TimeoutError) as error:  # the broker away: keep
             log.debug("consumer lag not measured: %r", error)  # the last values meanwhile
             return
@@ -87,3 +93,9 @@ def install_consumer_lag(
         metrics.incident_inputs_lag.set(lag[incident_inputs])
 
     app.timer(LAG_REPORT_S)(report_lag)
+
+
+async def _within(request: Awaitable[T]) -> T:
+    """A broker request that gives up after `OFFSETS_TIMEOUT_S` (while the broker is away it
+    would wait for its return)."""
+    return await asyncio.wait_for(request, OFFSETS_TIMEOUT_S)

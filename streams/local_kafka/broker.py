@@ -254,6 +254,20 @@ class LocalKafkaBroker:
         self._process = None
         return True
 
+    def crash(self) -> bool:
+        """`kill -9`, as a crash (tests and benchmarks of restarts): nothing is flushed or
+        shut down cleanly. Returns False if it was not running."""
+        pid = self._running_pid()
+        if pid is None:
+            return False
+        log.info("killing Kafka (pid %d) with SIGKILL", pid)
+        own_child = self._process if self._process and self._process.pid == pid else None
+        os.kill(pid, signal.SIGKILL)
+        _wait_for_exit(pid, own_child, 10.0)
+        self._pid_file.unlink(missing_ok=True)
+        self._process = None
+        return True
+
 
 def _megabytes(heap: str) -> int:
     return int(heap[:-1]) * (1024 if heap.endswith("g") else 1)

@@ -35,3 +35,18 @@ def test_a_reset_starts_the_clock_again() -> None:
     watchdog.reset()  # a rebalance: the partition was paused on purpose
     assert watchdog.stalled({P0: 17}, {P0: 60}, now=12.0) == []
     assert watchdog.stalled({P0: 17}, {P0: 60}, now=22.0) == [(P0, 17)]
+
+
+def test_after_failed_checks_every_partition_behind_is_sought_at_once() -> None:
+    watchdog = StallWatchdog(stall_s=10.0, outage_checks=2)
+    expected, highwaters = {P0: 17, P1: 40}, {P0: 60, P1: 40}
+    assert watchdog.back_after_outage(expected, highwaters, now=0.0) == []  # no outage
+    watchdog.check_failed()
+    assert watchdog.back_after_outage(expected, highwaters, now=1.0) == []  # one: merely slow
+    watchdog.check_failed()
+    watchdog.check_failed()
+    assert watchdog.back_after_outage(expected, highwaters, now=5.0) == [(P0, 17)]  # P1: none
+    assert watchdog.back_after_outage(expected, highwaters, now=6.0) == []  # once per outage
+    # Its watch starts at the seek: still idle `stall_s` later, it is sought again.
+    assert watchdog.stalled(expected, highwaters, now=14.0) == []
+    assert watchdog.stalled(expected, highwaters, now=15.0) == [(P0, 17)]
