@@ -10,15 +10,18 @@ STAMP  := $(VENV)/.installed
 run: setup
 	$(BIN)/dexwatch run
 
-## test: lint, types and the whole test suite, broker tests included.
-test: setup test-tools lint typecheck pytest
+## test: lint, types and the whole test suite, broker tests included (the tools first: setup
+## fetches the console page's uPlot with npm).
+test: test-tools setup lint typecheck pytest
 
-## test-tools: kcat and prometheus, each driven by one broker test, installed with apt-get when
-## missing and we are root. Otherwise those two tests skip, naming this command (under CI=true
-## they fail instead: CI must have them).
-TEST_TOOLS := kcat prometheus
+## test-tools: kcat and prometheus (each driven by broker tests), chromium and chromedriver (the
+## console page's test) and npm (uPlot for it), installed with apt-get when missing and we are
+## root. Otherwise their tests skip, naming this command (under CI=true they fail instead: CI
+## must have them). `tool=package` where the package is named otherwise.
+TEST_TOOLS := kcat prometheus chromium chromedriver=chromium-driver npm
 test-tools:
-	@missing=; for tool in $(TEST_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	@missing=; for entry in $(TEST_TOOLS); do \
+	  command -v $${entry%%=*} >/dev/null || missing="$$missing $${entry#*=}"; done; \
 	install="apt-get install -y --no-install-recommends$$missing"; \
 	if [ -z "$$missing" ]; then \
 	  :; \
