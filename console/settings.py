@@ -7,14 +7,15 @@ Topic names are not here: the console reads the worker's own topic settings
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.errors import ConfigError
 from schemas.secret_file import read_secret_file
 
-__all__ = ["ConsoleSettings"]
+__all__ = ["ConsoleSettings", "load_console_settings"]
 
 _PREFIX = "DEXWATCH_CONSOLE__"
 
@@ -24,7 +25,11 @@ class ConsoleSettings(BaseSettings):
     `DEXWATCH_KAFKA__*`) and the topic names."""
 
     model_config = SettingsConfigDict(
-        env_prefix=_PREFIX, env_nested_delimiter="__", frozen=True, extra="ignore"
+        env_prefix=_PREFIX,
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="ignore",
+        hide_input_in_errors=True,  # a token is an input: errors never repeat one
     )
 
     name: str = Field(
@@ -86,3 +91,19 @@ def _secret(value: SecretStr | None, file: Path | None, setting: str) -> SecretS
     if file is None:
         return None
     return SecretStr(read_secret_file(file, f"{_PREFIX}{setting.upper()}"))
+
+
+def load_console_settings(**overrides: Any) -> ConsoleSettings:
+    """The settings from the environment under `overrides`; a bad one raises `ConfigError`
+    naming each field, never repeating a value (tokens are values)."""
+    try:
+        return ConsoleSettings(**overrides)
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join(str(part) for part in item['loc']) or 'settings'}: {item['msg']}"
+            for item in error.errors(include_url=False, include_input=False)
+        ]
+        raise ConfigError(
+            f"invalid console settings ({'; '.join(problems)}); set them as environment "
+            f"variables {_PREFIX}<FIELD>"
+        ) from None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from console.service import ConsoleService
-from console.settings import ConsoleSettings
+from console.settings import load_console_settings
 from console.topics import ConsoleTopics
 from streams.cli.arguments import add_bootstrap_servers, int_between
 from streams.kafka_connection import connection_for
@@ -56,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
         for name, value in (("port", args.port), ("bind", args.bind), ("store_path", args.store))
         if value is not None
     }
-    settings = load_settings(ConsoleSettings, **overrides)
+    settings = load_console_settings(**overrides)
     worker = load_settings(
         WorkerSettings,
         bootstrap_servers=args.bootstrap_servers,
