@@ -11,7 +11,7 @@ to the same place, and a worker started after it resumes those models as its own
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,15 +53,22 @@ def snapshot_keys(bootstrap_servers: str, topic: str) -> set[str]:
     return held
 
 
-def write_changelog(bootstrap_servers: str, topic: str, records: Iterable[ChangelogRecord]) -> int:
+def write_changelog(
+    bootstrap_servers: str,
+    topic: str,
+    records: Iterable[ChangelogRecord],
+    extra_config: Mapping[str, Any] | None = None,
+) -> int:
     """Produce `records` to `topic`, each in its partition, and wait for the broker; how many.
-    Raises `ChangelogWriteError` naming the first failure when any record was not taken."""
+    Raises `ChangelogWriteError` naming the first failure when any record was not taken.
+    `extra_config`: more librdkafka settings (e.g. a smaller queue)."""
     config: dict[str, Any] = confluent_client_config(bootstrap_servers) | {
         "enable.idempotence": True,
         "acks": "all",
         "compression.type": "lz4",
         "logger": logging.getLogger("streams.snapshots.librdkafka"),
     }
+    config.update(extra_config or {})
     producer = confluent_kafka.Producer(config)
     failures: list[str] = []
 
@@ -71,13 +78,18 @@ def write_changelog(bootstrap_servers: str, topic: str, records: Iterable[Change
 
     sent = 0
     for record in records:
-        producer.produce(
-            topic,
-            key=record.key.encode(),
-            value=record.value,
-            partition=record.partition,
-            on_delivery=delivered,
-        )
+        while True:
+            try:
+                producer.produce(
+                    topic,
+                    key=record.key.encode(),
+                    value=record.value,
+                    partition=record.partition,
+                    on_delivery=delivered,
+                )
+                break
+            except BufferError:  # the local queue is full: let deliveries drain it
+                producer.poll(0.5)
         producer.poll(0)
         sent += 1
     left = producer.flush(_FLUSH_TIMEOUT_S)
