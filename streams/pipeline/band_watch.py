@@ -2,14 +2,16 @@
 outside the bands they left, sent to the incidents agent as `BandStatuses`.
 
 An anomaly opens an episode for its series with the band of each measure that stood outside
-it (the band the model judged it against, before the departure taught it otherwise: the
-model's own band follows a sustained departure within a day or two, the peg does not move).
+it: the measure's level band at that point (a rule's own band for a rule), before the departure
+taught the model otherwise (the model's level follows a sustained departure within a day or
+two; the peg does not move).
 Each later interval of the series is checked against those bands. A status goes out when the
 set of measures outside changes, and while any is outside at most once per `heartbeat` of
 event time (an anomaly event of the series counts as one). Back inside for `resolve_after`,
 the episode ends; out again before that, it goes on. A measure whose value is not among the
-model's inputs (a ratio measure) is not watched; an anomaly with no measure outside its band
-(a joint or step move within the bands) opens no episode, and its incident resolves on quiet.
+model's inputs (a ratio measure) is not watched; an anomaly with no measure outside its level
+band (a joint move, or a step within the level's band) opens no episode, and its incident
+resolves on quiet.
 
 Episodes live in memory: after a restart or a rebalance a series reports again from its next
 anomaly, and until then its incidents fall back to the quiet rule (`stale_after`).
@@ -17,10 +19,12 @@ anomaly, and until then its incidents fall back to the quiet rule (`stale_after`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from detectors.verdict import Verdict
 from schemas.codec import encode
 from streams.dataset_runtime import DatasetRuntime
 from streams.incidents.band_status import (
@@ -65,11 +69,7 @@ class DatasetBandWatch:
         values = dict(zip(measures, scored.inputs, strict=False))
         episode = self.episodes.get(interval.series)
         if verdict.is_anomaly:
-            left = {
-                move.measure: (move.expected_low, move.expected_high)
-                for move in verdict.moves
-                if move.direction != "within" and move.measure in values
-            }
+            left = _bands_left(verdict, values, dict(zip(measures, scored.bands, strict=False)))
             if episode is None and left:
                 episode = self.episodes[interval.series] = _Episode(left, frozenset(), interval.end)
             elif episode is not None:  # the first band a measure left is the one watched
@@ -126,6 +126,27 @@ class DatasetBandWatch:
                 out=tuple(sorted(out)),
             )
         )
+
+
+def _bands_left(
+    verdict: Verdict, values: Mapping[str, float], levels: Mapping[str, tuple[float, float]]
+) -> dict[str, tuple[float, float]]:
+    """The bands an anomaly's measures stood outside: a rule's own band; for the model's views,
+    the measure's level band (a step's band follows the previous value, so a random walk
+    leaves it again within a few steps; a time-of-day slot's is one hour's)."""
+    left = {}
+    for move in verdict.moves:
+        value = values.get(move.measure)
+        if value is None:
+            continue  # a ratio measure: not among the model's inputs
+        if move.by_rule:
+            band = move.expected_low, move.expected_high
+        else:
+            band = levels.get(move.measure, (math.nan, math.nan))
+        low, high = band
+        if not low <= value <= high and not (math.isnan(low) or math.isnan(high)):
+            left[move.measure] = band
+    return left
 
 
 class BandWatch:

@@ -1,6 +1,6 @@
 """The scorer's band watch: after an anomaly, "still out" while the values stay outside the
-bands they left (on change, then at most once per heartbeat), "back inside" once, and the
-episode ends after `resolve_after` inside."""
+level bands (or rule bands) they left (on change, then at most once per heartbeat), "back
+inside" once, and the episode ends after `resolve_after` inside."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from tests.streams.incidents.books import dataset
 START = datetime(2023, 3, 11, tzinfo=UTC)
 STEP = timedelta(minutes=15)
 MEASURES = ("price", "volume")
-PEG = (0.999, 1.001)
+PEG = (0.999, 1.001)  # the price's level band before the depeg
+VOLUME = (50.0, 150.0)
 NORMAL = Verdict(0.2, 20, False, False, ())
 
 
@@ -27,15 +28,28 @@ def _timing() -> BandTiming:
 
 
 def _scored(
-    step: int, price: float, verdict: Verdict = NORMAL, series: str = "a"
+    step: int,
+    price: float,
+    verdict: Verdict = NORMAL,
+    series: str = "a",
+    level: tuple[float, float] = PEG,
+    volume: float = 100.0,
 ) -> ScoredInterval:
+    """The interval at `step`, with the model's level bands at that point."""
     start = START + step * STEP
     interval = ClosedInterval(series, {}, start, start + STEP, {"price": price}, 1, ())
-    return ScoredInterval(interval, verdict, 0, (price, 100.0))
+    return ScoredInterval(interval, verdict, 0, (price, volume), (level, VOLUME))
 
 
-def _anomaly(price: float, band: tuple[float, float] = PEG, measure: str = "price") -> Verdict:
-    move = MeasureMove(measure, price, band[0], band[1], -9.0)
+def _anomaly(
+    value: float,
+    band: tuple[float, float] = (0.97, 0.99),
+    measure: str = "price",
+    view: str = "change",
+    by_rule: bool = False,
+) -> Verdict:
+    """An anomaly of one move: by default a step, whose band follows the previous value."""
+    move = MeasureMove(measure, value, band[0], band[1], -9.0, view, by_rule)
     return Verdict(0.9, 90, True, False, (move,))
 
 
@@ -94,26 +108,39 @@ def test_out_again_before_resolve_after_is_reported_at_once() -> None:
     assert _statuses(watch) == [(1, ()), (2, ("price",))]
 
 
-def test_the_first_band_left_is_watched_and_new_measures_join() -> None:
+def test_the_level_band_left_is_watched_not_the_moved_ones_nor_a_step_band() -> None:
     watch = _watch()
     watch.observe(_scored(0, 0.9, _anomaly(0.9)), MEASURES)
-    # a later anomaly against a band the model has since moved does not move the peg's band
-    watch.observe(_scored(1, 0.95, _anomaly(0.95, band=(0.85, 0.93))), MEASURES)
+    assert watch.episodes["a"].bands == {"price": PEG}  # not the step's band around 0.98
+    # a later anomaly, when the model's level has followed the depeg, keeps the peg's band
+    watch.observe(_scored(1, 0.95, _anomaly(0.95), level=(0.85, 0.93)), MEASURES)
     assert watch.episodes["a"].bands == {"price": PEG}
-    watch.observe(_scored(2, 0.95, _anomaly(0.95, band=(0.0, 10.0), measure="volume")), MEASURES)
-    assert watch.episodes["a"].bands == {"price": PEG}  # volume 100 was inside its band
-    watch.observe(_scored(3, 0.95, _anomaly(100.0, band=(0.0, 10.0), measure="volume")), MEASURES)
-    assert watch.episodes["a"].bands == {"price": PEG, "volume": (0.0, 10.0)}
-    watch.observe(_scored(4, 1.0), MEASURES)
+    watch.observe(_scored(2, 0.95, _anomaly(120.0, measure="volume")), MEASURES)
+    assert watch.episodes["a"].bands == {"price": PEG}  # volume 100 was inside its level band
+    volume = _anomaly(400.0, measure="volume", view="level")
+    watch.observe(_scored(3, 0.95, volume, volume=400.0), MEASURES)
+    assert watch.episodes["a"].bands == {"price": PEG, "volume": VOLUME}
+    watch.observe(_scored(4, 1.0, volume=400.0), MEASURES)
     assert _statuses(watch) == [(4, ("volume",))]
+
+
+def test_a_rule_watches_its_own_band() -> None:
+    watch = _watch()
+    threshold = _anomaly(0.98, band=(0.99, 1.01), view="threshold", by_rule=True)
+    watch.observe(_scored(0, 0.98, threshold, level=(0.9, 1.1)), MEASURES)
+    assert watch.episodes["a"].bands == {"price": (0.99, 1.01)}
+    watch.observe(_scored(1, 0.995), MEASURES)
+    assert _statuses(watch) == [(1, ())]
 
 
 def test_anomalies_with_no_measure_outside_a_band_or_no_input_open_no_episode() -> None:
     watch = _watch()
-    watch.observe(_scored(0, 1.0, _anomaly(1.0)), MEASURES)  # a joint move inside the band
+    watch.observe(_scored(0, 1.0, _anomaly(1.0)), MEASURES)  # a step inside the level band
     watch.observe(_scored(1, 0.9, _anomaly(5.0, measure="price/volume")), MEASURES)  # a ratio
+    young = (float("nan"), float("nan"))  # the level view has no band yet
+    watch.observe(_scored(2, 0.9, _anomaly(0.9), level=young), MEASURES)
     warming = Verdict(0.0, 0, False, True, ())
-    watch.observe(_scored(2, 0.9, warming), MEASURES)
+    watch.observe(_scored(3, 0.9, warming), MEASURES)
     assert watch.episodes == {}
     assert watch.take() == []
 
