@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas import encode
+from schemas.metric_event import series_key
+from streams.incidents.band_status import BandStatus, BandStatuses
 from streams.incidents.incident_book import IncidentBook
 from streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits
 from streams.incidents.incident_runner import IncidentRunner
@@ -24,7 +26,7 @@ LISTED = 2
 
 def busy_state() -> AlertState:
     """One of each part: a resolved and an open incident with unlisted contributors, N-of-M
-    history, feedback offsets and ids, and anomalies still waiting."""
+    history, feedback offsets and ids, band statuses, and anomalies still waiting."""
     book = IncidentBook(
         dataset(relate_by=["chain"], max_contributors=LISTED, resolve_after="10m", confirm={"m": 3})
     )
@@ -33,6 +35,16 @@ def busy_state() -> AlertState:
     later = START + timedelta(hours=1)
     arbitrum = [pool(f"0xa{i}", "ARB-WETH", chain="arbitrum") for i in range(4)]
     judged(book, [anomaly(p, later) for p in arbitrum], now=10)
+    still_out = [
+        BandStatus(
+            series=series_key(p),
+            interval_start=later + STEP,
+            interval_end=later + 2 * STEP,
+            out=("x",),
+        )
+        for p in arbitrum
+    ]
+    book.add_statuses(BandStatuses(dataset="pools", statuses=tuple(still_out)), now=20)
     for index in range(3):
         book.add_anomaly(anomaly(pool(f"0xc{index}", "DAI-USDC"), later + STEP), now=20)
     state = book.state
@@ -41,6 +53,7 @@ def busy_state() -> AlertState:
     assert state.pending
     assert state.anomalous_windows
     assert state.offsets
+    assert len(state.bands) == len(arbitrum)
     return state
 
 
