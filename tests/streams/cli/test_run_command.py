@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
+from streams.cli.main import main
 from streams.cli.run_command import _ANOMALY_AT_STEP
 from streams.local_kafka import LocalKafkaBroker, broker_answers
 from tests.kafka_helpers import free_port
@@ -41,6 +42,7 @@ def test_run_twice_shows_the_same_injected_anomaly_and_a_fresh_incident_each_tim
         assert incidents[0].startswith("INCIDENT OPEN"), incidents[0]
         assert injected[0].series in incidents[0], "the incident names the injected series"
         assert incidents[0].endswith(" v1"), "opened by this run, not an update of an old one"
+        assert "stopping..." in output, "stopped by the ^C, not by --duration"
         assert "dexwatch stopped." in output
         assert not broker_answers(f"127.0.0.1:{ports[0]}", timeout_s=1.0), "broker left running"
     first, second = (
@@ -76,27 +78,35 @@ def _run_until_an_incident(state_dir: Path, ports: list[str]) -> str:
     """`dexwatch run` until it printed an anomaly and an incident (or its time is up), then
     ^C; its whole output, after checking it stopped cleanly."""
     kafka_port, controller_port, web_port = ports
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streams.cli.main",
-            "run",
-            "--duration",
-            "120",
-            "--kafka-port",
-            kafka_port,
-            "--controller-port",
-            controller_port,
-            "--web-port",
-            web_port,
-            "--state-dir",
-            str(state_dir),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    # A background job of a shell ignores SIGINT and its children inherit that: `run` would
+    # never see the ^C this test sends. Spawned with the default handling instead.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streams.cli.main",
+                "run",
+                "--duration",
+                "120",
+                "--kafka-port",
+                kafka_port,
+                "--controller-port",
+                controller_port,
+                "--web-port",
+                web_port,
+                "--state-dir",
+                str(state_dir),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # Unbuffered: a line read ahead into a buffer would hide from `select` until more come.
+            bufsize=0,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert process.stdout is not None
     lines: list[str] = []
     reader = selectors.DefaultSelector()
@@ -113,8 +123,25 @@ def _run_until_an_incident(state_dir: Path, ports: list[str]) -> str:
             lines.append(process.stdout.readline().decode())
     elapsed = time.monotonic() - started
     process.send_signal(signal.SIGINT)  # what ^C in the terminal sends
-    rest, _ = process.communicate(timeout=90)
+    # Stopping waits on each child and the broker (up to 30 s each on a loaded machine).
+    rest, _ = process.communicate(timeout=180)
     output = "".join(lines) + rest.decode()
-    print(f"first anomaly and incident {elapsed:.1f} s after `dexwatch run` started")
+    print(
+        f"first anomaly and incident {elapsed:.1f} s after `dexwatch run` started; "
+        f"stopped {time.monotonic() - started - elapsed:.1f} s after ^C"
+    )
     assert process.returncode == 0, output[-3000:]
     return output
+
+
+def test_a_fresh_run_refuses_a_broker_that_already_holds_the_port(
+    tmp_path: Path, kafka_bootstrap: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Its topics and groups would carry whatever it holds into the demo: said, not used.
+    port = kafka_bootstrap.rsplit(":", 1)[1]
+    argv = ["run", "--kafka-port", port, "--controller-port", str(free_port())]
+    assert main([*argv, "--web-port", str(free_port()), "--state-dir", str(tmp_path)]) == 1
+    error = capsys.readouterr().err
+    assert f"a Kafka broker already answers on 127.0.0.1:{port}" in error
+    assert "--keep-state" in error
+    assert broker_answers(kafka_bootstrap), "left alone"
