@@ -21,6 +21,7 @@ from pathlib import Path
 
 from console.api.documents import BacktestAnomaly, BacktestJob
 from console.errors import ConsoleError
+from console.topic_backtest import TopicBacktest, TopicRange
 from detectors.backtest import Backtest, BacktestColumns, backtest_file, default_measures
 from detectors.backtest_io import CsvInput
 from detectors.series_settings import SeriesModelSettings
@@ -65,12 +66,7 @@ class BacktestJobs:
             return counts
 
     def submit(self, request: BacktestRequest, data: bytes) -> BacktestJob:
-        states = self.states()
-        if states["queued"] >= self.max_queued:
-            raise TooManyJobs(
-                f"{states['running']} backtests are running and {states['queued']} waiting; "
-                "try again when one is done"
-            )
+        self._check_room()
         job_id = str(uuid.uuid4())
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{job_id}.csv"
@@ -81,6 +77,50 @@ class BacktestJobs:
         self._set(job)
         self._pool.submit(self._run, job, request, path)
         return job
+
+    def submit_topic(self, runner: TopicBacktest, asked: TopicRange) -> BacktestJob:
+        """A backtest of a topic's range (see `topic_backtest.py`), in the same slots."""
+        self._check_room()
+        job = BacktestJob(
+            id=str(uuid.uuid4()),
+            state="queued",
+            dataset=asked.dataset,
+            submitted_at=datetime.now(UTC),
+        )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._set(job)
+        self._pool.submit(self._run_topic, job, runner, asked)
+        return job
+
+    def _run_topic(self, job: BacktestJob, runner: TopicBacktest, asked: TopicRange) -> None:
+        self._set(job.model_copy(update={"state": "running"}))
+        output = self.directory / f"{job.id}.out.csv"
+        try:
+            result = runner.run(asked, output)
+            finished = job.model_copy(
+                update={
+                    "state": "done",
+                    "finished_at": datetime.now(UTC),
+                    "rows_scored": result.rows_scored,
+                    "anomalies_found": result.anomalies_found,
+                    "anomalies": result.anomalies,
+                }
+            )
+        except (DexwatchError, OSError, ValueError, KeyError) as error:
+            finished = job.model_copy(
+                update={"state": "failed", "finished_at": datetime.now(UTC), "error": str(error)}
+            )
+        finally:
+            output.unlink(missing_ok=True)
+        self._set(finished)
+
+    def _check_room(self) -> None:
+        states = self.states()
+        if states["queued"] >= self.max_queued:
+            raise TooManyJobs(
+                f"{states['running']} backtests are running and {states['queued']} waiting; "
+                "try again when one is done"
+            )
 
     def get(self, job_id: str) -> BacktestJob | None:
         with self._lock:

@@ -12,6 +12,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 from aiohttp import web
 from aiokafka import AIOKafkaProducer
@@ -23,6 +24,7 @@ from console.backtest_jobs import BacktestJobs
 from console.metrics import ConsoleMetrics
 from console.settings import ConsoleSettings
 from console.store.console_store import ConsoleStore
+from console.topic_backtest import TopicBacktest
 from console.topic_ingest import TopicIngest
 from console.topics import ConsoleTopics
 from detectors.series_settings import SeriesModelSettings
@@ -55,7 +57,9 @@ class ConsoleService:
         connection: KafkaConnection,
         dataset_settings: Mapping[str, SeriesModelSettings] | None = None,
         metrics: ConsoleMetrics | None = None,
+        datasets: Path | None = None,
     ) -> None:
+        """`datasets`: the worker's datasets file or folder, for topic backtests."""
         self.settings = settings
         self.topics = topics
         self.connection = connection
@@ -67,6 +71,7 @@ class ConsoleService:
             settings.store_path.parent / "backtests", settings.max_backtest_jobs, lambda: None
         )
         self._dataset_settings = dict(dataset_settings or {})
+        self._topic_backtest = TopicBacktest(connection.bootstrap_servers, datasets)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
@@ -93,6 +98,7 @@ class ConsoleService:
             backtests=self.backtests,
             caught_up=self.ingest.caught_up,
             dataset_settings=self._dataset_settings,
+            topic_backtest=self._topic_backtest,
         )
         self._tasks = [
             asyncio.create_task(self.ingest.run(self._stop), name="console ingest"),

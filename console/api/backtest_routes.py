@@ -7,10 +7,12 @@ import re
 from aiohttp import web
 
 from console.api.context import CONTEXT, json_response
-from console.api.documents import BacktestJob, BacktestJobList
+from console.api.documents import BacktestJob, BacktestJobList, TopicBacktestRequest
+from console.api.request_bodies import read_body
 from console.api.route_table import ApiRoute, Param
 from console.backtest_jobs import BacktestRequest
 from console.errors import BadParameter, NotFound
+from console.topic_backtest import TopicRange
 from detectors.series_settings import SeriesModelSettings
 
 __all__ = ["BACKTEST_ROUTES"]
@@ -55,6 +57,27 @@ async def submit(request: web.Request) -> web.Response:
     return json_response(job.model_dump_json().encode(), 202)
 
 
+async def submit_topic(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    asked = await read_body(request, TopicBacktestRequest)
+    if ctx.topic_backtest is None:
+        raise BadParameter("topic", "this console runs no topic backtests")
+    if asked.from_offset is not None and asked.from_time is not None:
+        raise BadParameter("from_time", "give from_offset or from_time, not both")
+    if (
+        asked.dataset is not None
+        and ctx.dataset_settings
+        and asked.dataset not in ctx.dataset_settings
+    ):
+        known = ", ".join(sorted(ctx.dataset_settings))
+        raise BadParameter("dataset", f"no dataset {asked.dataset[:60]!r} (known: {known})")
+    job = ctx.backtests.submit_topic(
+        ctx.topic_backtest,
+        TopicRange(asked.topic, asked.from_offset, asked.from_time, asked.dataset),
+    )
+    return json_response(job.model_dump_json().encode(), 202)
+
+
 async def status(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     job = ctx.backtests.get(request.match_info["job_id"])
@@ -83,6 +106,18 @@ BACKTEST_ROUTES = (
         ),
         body=None,
         body_media="text/csv",
+        status=202,
+        write=True,
+        tag="backtest",
+    ),
+    ApiRoute(
+        "POST",
+        "/api/v1/backtests/topic",
+        submit_topic,
+        "Start a backtest of a topic's range through the worker's own datasets "
+        "(`dexwatch backtest --topic`).",
+        BacktestJob,
+        body=TopicBacktestRequest,
         status=202,
         write=True,
         tag="backtest",

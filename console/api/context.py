@@ -16,6 +16,7 @@ from console.backtest_jobs import BacktestJobs
 from console.metrics import ConsoleMetrics
 from console.settings import ConsoleSettings
 from console.store.console_store import ConsoleStore
+from console.topic_backtest import TopicBacktest
 from console.topics import ConsoleTopics
 from detectors.series_settings import SeriesModelSettings
 
@@ -44,6 +45,7 @@ class ConsoleContext:
     clock: Callable[[], float] = time.time
     # The detector settings of each dataset the worker runs, for backtests named after one.
     dataset_settings: dict[str, SeriesModelSettings] = field(default_factory=dict)
+    topic_backtest: TopicBacktest | None = None  # None: topic backtests are not offered
 
     async def read(self, query: Callable[[], T]) -> T:
         """Run a store query in a reader thread."""

@@ -38,6 +38,7 @@ __all__ = [
     "SeriesPoints",
     "SeriesSummary",
     "SnoozeRequest",
+    "TopicBacktestRequest",
 ]
 
 
@@ -173,3 +174,12 @@ class BacktestJob(_Body):
 
 class BacktestJobList(_Body):
     items: list[BacktestJob] = Field(description="The last 100 jobs, newest first.")
+
+
+class TopicBacktestRequest(_Body):
+    topic: str = Field(pattern=r"^[A-Za-z0-9._\-]{1,249}$", description="The topic to replay.")
+    from_offset: int | None = Field(default=None, ge=0, description="Every partition from N.")
+    from_time: datetime | None = Field(
+        default=None, description="Every partition from its first record stamped then or later."
+    )
+    dataset: str | None = Field(default=None, description="Only this dataset's rows.")

@@ -11,9 +11,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-import orjson
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from console.api.context import CONTEXT, ConsoleContext, json_response
 from console.api.documents import (
@@ -24,8 +23,9 @@ from console.api.documents import (
     SnoozeRequest,
 )
 from console.api.params import duration_s
+from console.api.request_bodies import read_body
 from console.api.route_table import ApiRoute, Param
-from console.errors import BadParameter, NotFound
+from console.errors import NotFound
 from console.store import queries
 from schemas.codec import encode
 from schemas.feedback import feedback_on
@@ -43,18 +43,6 @@ _PENDING = web.AppKey("pending_controls", dict[str, IncidentControl])
 _LOCK = web.AppKey("controls_lock", asyncio.Lock)
 
 
-async def _body(request: web.Request, model: type[ModelT]) -> ModelT:
-    raw = await request.read()
-    try:
-        return model.model_validate(orjson.loads(raw or b"{}"))
-    except orjson.JSONDecodeError:
-        raise BadParameter("body", "expected a JSON object") from None
-    except ValidationError as error:
-        first = error.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise BadParameter(where, first["msg"]) from None
-
-
 async def _incident(ctx: ConsoleContext, incident_id: str) -> IncidentEvent:
     body = await ctx.read(lambda: queries.latest_incident(ctx.store.reader(), incident_id))
     if body is None:
@@ -64,7 +52,7 @@ async def _incident(ctx: ConsoleContext, incident_id: str) -> IncidentEvent:
 
 async def feedback(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    asked = await _body(request, FeedbackRequest)
+    asked = await read_body(request, FeedbackRequest)
     incident = await _incident(ctx, request.match_info["incident_id"])
     event = feedback_on(incident, asked.verdict, asked.note, datetime.now(UTC))
     await ctx.writer.write(ctx.topics.feedback, incident.dataset.encode(), encode(event))
@@ -117,12 +105,12 @@ async def _change(
 
 
 async def acknowledge(request: web.Request) -> web.Response:
-    asked = await _body(request, AcknowledgeRequest)
+    asked = await read_body(request, AcknowledgeRequest)
     return await _change(request, note=asked.note, ack=True)
 
 
 async def snooze(request: web.Request) -> web.Response:
-    asked = await _body(request, SnoozeRequest)
+    asked = await read_body(request, SnoozeRequest)
     seconds = duration_s(asked.duration, "duration", MAX_SNOOZE_S)
     return await _change(request, note=asked.note, snooze_s=seconds)
 

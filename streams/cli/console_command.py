@@ -77,7 +77,11 @@ def _run(args: argparse.Namespace) -> int:
     asyncio.run(
         _serve(
             ConsoleService(
-                settings, topics, connection_for(worker.bootstrap_servers), dataset_settings
+                settings,
+                topics,
+                connection_for(worker.bootstrap_servers),
+                dataset_settings,
+                datasets=worker.datasets,
             )
         )
     )

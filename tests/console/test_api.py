@@ -199,6 +199,17 @@ def test_a_backtest_job_runs_a_posted_file(tmp_path: Path) -> None:
             status, job = await api.send("POST", "/api/v1/backtests", data, dataset="nope")
             assert status == 400
             assert job["parameter"] == "dataset"
+            status, refused = await api.send("POST", "/api/v1/backtests/topic", {"topic": "t"})
+            assert status == 400, refused  # this harness offers no topic backtests
+            assert refused["parameter"] == "topic"
+            status, refused = await api.send("POST", "/api/v1/backtests/topic", {"topic": "a b"})
+            assert status == 400
+            assert refused["parameter"] == "topic"
+            status, refused = await api.send(
+                "POST", "/api/v1/backtests/topic", {"topic": "t", "from_offset": -1}
+            )
+            assert status == 400
+            assert refused["parameter"] == "from_offset"
             status, job = await api.send("POST", "/api/v1/backtests", data)
             assert status == 202
             assert job["state"] in ("queued", "running")

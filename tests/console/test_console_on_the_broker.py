@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,12 @@ from pydantic import SecretStr
 
 from schemas.codec import decode, encode
 from schemas.feedback import FeedbackEvent
+from schemas.metric_event import MetricEvent
 from sinks.config import SinksConfig, WebhookSinkConfig
 from tests.console.events import anomaly, score
 from tests.console.running_console import WRITE, RunningConsole, fresh_topics
 from tests.http_servers import ServerThread, WebhookReceiver
-from tests.kafka_helpers import consume, produce, wait_for
+from tests.kafka_helpers import consume, create_topic, produce, wait_for
 from tests.sinks.incidents import incident, records
 from tests.sinks.running_sinks import RunningSinks
 from tests.sinks.sink_configs import QUICK_RETRIES
@@ -171,3 +173,36 @@ def test_a_deleted_store_is_rebuilt_from_the_topics_with_the_same_answers(
     with RunningConsole(kafka_bootstrap, topics, store) as again:
         again.wait_for("the rebuilt console to catch up", lambda: again.caught_up)
         assert _answers(again, incident_id) == before
+
+
+def test_a_backtest_of_a_topic_range_runs_the_worker_replay(
+    kafka_bootstrap: str, unique_name: Callable[[str], str], tmp_path: Path
+) -> None:
+    topics = fresh_topics(kafka_bootstrap, unique_name)
+    source = create_topic(kafka_bootstrap, unique_name("metrics"), 1)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    events = [
+        MetricEvent(
+            event_time=start + timedelta(minutes=minute),
+            source="test",
+            dimensions={"pool": "p1"},
+            measures={"value": 100.0 + minute % 7 + (5000.0 if minute == 500 else 0.0)},
+        )
+        for minute in range(600)
+    ]
+    produce(kafka_bootstrap, source, [(b"pool=p1", encode(e)) for e in events])
+    with RunningConsole(kafka_bootstrap, topics, tmp_path / "console.sqlite3") as console:
+        status, job = console.call(
+            "POST", "/api/v1/backtests/topic", {"topic": source, "from_offset": 0}, token=WRITE
+        )
+        assert status == 202, job
+
+        def finished() -> dict[str, object] | None:
+            found: dict[str, object] = console.get(f"/api/v1/backtests/{job['id']}")
+            return found if found["state"] in ("done", "failed") else None
+
+        done = console.wait_for("the topic backtest", finished, 180)
+    assert done["state"] == "done", done
+    assert done["rows_scored"] == 600
+    spikes = [a for a in done["anomalies"] if a["time"].startswith("2026-01-01T08:20")]
+    assert spikes, done["anomalies"]
