@@ -69,6 +69,23 @@ def _live(bootstrap: str, topic: str, live: datetime) -> None:
             producer.send(topic, _event(live + timedelta(hours=hour), price))
 
 
+def _worker_setup(
+    bootstrap: str,
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[dict[str, str], Path]:
+    """A worker's topics (created, and in the environment for `prime` as for the worker) and
+    its datasets file."""
+    topics = {kind: unique_name(kind) for kind in ("metrics", "anomalies", "dead_letter")}
+    for kind, topic in topics.items():
+        create_topic(bootstrap, topic)
+        monkeypatch.setenv(f"DEXWATCH_{kind.upper()}_TOPIC", topic)
+    datasets = tmp_path / "datasets.yaml"
+    datasets.write_text(DATASETS.format(topic=topics["metrics"], warmup=WARMUP))
+    return topics, datasets
+
+
 def _first_anomaly(bootstrap: str, topic: str) -> list[AnomalyEvent]:
     """The anomalies topic read until it holds an anomaly (not a no_data signal)."""
 
@@ -88,18 +105,12 @@ def test_a_worker_started_after_prime_judges_its_first_live_hour_with_the_histor
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    topics = {kind: unique_name(kind) for kind in ("metrics", "anomalies", "dead_letter")}
-    for topic in topics.values():
-        create_topic(kafka_bootstrap, topic)
-    datasets = tmp_path / "datasets.yaml"
-    datasets.write_text(DATASETS.format(topic=topics["metrics"], warmup=WARMUP))
+    topics, datasets = _worker_setup(kafka_bootstrap, unique_name, tmp_path, monkeypatch)
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     live = now - timedelta(hours=3)  # the depeg; two more hours close it
     history = tmp_path / "history.jsonl"
     _write(history, _history(live - timedelta(hours=HISTORY_HOURS + 1)))  # live-1h: no data
     app_id = unique_name("app")
-    for kind, topic in topics.items():
-        monkeypatch.setenv(f"DEXWATCH_{kind.upper()}_TOPIC", topic)
 
     argv = ["prime", "--datasets", str(datasets), "--from-file", str(history)]
     argv += ["--bootstrap-servers", kafka_bootstrap, "--app-id", app_id]
@@ -160,18 +171,12 @@ def test_history_on_the_datasets_own_topic_is_primed_and_not_learnt_twice(
     """A producer wrote history before any worker ran: prime reads the topic, and the worker
     then reads it again from the beginning; what the primed model learnt is neither judged
     nor learnt again, the hours still open at prime's end are, and the live depeg alerts."""
-    topics = {kind: unique_name(kind) for kind in ("metrics", "anomalies", "dead_letter")}
-    for topic in topics.values():
-        create_topic(kafka_bootstrap, topic)
-    datasets = tmp_path / "datasets.yaml"
-    datasets.write_text(DATASETS.format(topic=topics["metrics"], warmup=WARMUP))
+    topics, datasets = _worker_setup(kafka_bootstrap, unique_name, tmp_path, monkeypatch)
     live = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
     with EventProducer(kafka_bootstrap) as producer:
         for event in _history(live - timedelta(hours=HISTORY_HOURS + 1)):
             producer.send(topics["metrics"], event)
     app_id = unique_name("app")
-    for kind, topic in topics.items():
-        monkeypatch.setenv(f"DEXWATCH_{kind.upper()}_TOPIC", topic)
 
     argv = ["prime", "--datasets", str(datasets), "--from-topic", topics["metrics"]]
     argv += ["--bootstrap-servers", kafka_bootstrap, "--app-id", app_id]
