@@ -1,0 +1,20 @@
+"""bench.demo_false_alarms: make run's detector over the simulator, alerts split by the labels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bench.demo_false_alarms import run_seed
+from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
+from detectors.series_layout import VIEWS
+from streams.cli.run_command import _ANOMALY_AT_STEP
+
+
+def test_the_burst_is_the_injected_alert_and_every_other_alert_lies_outside_the_labels() -> None:
+    run = run_seed(7, weeks=1, pools=4)
+    assert run.caught, "make run's burst is found in the first simulated week"
+    [label] = DexMarketSimulator(SimulatorConfig(anomaly_at_step=_ANOMALY_AT_STEP)).labels()
+    for alert in run.alerts:
+        inside = label.start <= datetime.fromisoformat(alert.time + "Z") < label.end
+        assert alert.injected == (inside and label.dimensions["pool"].startswith(alert.pool))
+        assert set(alert.views) <= {*VIEWS, "joint"}, alert
