@@ -282,7 +282,7 @@ def ingest(args: argparse.Namespace, root: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.console", description=__doc__)
-    parser.add_argument("--series", type=int, default=100_000)
+    parser.add_argument("--series", type=int, default=100_000, help="0: skip the queries")
     parser.add_argument("--points", type=int, default=4, help="points per series")
     parser.add_argument("--long-points", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=300)
@@ -291,11 +291,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     say(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
     root = Path(tempfile.mkdtemp(prefix="dexwatch-bench-console-"))
     try:
-        store = ConsoleStore(root / "console.sqlite3")
-        long_series = fill(store, args)
-        say(f"queries over HTTP, {args.requests} each:")
-        asyncio.run(latencies(args, store, long_series))
-        store.close()
+        if args.series:
+            store = ConsoleStore(root / "console.sqlite3")
+            long_series = fill(store, args)
+            say(f"queries over HTTP, {args.requests} each:")
+            asyncio.run(latencies(args, store, long_series))
+            store.close()
         if args.ingest_records:
             ingest(args, root)
         say(f"load average {os.getloadavg()[0]:.1f} at the end")

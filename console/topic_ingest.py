@@ -65,6 +65,7 @@ class TopicIngest:
         self._refused: Counter[str] = Counter()
         self._example = ""
         self._last_report = 0.0
+        self._committing: asyncio.Task[None] | None = None
         self._adders: dict[str, Callable[[IngestBatch, bytes | None, bytes | None], None]] = {
             topics.anomalies: lambda b, _, v: b.anomalies.append(decode(AnomalyEvent, v or b"")),
             topics.alerts: lambda b, _, v: b.incidents.append(decode(IncidentEvent, v or b"")),
@@ -105,6 +106,8 @@ class TopicIngest:
                 await self._check_caught_up(consumer, ends)
                 self._report()
         finally:
+            if self._committing is not None:
+                await asyncio.gather(self._committing, return_exceptions=True)
             await consumer.stop()
 
     async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
@@ -133,6 +136,14 @@ class TopicIngest:
     async def _store(
         self, consumer: AIOKafkaConsumer, fetched: Mapping[TopicPartition, Sequence[Any]]
     ) -> None:
+        # Decoded and written in a thread: the event loop keeps answering the API meanwhile.
+        offsets = await asyncio.to_thread(self._decode_and_apply, fetched)
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.create_task(self._commit(consumer, offsets))
+
+    def _decode_and_apply(
+        self, fetched: Mapping[TopicPartition, Sequence[Any]]
+    ) -> dict[TopicPartition, int]:
         batch = IngestBatch()
         for tp, records in fetched.items():
             for record in records:
@@ -145,12 +156,15 @@ class TopicIngest:
             if records:
                 batch.next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
                 self.metrics.records_consumed.labels(topic=tp.topic).inc(len(records))
-        await asyncio.to_thread(self.store.apply, batch)
+        self.store.apply(batch)
+        return {TopicPartition(t, p): offset for (t, p), offset in batch.next_offsets.items()}
+
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        """The group's offsets, for lag reporting only (the store holds the real ones): one
+        commit at a time, never waited for by the reading."""
         try:
-            await consumer.commit(
-                {TopicPartition(t, p): offset for (t, p), offset in batch.next_offsets.items()}
-            )
-        except KafkaError as error:  # only lag reporting depends on it
+            await consumer.commit(offsets)
+        except KafkaError as error:
             log.debug("console: committing offsets to the group failed: %s", error)
 
     async def _check_caught_up(
