@@ -115,6 +115,7 @@ class IncidentBook:
         # built since the pending windows last changed otherwise).
         self._weakest: list[_Waiting] | None = None
         self._arrivals = itertools.count()  # ties in `_weakest`: first come, first dropped
+        self._bands_changed = False  # a status or a tick since the last advance
         self._result = BookResult()
 
     # -- inputs ----------------------------------------------------------------------------
@@ -168,11 +169,13 @@ class IncidentBook:
         for status in statuses.statuses:
             self.bands.note_status(status, now)
             self._move_clock(status.interval_end)
+        self._bands_changed = True
 
     def observe_watermark(self, watermark: datetime | None) -> None:
         """Event time reached `watermark` (intervals ending before it are closed)."""
         if watermark is not None:
             self._move_clock(watermark)
+        self._bands_changed = True  # a tick: unlinked statuses may have aged out
 
     def advance(self, now: float) -> None:
         """Judge the windows whose wait is over, resolve quiet incidents, send what changed."""
@@ -196,7 +199,9 @@ class IncidentBook:
             self._resolve_quiet(now)
         self._publish(now)
         self._prune()
-        self._prune_bands(now)
+        if self._bands_changed and self.state.bands:  # not per anomaly of a burst
+            self._prune_bands(now)
+        self._bands_changed = False
 
     def take_result(self) -> BookResult:
         result, self._result = self._result, BookResult()

@@ -74,6 +74,9 @@ def test_an_incident_stays_open_while_its_series_is_heard_out_and_resolves_after
     assert resolved.resolved_at == _at(40) + RESOLVE
     assert SERIES in book.state.bands  # the incident is over, but its anomaly may be late
     book.advance(UNLINKED_KEEP_S)
+    assert SERIES in book.state.bands  # pruned on ticks, not on every input of a burst
+    book.observe_watermark(None)
+    book.advance(UNLINKED_KEEP_S)
     assert book.state.bands == {}
 
 
@@ -139,6 +142,7 @@ def test_statuses_of_unrelated_series_are_kept_a_while_then_dropped_and_bounded(
     result = book.take_result()
     assert result.limited["band_series"] == 2
     assert sorted(book.state.bands) == ["other0", "other2", "other4"]  # the out ones kept
+    book.observe_watermark(None)  # a tick
     book.advance(1.0 + UNLINKED_KEEP_S)
     assert book.state.bands == {}
     book.add_statuses(BandStatuses(dataset="another", statuses=()), 0.0)  # not this dataset's
