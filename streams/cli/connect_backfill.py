@@ -7,12 +7,24 @@ asks for, so that the first live point is judged by a model that has seen enough
 
 from __future__ import annotations
 
+import logging
 import math
+import os
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-from streams.datasets import DatasetConfig
+from connectors.thegraph.settings import TheGraphSettings, load_settings
+from streams.datasets import DatasetConfig, load_datasets
 
-__all__ = ["MAX_BACKFILL_HOURS", "MAX_TRANSACTIONS_BACKFILL_S", "backfill_for"]
+__all__ = [
+    "MAX_BACKFILL_HOURS",
+    "MAX_TRANSACTIONS_BACKFILL_S",
+    "backfill_for",
+    "with_dataset_backfill",
+]
+
+_LOG = logging.getLogger("connectors.thegraph")
 
 MAX_BACKFILL_HOURS = 24 * 90  # the connector's limit (`TheGraphSettings.backfill_hours`)
 MAX_TRANSACTIONS_BACKFILL_S = 86_400 * 7
@@ -39,3 +51,20 @@ def backfill_for(
                 wanted.get("transactions_backfill_s", 0), capped
             )
     return wanted
+
+
+def with_dataset_backfill(
+    settings: TheGraphSettings, path: Path, values: dict[str, Any]
+) -> TheGraphSettings:
+    """`settings` with the backfill the datasets at `path` need on the connector's topics,
+    where neither a flag nor `DEXWATCH_THEGRAPH_*` set it."""
+    wanted = backfill_for(load_datasets(path), settings.metrics_topic, settings.transactions_topic)
+    taken = {
+        name: value
+        for name, value in wanted.items()
+        if name not in values and f"DEXWATCH_THEGRAPH_{name.upper()}" not in os.environ
+    }
+    if not taken:
+        return settings
+    _LOG.info("backfill on a first run, as the datasets in %s need: %s", path, taken)
+    return load_settings(**(values | taken))

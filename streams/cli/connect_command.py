@@ -22,8 +22,7 @@ from streams.cli.arguments import (
     int_between,
     positive_float,
 )
-from streams.cli.connect_backfill import MAX_BACKFILL_HOURS, backfill_for
-from streams.datasets import load_datasets
+from streams.cli.connect_backfill import MAX_BACKFILL_HOURS, with_dataset_backfill
 from streams.datasets.durations import parse_duration
 
 __all__ = ["register", "run_thegraph"]
@@ -192,9 +191,9 @@ def run_thegraph(args: argparse.Namespace) -> int:
         )
     if "pools" not in values and "top_pools" not in values and not _pools_in_environment():
         raise ConfigError("expected --pools A,B (pool addresses) or --top-pools N")
-    if args.datasets is not None:
-        values = _dataset_backfill(Path(args.datasets), values) | values  # a flag wins
     settings = load_settings(**values)
+    if args.datasets is not None:
+        settings = with_dataset_backfill(settings, Path(args.datasets), values)
     metrics = TheGraphMetrics()
     if args.metrics_port is not None:
         start_http_server(args.metrics_port, registry=metrics.registry)
@@ -227,17 +226,6 @@ async def _connect(
             await connector.poll_once()
         else:
             await connector.run_forever()
-
-
-def _dataset_backfill(path: Path, values: dict[str, Any]) -> dict[str, Any]:
-    """The backfill the datasets at `path` need, for the topics the connector writes."""
-    defaults = TheGraphSettings.model_fields
-    metrics_topic = values.get("metrics_topic", defaults["metrics_topic"].default)
-    transactions_topic = values.get("transactions_topic", defaults["transactions_topic"].default)
-    wanted = backfill_for(load_datasets(path), metrics_topic, transactions_topic)
-    if wanted:
-        _LOG.info("backfill on a first run, as the datasets in %s need: %s", path, wanted)
-    return wanted
 
 
 def _backfill_hours(text: str) -> int:

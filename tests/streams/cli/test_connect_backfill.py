@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streams.cli.connect_backfill import backfill_for
+import pytest
+
+from connectors.thegraph.settings import load_settings
+from streams.cli.connect_backfill import backfill_for, with_dataset_backfill
 from streams.datasets import load_datasets
 
 SHIPPED = Path(__file__).resolve().parents[3] / "deploy" / "datasets"
@@ -37,3 +40,13 @@ datasets:
 """
     )
     assert backfill_for(load_datasets(path), METRICS, TRANSACTIONS) == {"backfill_hours": 2160}
+
+
+def test_a_flag_or_the_environment_wins_over_the_datasets(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = {"endpoint": "http://127.0.0.1:1/subgraphs/id/x", "top_pools": 2, "backfill_hours": 3}
+    settings = with_dataset_backfill(load_settings(**values), SHIPPED, values)
+    # The flag's 3 hours stay; the transactions take the swaps dataset's day.
+    assert (settings.backfill_hours, settings.transactions_backfill_s) == (3, 86_400)
+    monkeypatch.setenv("DEXWATCH_THEGRAPH_TRANSACTIONS_BACKFILL_S", "600")
+    settings = with_dataset_backfill(load_settings(**values), SHIPPED, values)
+    assert (settings.backfill_hours, settings.transactions_backfill_s) == (3, 600)
