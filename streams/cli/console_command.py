@@ -98,9 +98,11 @@ async def _serve(service: ConsoleService) -> None:
     running = asyncio.create_task(service.wait())
     try:
         await asyncio.wait([stopped, running], return_when=asyncio.FIRST_COMPLETED)
+        failed = running.done()  # it ended before being asked to: its error goes up
     finally:
         await service.stop()
         stopped.cancel()
-    if running.done():
+        running.cancel()
+    if failed:
         running.result()
     log.info("console stopped")
