@@ -16,8 +16,9 @@ def write_server_properties(settings: LocalKafkaSettings, path: Path) -> Path:
     host = settings.host
     lines = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": f"1@{host}:{settings.controller_port}",
+        "node.id": str(settings.node_id),
+        "controller.quorum.voters": settings.quorum_voters
+        or f"{settings.node_id}@{host}:{settings.controller_port}",
         "listeners": f"PLAINTEXT://{host}:{settings.port},CONTROLLER://{host}:{settings.controller_port}",
         "advertised.listeners": f"PLAINTEXT://{host}:{settings.port}",
         "controller.listener.names": "CONTROLLER",

@@ -40,6 +40,13 @@ class LocalKafkaSettings(BaseSettings):
     sasl_ssl_listener: SaslSslListener | None = Field(
         default=None, description="A second client listener, SASL_SSL (tests of TLS and SASL)."
     )
+    node_id: int = Field(default=1, ge=1, description="node.id; another per node of a cluster.")
+    quorum_voters: str | None = Field(
+        default=None,
+        pattern=r"^\d+@[^:,@]+:\d+(,\d+@[^:,@]+:\d+)*$",
+        description="controller.quorum.voters of a local cluster (`1@host:port,2@host:port,...`, "
+        "every node's controller); default: this node alone.",
+    )
 
     @property
     def bootstrap_servers(self) -> str:

@@ -31,13 +31,14 @@ class Replication:
 
 
 def decide_replication(policy: TopicPolicy, brokers: int) -> Replication:
-    """The replication of new topics on a cluster of `brokers`; `ConfigError` naming the
-    variable when the policy asks for more than the cluster can hold."""
+    """The replication of new topics on a cluster of `brokers` (those live: its metadata lists
+    no others, so with a broker down the default is one lower; set the factor to refuse that);
+    `ConfigError` naming the variable when the policy asks for more than the cluster holds."""
     factor = policy.replication_factor or min(brokers, DEFAULT_MAX_REPLICATION)
     if factor > brokers:
         raise ConfigError(
             f"DEXWATCH_TOPICS__REPLICATION_FACTOR is {factor} but the cluster has {brokers} "
-            f"broker(s); set it to {brokers} or less, or unset it to follow the cluster"
+            f"live broker(s); start the others, or set it to {brokers} or less"
         )
     insync = policy.min_insync_replicas or max(1, min(factor - 1, 2))
     if insync > factor:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from confluent_kafka.admin import AdminClient
@@ -10,19 +11,26 @@ from confluent_kafka.admin._config import ConfigResource
 from confluent_kafka.admin._resource import ResourceType
 
 from schemas.errors import ConfigError, KafkaSetupError
+from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+from streams.settings import WorkerSettings
 from streams.topic_creation import Replication, TopicPolicy, TopicSpec
 from streams.topics import ensure_topic_specs, ensure_topics
-from tests.kafka_helpers import create_topic, wait_for
+from streams.worker_topics import worker_topics
+from tests.kafka_helpers import create_topic, free_port, wait_for
 
 pytestmark = pytest.mark.kafka
 
 
-def _described(bootstrap: str, name: str) -> tuple[int, str, str]:
-    """(replicas of partition 0, min.insync.replicas, cleanup.policy) as the broker has them."""
+def _described(bootstrap: str, name: str) -> tuple[int, str, str] | None:
+    """(replicas of partition 0, min.insync.replicas, cleanup.policy) as the broker has them;
+    None while the metadata asked does not list the partition yet."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    replicas = len(admin.list_topics(name, timeout=15).topics[name].partitions[0].replicas)
+    partitions = admin.list_topics(name, timeout=15).topics[name].partitions
+    if 0 not in partitions:
+        return None
     resource = ConfigResource(ResourceType.TOPIC, name)
     config = admin.describe_configs([resource])[resource].result(15)
+    replicas = len(partitions[0].replicas)
     return replicas, config["min.insync.replicas"].value, config["cleanup.policy"].value
 
 
@@ -66,3 +74,54 @@ def test_create_nothing_names_every_missing_topic_then_passes_once_they_exist(
     # The broker's metadata lists a new topic a moment after its creation is acknowledged.
     wait_for(lambda: {absent, changelog} <= set(admin.list_topics(timeout=15).topics), 15, "topics")
     assert ensure_topic_specs(kafka_bootstrap, specs, policy=nothing) == Replication(1, 1)
+
+
+@pytest.fixture(scope="module")
+def three_brokers(
+    tmp_path_factory: pytest.TempPathFactory, kafka_settings: LocalKafkaSettings
+) -> Iterator[str]:
+    """A KRaft cluster of three local nodes (each broker and controller) on free ports, for
+    this module only; its bootstrap servers."""
+    controllers = {node: free_port() for node in (1, 2, 3)}
+    voters = ",".join(f"{node}@127.0.0.1:{port}" for node, port in controllers.items())
+    brokers = [
+        LocalKafkaBroker(
+            LocalKafkaSettings(
+                port=free_port(),
+                controller_port=controllers[node],
+                state_dir=tmp_path_factory.mktemp(f"cluster-node-{node}"),
+                cache_dir=kafka_settings.cache_dir,  # the jars of the session's broker
+                node_id=node,
+                quorum_voters=voters,
+                heap="384m",
+            )
+        )
+        for node in controllers
+    ]
+    try:
+        # Together: a node answers only once a majority of the controllers is up.
+        with ThreadPoolExecutor(len(brokers)) as starting:
+            list(starting.map(LocalKafkaBroker.start, brokers))
+        bootstrap = ",".join(broker.settings.bootstrap_servers for broker in brokers)
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        # A node answers before the others have registered: ready when all three are listed.
+        wait_for(lambda: len(admin.list_topics(timeout=15).brokers) == 3, 60, "3 live brokers")
+        yield bootstrap
+    finally:  # a throw-away cluster: SIGKILL spares each node waiting on a dying quorum
+        for broker in brokers:
+            broker.crash()
+
+
+def test_on_three_brokers_every_worker_topic_gets_three_replicas_and_min_insync_two(
+    three_brokers: str, unique_name: Callable[[str], str]
+) -> None:
+    settings = WorkerSettings(app_id=unique_name("app"), topic_partitions=2)
+    specs = worker_topics(settings, [unique_name("metrics")])
+    assert ensure_topic_specs(three_brokers, specs) == Replication(3, 2)
+    expected = {spec.name: (3, "2", "compact" if spec.compacted else "delete") for spec in specs}
+
+    def described() -> bool:  # each node's metadata catches up a moment after the creation
+        return {spec.name: _described(three_brokers, spec.name) for spec in specs} == expected
+
+    wait_for(described, 15, f"every topic described as {expected}")
+    assert sum(spec.compacted for spec in specs) == 2  # the snapshot and incident changelogs
