@@ -253,6 +253,7 @@ def _report(
         "max_idle_s": [max(per_partition) for per_partition in idle],
         "max_sample_gap_s": gaps,
         "stall_seeks": metrics.get("dexwatch_partition_stalls_total", 0.0),
+        "sought_after_outage": metrics.get("dexwatch_partitions_sought_after_outage_total", 0.0),
         "offset_holes": metrics.get("dexwatch_offset_holes_total", 0.0),
         "redelivered_dropped": metrics.get("dexwatch_records_redelivered_total", 0.0),
     }
@@ -263,7 +264,8 @@ def _report(
         f"dead letters {dead_letters}"
     )
     say(
-        f"anomalies: {len(anomaly_ids)}, ids seen twice: {twice_ids}; stall-watchdog seeks "
+        f"anomalies: {len(anomaly_ids)}, ids seen twice: {twice_ids}; partitions sought on the "
+        f"broker's return {figures['sought_after_outage']:.0f}, stall-watchdog seeks "
         f"{figures['stall_seeks']:.0f}, offset holes read back {figures['offset_holes']:.0f}, "
         f"re-deliveries dropped {figures['redelivered_dropped']:.0f}"
     )

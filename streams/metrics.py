@@ -105,6 +105,13 @@ class WorkerMetrics:
             "expected offset for a while) and sought to that offset to wake faust's fetcher.",
             registry=self.registry,
         )
+        self.partitions_sought_after_outage = Counter(
+            "dexwatch_partitions_sought_after_outage_total",
+            "Input partitions with records waiting sought to their next offset when the broker "
+            "answered again after an outage (faust may not fetch them again by itself); "
+            "expected after each broker restart, unlike dexwatch_partition_stalls_total.",
+            registry=self.registry,
+        )
         self.records_redelivered = Counter(
             "dexwatch_records_redelivered_total",
             "Records the consumer delivered again within one assignment (faust seeks back to "

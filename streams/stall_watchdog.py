@@ -173,8 +173,9 @@ def install_stall_watchdog(
                 offset,
                 STALL_S,
             )
+        metrics.partitions_sought_after_outage.inc(len(back))
+        metrics.partition_stalls.inc(len(stalled))
         for where, offset in [*back, *stalled]:
-            metrics.partition_stalls.inc()
             try:
                 await consumer.seek(held[where], offset)
             except (KafkaError, AssertionError) as error:  # revoked meanwhile
