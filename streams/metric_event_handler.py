@@ -48,6 +48,7 @@ from streams.records import ConsumedRecord, OutputRecord, Partition
 from streams.refusal_log import RefusalLog
 from streams.settings import WorkerSettings
 from streams.snapshots.series_snapshotter import SeriesState
+from streams.summary_log import SummaryLog
 
 __all__ = ["MetricEventHandler"]
 
@@ -89,6 +90,11 @@ class MetricEventHandler:
         self.replay_marks = ReplayMarks()
         self._handling_errors = 0
         self.refusals = RefusalLog(settings.dead_letter_topic)  # summaries, not a line each
+        self._unscored_log = SummaryLog(
+            log,
+            "intervals not scored whose records were read in earlier batches",
+            "their records are not dead-lettered; see the reason",
+        )
         for runtime in self.datasets:
             source = runtime.dataset.source
             model = DexTransaction if source.format == "dex_transaction" else MetricEvent
@@ -444,7 +450,7 @@ class MetricEventHandler:
                 if record is not None:
                     outputs.append(self._dead_letter(record, kind, reason))
         if not outputs:  # an aggregated interval whose records were consumed in earlier batches
-            log.warning("interval %s of %s not scored: %s", interval.start, interval.series, reason)
+            self._unscored_log.note(f"{interval.series} at {interval.start}: {reason}")
         return outputs
 
     def _score_record(self, runtime: DatasetRuntime, result: ScoredInterval) -> list[OutputRecord]:

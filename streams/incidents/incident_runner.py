@@ -33,6 +33,7 @@ from streams.incidents.incident_state import AlertState, decode_state, encode_st
 from streams.incidents.limit_reports import LimitReports
 from streams.incidents.state_budget import fit_state
 from streams.metrics import WorkerMetrics
+from streams.summary_log import SummaryLog
 
 __all__ = ["BROADCAST_S", "Handled", "IncidentRunner"]
 
@@ -64,7 +65,9 @@ def _signature(state: AlertState) -> bytes:
     return encode_state(state.model_copy(update={"clock": None}))
 
 
-def _apply(book: IncidentBook, kind: InputKind, payload: bytes, now: float) -> BookResult:
+def _apply(
+    book: IncidentBook, kind: InputKind, payload: bytes, now: float, refused: SummaryLog
+) -> BookResult:
     """`book` after one input at `now`; what it led to. An input that is not valid JSON of its
     kind is logged and changes nothing but the time."""
     try:
@@ -77,7 +80,7 @@ def _apply(book: IncidentBook, kind: InputKind, payload: bytes, now: float) -> B
         else:
             book.observe_watermark(decode(Tick, payload).watermark)
     except SchemaError as error:
-        log.warning("incident input of dataset %s (%s) refused: %s", book.dataset.name, kind, error)
+        refused.note(f"dataset {book.dataset.name} ({kind}): {error}")
     book.advance(now)
     return book.take_result()
 
@@ -94,6 +97,12 @@ class IncidentRunner:
         self.limits = limits
         self.limit_reports = LimitReports(metrics.registry, limits, self.datasets)
         self._held: dict[str, _Held] = {}
+        # A flood of bad inputs (the feedback topic is anyone's): a line a minute, not one each.
+        self._refused = SummaryLog(
+            log,
+            "incident inputs refused",
+            "they change nothing; feedback must match schemas/feedback.py (dexwatch feedback)",
+        )
         self._owned: dict[str, int] = {}  # dataset -> input partition, last seen here
         self._attention: set[str] = set()  # owned datasets with something due in time
         self._sent_watermarks: dict[str, datetime | None] = {}
@@ -140,7 +149,7 @@ class IncidentRunner:
             return []
         held = self._hold(config, stored)
         try:
-            result = _apply(held.book, kind, payload, now)
+            result = _apply(held.book, kind, payload, now, self._refused)
         except Exception:
             self._replay(held)
             raise
@@ -238,7 +247,7 @@ class IncidentRunner:
         try:
             book = self._book(config, held.stored) or IncidentBook(config, limits=self.limits)
             for kind, payload, now in held.journal:
-                _apply(book, kind, payload, now)
+                _apply(book, kind, payload, now, self._refused)
         except Exception:  # cannot happen unless the book is not deterministic
             log.exception("dataset %s: could not apply its inputs again", config.name)
             self._held.pop(config.name, None)  # the next input starts from the stored state
