@@ -48,7 +48,7 @@ datasets:
     source: {{topic: {topic}}}
     dimensions: [pair]
     measures:
-      - {{name: price, aggregation: last}}
+      - {{name: price, aggregation: last{rules}}}
     interval: 15m
     alerting: {{group_wait: 0s, resolve_after: {resolve_after}}}
 """
@@ -60,10 +60,17 @@ class SvbRun:
     prices: dict[datetime, float]  # interval start -> close
 
 
-def run(path: Path, resolve_after: str, workdir: Path) -> SvbRun:
-    """The file through the handler, band watch and incident runner; the versions sent."""
+def run(
+    path: Path, resolve_after: str, workdir: Path, peg: tuple[float, float] | None = None
+) -> SvbRun:
+    """The file through the handler, band watch and incident runner; the versions sent.
+
+    With `peg`, the price also has the threshold rule of the shipped stablecoin-pegs dataset
+    (`deploy/datasets/stablecoin-pegs.yaml`): outside `peg` fires whatever the model has seen.
+    """
     datasets = workdir / "datasets.yaml"
-    datasets.write_text(DATASET.format(topic=TOPIC, resolve_after=resolve_after))
+    rules = "" if peg is None else f", rules: [{{threshold: {{lower: {peg[0]}, upper: {peg[1]}}}}}]"
+    datasets.write_text(DATASET.format(topic=TOPIC, resolve_after=resolve_after, rules=rules))
     metrics = WorkerMetrics()
     settings = WorkerSettings.model_validate({"datasets": datasets, "app_id": "bench-svb"})
     handler = MetricEventHandler(settings, metrics)
@@ -117,6 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.svb_incident", description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--resolve-after", default="3h", help="the dataset's alerting setting")
+    parser.add_argument(
+        "--peg",
+        nargs=2,
+        type=float,
+        metavar=("LOWER", "UPPER"),
+        help="add the stablecoin-pegs dataset's threshold rule on the price (e.g. 0.995 1.005)",
+    )
     args = parser.parse_args(argv)
     path = args.data / FILE
     if not path.is_file():
@@ -124,7 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     onset = _onset(args.data)
     with tempfile.TemporaryDirectory() as workdir:
-        result = run(path, args.resolve_after, Path(workdir))
+        peg = None if args.peg is None else (args.peg[0], args.peg[1])
+        result = run(path, args.resolve_after, Path(workdir), peg)
     for version in result.versions:
         resolved = (
             f" resolved_at {version.resolved_at:%Y-%m-%d %H:%M}" if version.resolved_at else ""

@@ -337,6 +337,7 @@ class IncidentBook:
         )
 
     def _merge(self, record: IncidentRecord, joined: list[_Admitted], now: float) -> None:
+        before = _news(record)
         self._add_contributors(record, joined)
         ids = dict.fromkeys(record.anomaly_ids)
         ids.update(dict.fromkeys(anomaly.anomaly_id for anomaly, _ in joined))
@@ -347,7 +348,10 @@ class IncidentBook:
         record.interval_start = max(record.interval_start, *(a.interval_start for a, _ in joined))
         record.interval_end = max(record.interval_end, *(a.interval_end for a, _ in joined))
         record.last_arrival = now
-        record.dirty = True
+        # A new version only when there is news: a higher severity or a series or measure that
+        # was not in it (a threshold rule fires on every interval of a depeg: 150 versions of
+        # the same incident at the same severity were noise to whoever reads them).
+        record.dirty = record.dirty or _news(record) != before
 
     def _add_contributors(self, record: IncidentRecord, joined: list[_Admitted]) -> None:
         """Keep the strongest contributors (at most `max_tracked_contributors`) and count all."""
@@ -482,3 +486,10 @@ class IncidentBook:
     def _window_start(self, moment: datetime) -> datetime:
         seconds = int(moment.timestamp())
         return datetime.fromtimestamp(seconds - seconds % self._window_s, UTC)
+
+
+def _news(record: IncidentRecord) -> tuple[int, frozenset[tuple[str, str | None]], int]:
+    """What a reader of the incident would call news: its severity, who contributes, how many."""
+    severity = max((c.severity for c in record.contributors), default=0)
+    targets = frozenset((c.series, c.measure) for c in record.contributors)
+    return severity, targets, record.contributor_count

@@ -190,15 +190,12 @@ def test_a_failed_input_leaves_the_batch_before_it(monkeypatch: pytest.MonkeyPat
 def test_an_input_whose_versions_were_not_sent_is_retracted() -> None:
     runner = IncidentRunner([dataset(group_wait="0s")], WorkerMetrics())
     stored = runner.handle("pools", "anomaly", encode(anomaly(POOLS[0])), None, 0, 0.0).state
-    [update] = runner.apply(
-        "pools", "anomaly", encode(anomaly(POOLS[0], START + STEP)), stored, 0, 1
-    )
+    stronger = encode(anomaly(POOLS[0], START + STEP, severity=95))  # news: a new version
+    [update] = runner.apply("pools", "anomaly", stronger, stored, 0, 1)
     assert update.version == 2
     runner.retract("pools")  # the agent could not send it
     assert runner.settle("pools", 1.0) is None  # back to the stored state
-    [again] = runner.apply(
-        "pools", "anomaly", encode(anomaly(POOLS[0], START + STEP)), stored, 0, 2
-    )
+    [again] = runner.apply("pools", "anomaly", stronger, stored, 0, 2)
     assert again.version == 2
 
 

@@ -119,6 +119,20 @@ def test_an_incident_opens_updates_and_resolves_after_quiet_event_time() -> None
     assert again.status == "open"
 
 
+def test_a_new_version_only_when_there_is_news() -> None:
+    book = make_book(relate_by=["chain"], resolve_after="15m")
+    [first] = judged(book, [anomaly(CRV, severity=80)]).events
+    # The same series again at the same severity (a rule firing on every interval of a
+    # depeg): kept in the incident, sent nowhere.
+    assert judged(book, [anomaly(CRV, START + STEP, severity=80)], now=10).events == []
+    [stronger] = judged(book, [anomaly(CRV, START + 2 * STEP, severity=95)], now=20).events
+    assert (stronger.version, stronger.severity) == (2, 95)
+    assert stronger.interval_start == START + 2 * STEP
+    [joined] = judged(book, [anomaly(WBTC, START + 3 * STEP, severity=60)], now=30).events
+    assert (joined.version, groups([joined])) == (3, [{"0xaaa1", "0xbbb2"}])
+    assert first.incident_id == stronger.incident_id == joined.incident_id
+
+
 def test_a_window_in_its_group_wait_holds_back_resolutions() -> None:
     book = make_book(relate_by=["chain"], resolve_after="5m")
     judged(book, [anomaly(CRV)])

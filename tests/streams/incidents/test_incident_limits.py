@@ -53,7 +53,7 @@ def test_open_incidents_are_bounded_and_the_strongest_groups_open() -> None:
     assert sorted(e.severity for e in result.events) == [90, 95]
     assert (result.suppressed, result.limited) == ({"limit": 2}, {"open_incidents": 2})
     # An anomaly that joins an open incident still gets in.
-    later = judged(book, [anomaly(POOLS[1], START + STEP)], now=10)
+    later = judged(book, [anomaly(POOLS[1], START + STEP, severity=99)], now=10)
     assert [e.status for e in later.events] == ["updated"]
     assert later.limited == {}
 
