@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.admin._config import ConfigResource
 from confluent_kafka.admin._resource import ResourceType
@@ -23,13 +24,19 @@ pytestmark = pytest.mark.kafka
 
 def _described(bootstrap: str, name: str) -> tuple[int, str, str] | None:
     """(replicas of partition 0, min.insync.replicas, cleanup.policy) as the broker has them;
-    None while the metadata asked does not list the partition yet."""
+    None while the node asked does not know the topic or its partition yet."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
     partitions = admin.list_topics(name, timeout=15).topics[name].partitions
     if 0 not in partitions:
         return None
     resource = ConfigResource(ResourceType.TOPIC, name)
-    config = admin.describe_configs([resource])[resource].result(15)
+    try:
+        config = admin.describe_configs([resource])[resource].result(15)
+    except KafkaException as error:
+        # The node asked for the configs may not know the topic yet (another listed it).
+        if error.args[0].code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
+            return None
+        raise
     replicas = len(partitions[0].replicas)
     return replicas, config["min.insync.replicas"].value, config["cleanup.policy"].value
 

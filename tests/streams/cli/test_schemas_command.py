@@ -21,6 +21,8 @@ NAMES = [
     "incident-event.schema.json",
     "feedback-event.schema.json",
     "sink-dead-letter-record.schema.json",
+    "score-event.schema.json",
+    "incident-control.schema.json",
 ]
 
 
