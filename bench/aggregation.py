@@ -18,8 +18,8 @@ import argparse
 import time
 from datetime import UTC, datetime, timedelta
 
-from streams.aggregation import IntervalAggregator, SourcePosition
-from streams.datasets import DatasetConfig
+from dexwatch.streams.aggregation import IntervalAggregator, SourcePosition
+from dexwatch.streams.datasets import DatasetConfig
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 

@@ -36,7 +36,7 @@ import orjson
 from confluent_kafka import Consumer, TopicPartition
 
 from bench.pipeline import PARTITIONS, Worker, create_topics, free_port, say
-from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
 
 __all__ = ["main"]
 

@@ -27,19 +27,19 @@ import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 
-from console.api.context import ConsoleContext
-from console.app import build_app
-from console.backtest_jobs import BacktestJobs
-from console.metrics import ConsoleMetrics
-from console.settings import ConsoleSettings
-from console.store.console_store import ConsoleStore
-from console.store.ingest_batch import IngestBatch
-from console.topic_ingest import TopicIngest
-from console.topics import ConsoleTopics
-from schemas.anomaly_event import AnomalyEvent, MeasureContribution
-from schemas.codec import encode
-from schemas.incident import IncidentContributor, IncidentEvent
-from schemas.score_event import ScoreEvent
+from dexwatch.console.api.context import ConsoleContext
+from dexwatch.console.app import build_app
+from dexwatch.console.backtest_jobs import BacktestJobs
+from dexwatch.console.metrics import ConsoleMetrics
+from dexwatch.console.settings import ConsoleSettings
+from dexwatch.console.store.console_store import ConsoleStore
+from dexwatch.console.store.ingest_batch import IngestBatch
+from dexwatch.console.topic_ingest import TopicIngest
+from dexwatch.console.topics import ConsoleTopics
+from dexwatch.schemas.anomaly_event import AnomalyEvent, MeasureContribution
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.incident import IncidentContributor, IncidentEvent
+from dexwatch.schemas.score_event import ScoreEvent
 
 TOKEN = "bench-token-0123456789"
 START = datetime(2026, 1, 5, tzinfo=UTC)
@@ -220,8 +220,8 @@ async def latencies(
 def ingest(args: argparse.Namespace, root: Path) -> str:
     from confluent_kafka import Producer
 
-    from streams.kafka_connection import connection_for
-    from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+    from dexwatch.streams.kafka_connection import connection_for
+    from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
     from tests.kafka_helpers import create_topic, free_port
 
     broker = LocalKafkaBroker(

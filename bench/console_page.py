@@ -29,13 +29,13 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bench.console import TOKEN, fill, say
-from console.api.context import ConsoleContext
-from console.app import build_app
-from console.backtest_jobs import BacktestJobs
-from console.metrics import ConsoleMetrics
-from console.settings import ConsoleSettings
-from console.store.console_store import ConsoleStore
-from console.topics import ConsoleTopics
+from dexwatch.console.api.context import ConsoleContext
+from dexwatch.console.app import build_app
+from dexwatch.console.backtest_jobs import BacktestJobs
+from dexwatch.console.metrics import ConsoleMetrics
+from dexwatch.console.settings import ConsoleSettings
+from dexwatch.console.store.console_store import ConsoleStore
+from dexwatch.console.topics import ConsoleTopics
 from tests.console.page_browser import Page, chromium
 
 

@@ -27,12 +27,12 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from bench.quality.data import DEFAULT_DATA
-from streams.aggregation import ClosedInterval
-from streams.datasets import DatasetConfig
-from streams.drift import DriftMetrics
-from streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
-from streams.pipeline.series_drift import SeriesDrift
-from streams.snapshots.snapshot_store import Snapshot
+from dexwatch.streams.aggregation import ClosedInterval
+from dexwatch.streams.datasets import DatasetConfig
+from dexwatch.streams.drift import DriftMetrics
+from dexwatch.streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
+from dexwatch.streams.pipeline.series_drift import SeriesDrift
+from dexwatch.streams.snapshots.snapshot_store import Snapshot
 
 __all__ = ["main", "replay"]
 

@@ -24,13 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from schemas import AnomalyEvent, MeasureContribution, anomaly_id, encode
-from schemas.metric_event import series_key
-from streams.datasets import DatasetConfig
-from streams.incidents.faust_incidents import BATCH_INPUTS, CHUNK_INPUTS
-from streams.incidents.incident_inputs import InputKind, Tick
-from streams.incidents.incident_runner import IncidentRunner
-from streams.metrics import WorkerMetrics
+from dexwatch.schemas import AnomalyEvent, MeasureContribution, anomaly_id, encode
+from dexwatch.schemas.metric_event import series_key
+from dexwatch.streams.datasets import DatasetConfig
+from dexwatch.streams.incidents.faust_incidents import BATCH_INPUTS, CHUNK_INPUTS
+from dexwatch.streams.incidents.incident_inputs import InputKind, Tick
+from dexwatch.streams.incidents.incident_runner import IncidentRunner
+from dexwatch.streams.metrics import WorkerMetrics
 
 __all__ = ["burst_inputs", "main"]
 

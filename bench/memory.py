@@ -71,7 +71,7 @@ def _names() -> tuple[list[str], list[int]]:
 
 
 def _warm_numba() -> None:
-    from detectors.half_space_trees import HalfSpaceTreesBank, HalfSpaceTreesDetector
+    from dexwatch.detectors.half_space_trees import HalfSpaceTreesBank, HalfSpaceTreesDetector
 
     names, columns = _names()
     rows = dex_series(1, POINTS, 0)[0][:, columns]
@@ -83,8 +83,8 @@ def _warm_numba() -> None:
 
 
 def measure_detectors(n_series: int, seed: int) -> dict[str, Any]:
-    from detectors.half_space_trees import HalfSpaceTreesDetector
-    from detectors.state_codec import decode_state, encode_state
+    from dexwatch.detectors.half_space_trees import HalfSpaceTreesDetector
+    from dexwatch.detectors.state_codec import decode_state, encode_state
 
     names, columns = _names()
     _warm_numba()
@@ -116,7 +116,7 @@ def measure_detectors(n_series: int, seed: int) -> dict[str, Any]:
 
 
 def measure_bank(n_series: int, seed: int) -> dict[str, Any]:
-    from detectors.half_space_trees import HalfSpaceTreesBank
+    from dexwatch.detectors.half_space_trees import HalfSpaceTreesBank
 
     names, columns = _names()
     _warm_numba()
@@ -140,7 +140,7 @@ def measure_bank(n_series: int, seed: int) -> dict[str, Any]:
 
 
 def _pipeline_points() -> tuple[int, npt.NDArray[np.float64]]:
-    from detectors.series_model import SeriesModelSettings, epoch_seconds
+    from dexwatch.detectors.series_model import SeriesModelSettings, epoch_seconds
 
     points = SeriesModelSettings().warmup + WINDOW // 2
     times = np.array([epoch_seconds(START + STEP * step) for step in range(points)])
@@ -149,7 +149,7 @@ def _pipeline_points() -> tuple[int, npt.NDArray[np.float64]]:
 
 def measure_pipeline(n_series: int, seed: int) -> dict[str, Any]:
     """`SeriesModel` objects, one per series, each warmed with its own batch of points."""
-    from detectors.series_model import SeriesModel, SeriesModelSettings
+    from dexwatch.detectors.series_model import SeriesModel, SeriesModelSettings
 
     names, columns = _names()
     settings = SeriesModelSettings()
@@ -182,8 +182,8 @@ def measure_pipeline(n_series: int, seed: int) -> dict[str, Any]:
 
 def measure_series_bank(n_series: int, seed: int) -> dict[str, Any]:
     """All series in one `SeriesBank`, warmed a chunk of series at a time."""
-    from detectors.series_bank import SeriesBank
-    from detectors.series_model import SeriesModelSettings
+    from dexwatch.detectors.series_bank import SeriesBank
+    from dexwatch.detectors.series_model import SeriesModelSettings
 
     names, columns = _names()
     points, times = _pipeline_points()

@@ -18,7 +18,7 @@ from bench.quality.cli import run_corpora
 from bench.quality.data import DEFAULT_DATA
 from bench.quality.nab_corpus import NabCorpus
 from bench.quality.settings import describe_settings, detector_settings
-from schemas.errors import DexwatchError
+from dexwatch.schemas.errors import DexwatchError
 
 __all__ = ["main"]
 

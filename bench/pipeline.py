@@ -57,7 +57,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.envelopes import envelopes, partition_for
 from bench.speed import FEATURES, HEIGHT, N_TREES, WINDOW, dex_series, machine, warmup_box
-from schemas.metric_event import series_key
+from dexwatch.schemas.metric_event import series_key
 
 __all__ = ["main"]
 
@@ -262,7 +262,14 @@ class Worker:
     def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli.main", "--log-level", self.log_level, "worker"],
+                [
+                    sys.executable,
+                    "-m",
+                    "dexwatch.streams.cli.main",
+                    "--log-level",
+                    self.log_level,
+                    "worker",
+                ],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -804,7 +811,7 @@ def steady(
 
 def latency_per_event(bench: Bench, envelope: int) -> None:
     a = bench.args
-    from detectors.series_settings import SeriesModelSettings
+    from dexwatch.detectors.series_settings import SeriesModelSettings
 
     warmup = SeriesModelSettings().warmup
     n_bg, n_probes = a.latency_series, a.probes
@@ -1048,7 +1055,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parts = args.only or list(PARTS)
     say(f"machine: {machine()}")
 
-    from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+    from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
 
     root = Path(tempfile.mkdtemp(prefix="dexwatch-bench-"))
     broker = LocalKafkaBroker(

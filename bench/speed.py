@@ -37,8 +37,8 @@ import numpy as np
 import numpy.typing as npt
 from river.anomaly import HalfSpaceTrees
 
-from detectors.base import Score, process_batch
-from detectors.half_space_trees import HalfSpaceTreesBank, HalfSpaceTreesDetector
+from dexwatch.detectors.base import Score, process_batch
+from dexwatch.detectors.half_space_trees import HalfSpaceTreesBank, HalfSpaceTreesDetector
 
 __all__ = ["dex_series", "machine", "main"]
 
@@ -119,8 +119,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     pinned = pin_to_one_core()
     print(f"machine: {machine()} ({pinned})")
 
-    from detectors.series_bank import SeriesBank
-    from detectors.series_model import SeriesModel, SeriesModelSettings, epoch_seconds
+    from dexwatch.detectors.series_bank import SeriesBank
+    from dexwatch.detectors.series_model import SeriesModel, SeriesModelSettings, epoch_seconds
 
     settings = SeriesModelSettings()
     series_warmup = max(WINDOW, int(getattr(settings, "warmup", WINDOW)))

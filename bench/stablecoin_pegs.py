@@ -27,12 +27,12 @@ import orjson
 import yaml
 
 from bench.quality.data import DEFAULT_DATA, REPOSITORY, MissingData, require
-from schemas import MetricEvent, encode
-from streams.metric_event_handler import MetricEventHandler
-from streams.metrics import WorkerMetrics
-from streams.pipeline.dataset_scorer import ScoredInterval
-from streams.records import ConsumedRecord
-from streams.settings import WorkerSettings
+from dexwatch.schemas import MetricEvent, encode
+from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.pipeline.dataset_scorer import ScoredInterval
+from dexwatch.streams.records import ConsumedRecord
+from dexwatch.streams.settings import WorkerSettings
 
 __all__ = ["main"]
 

@@ -28,14 +28,14 @@ from pathlib import Path
 import orjson
 
 from bench.quality.data import DEFAULT_DATA
-from schemas import IncidentEvent, MetricEvent, encode
-from streams.incidents.incident_inputs import InputKind, Tick, input_kind
-from streams.incidents.incident_runner import IncidentRunner
-from streams.metric_event_handler import MetricEventHandler
-from streams.metrics import WorkerMetrics
-from streams.pipeline.band_watch import watch_bands
-from streams.records import ConsumedRecord, OutputRecord
-from streams.settings import WorkerSettings
+from dexwatch.schemas import IncidentEvent, MetricEvent, encode
+from dexwatch.streams.incidents.incident_inputs import InputKind, Tick, input_kind
+from dexwatch.streams.incidents.incident_runner import IncidentRunner
+from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.pipeline.band_watch import watch_bands
+from dexwatch.streams.records import ConsumedRecord, OutputRecord
+from dexwatch.streams.settings import WorkerSettings
 
 __all__ = ["SvbRun", "main", "run"]
 

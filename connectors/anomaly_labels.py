@@ -13,8 +13,8 @@ from typing import Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from schemas.codec import describe_validation_error
-from schemas.errors import DexwatchError
+from dexwatch.schemas.codec import describe_validation_error
+from dexwatch.schemas.errors import DexwatchError
 
 __all__ = [
     "ANOMALY_KINDS",
@@ -50,7 +50,7 @@ class InjectedAnomaly(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    series: str = Field(description="The series key, see `schemas.series_key`.")
+    series: str = Field(description="The series key, see `dexwatch.schemas.series_key`.")
     dimensions: dict[str, str]
     kind: AnomalyKind
     start: AwareDatetime

@@ -26,14 +26,14 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from connectors.rejected_rows import TEXT_LIMIT, RejectedRow
-from detectors.backtest_columns import default_measures
-from detectors.backtest_io import CsvInput, CsvRecord, TimeParseError, parse_time
-from detectors.backtest_order import LateRows, OrderKey, sorted_per_series
-from detectors.csv_columns import ColumnShape
-from schemas.codec import describe_validation_error
-from schemas.errors import ConfigError
-from schemas.metric_event import MeasureName, MetricEvent
+from dexwatch.connectors.rejected_rows import TEXT_LIMIT, RejectedRow
+from dexwatch.detectors.backtest_columns import default_measures
+from dexwatch.detectors.backtest_io import CsvInput, CsvRecord, TimeParseError, parse_time
+from dexwatch.detectors.backtest_order import LateRows, OrderKey, sorted_per_series
+from dexwatch.detectors.csv_columns import ColumnShape
+from dexwatch.schemas.codec import describe_validation_error
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.schemas.metric_event import MeasureName, MetricEvent
 
 __all__ = ["CsvEvents", "CsvLayout"]
 

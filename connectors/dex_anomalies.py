@@ -25,9 +25,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from connectors.anomaly_labels import AnomalyKind
-from connectors.dex_market import MarketPoint, PoolProfile
-from schemas.errors import DexwatchError
+from dexwatch.connectors.anomaly_labels import AnomalyKind
+from dexwatch.connectors.dex_market import MarketPoint, PoolProfile
+from dexwatch.schemas.errors import DexwatchError
 
 __all__ = ["AnomalyPlan", "PlanError", "inject", "plan_anomalies"]
 

@@ -30,7 +30,7 @@ from datetime import datetime
 
 import numpy as np
 
-from schemas.metric_event import series_key
+from dexwatch.schemas.metric_event import series_key
 
 __all__ = [
     "STABLE_PAIRS",

@@ -16,10 +16,16 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from connectors.anomaly_labels import ANOMALY_KINDS, AnomalyKind, InjectedAnomaly
-from connectors.dex_anomalies import AnomalyPlan, PlanError, inject, plan_anomalies
-from connectors.dex_market import MarketPoint, PoolProfile, PoolWalker, pool_profile, season
-from schemas.metric_event import MetricEvent
+from dexwatch.connectors.anomaly_labels import ANOMALY_KINDS, AnomalyKind, InjectedAnomaly
+from dexwatch.connectors.dex_anomalies import AnomalyPlan, PlanError, inject, plan_anomalies
+from dexwatch.connectors.dex_market import (
+    MarketPoint,
+    PoolProfile,
+    PoolWalker,
+    pool_profile,
+    season,
+)
+from dexwatch.schemas.metric_event import MetricEvent
 
 __all__ = [
     "ANOMALY_KINDS",

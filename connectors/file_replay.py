@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal, Protocol
 
-from connectors.csv_events import CsvEvents, CsvLayout
-from connectors.rejected_rows import TEXT_LIMIT, RejectedRow, RejectTally
-from schemas.codec import decode
-from schemas.errors import ConfigError, DexwatchError, SchemaError
-from schemas.metric_event import MetricEvent
+from dexwatch.connectors.csv_events import CsvEvents, CsvLayout
+from dexwatch.connectors.rejected_rows import TEXT_LIMIT, RejectedRow, RejectTally
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.errors import ConfigError, DexwatchError, SchemaError
+from dexwatch.schemas.metric_event import MetricEvent
 
 __all__ = [
     "FORMATS",

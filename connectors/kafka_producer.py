@@ -24,14 +24,14 @@ import confluent_kafka
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from pydantic import BaseModel
 
-from schemas.codec import encode
-from schemas.errors import DexwatchError
-from schemas.metric_event import MetricEvent
-from streams.kafka_connection import confluent_client_config
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.errors import DexwatchError
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.streams.kafka_connection import confluent_client_config
 
 __all__ = ["DEFAULT_PRODUCER_CONFIG", "EventProducer", "ProducerClient", "ProducerError"]
 
-_LOG = logging.getLogger("connectors.kafka_producer")
+_LOG = logging.getLogger("dexwatch.connectors.kafka_producer")
 
 DEFAULT_PRODUCER_CONFIG: Mapping[str, str | int | float | bool] = {
     "enable.idempotence": True,
@@ -125,7 +125,9 @@ class EventProducer:
         config.update(DEFAULT_PRODUCER_CONFIG)
         config.update(extra_config or {})
         # librdkafka's own log lines (connection refused, ...) go through `logging`, not stderr.
-        config.setdefault("logger", logging.getLogger("connectors.kafka_producer.librdkafka"))
+        config.setdefault(
+            "logger", logging.getLogger("dexwatch.connectors.kafka_producer.librdkafka")
+        )
         self._client = client_factory(config)
 
     @property

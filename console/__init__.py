@@ -5,12 +5,12 @@ Not needed for detection or delivery. It imports `schemas`, the Kafka connection
 worker's topic settings, never the worker's internals.
 """
 
-from console.errors import BadParameter, ConsoleError, NotFound
-from console.metrics import ConsoleMetrics
-from console.service import ConsoleService
-from console.settings import ConsoleSettings
-from console.store.console_store import ConsoleStore
-from console.topics import ConsoleTopics
+from dexwatch.console.errors import BadParameter, ConsoleError, NotFound
+from dexwatch.console.metrics import ConsoleMetrics
+from dexwatch.console.service import ConsoleService
+from dexwatch.console.settings import ConsoleSettings
+from dexwatch.console.store.console_store import ConsoleStore
+from dexwatch.console.topics import ConsoleTopics
 
 __all__ = [
     "BadParameter",

@@ -12,17 +12,17 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from console.api.access import access_middleware, error_response
-from console.api.backtest_routes import BACKTEST_ROUTES
-from console.api.context import CONTEXT, ConsoleContext, json_response
-from console.api.documents import Health
-from console.api.openapi import openapi_document
-from console.api.read_routes import READ_ROUTES
-from console.api.route_table import ApiRoute
-from console.api.write_routes import WRITE_ROUTES, install
-from console.backtest_jobs import TooManyJobs
-from console.errors import BadParameter, NotFound
-from console.page_routes import STATIC_DIR, add_page_routes
+from dexwatch.console.api.access import access_middleware, error_response
+from dexwatch.console.api.backtest_routes import BACKTEST_ROUTES
+from dexwatch.console.api.context import CONTEXT, ConsoleContext, json_response
+from dexwatch.console.api.documents import Health
+from dexwatch.console.api.openapi import openapi_document
+from dexwatch.console.api.read_routes import READ_ROUTES
+from dexwatch.console.api.route_table import ApiRoute
+from dexwatch.console.api.write_routes import WRITE_ROUTES, install
+from dexwatch.console.backtest_jobs import TooManyJobs
+from dexwatch.console.errors import BadParameter, NotFound
+from dexwatch.console.page_routes import STATIC_DIR, add_page_routes
 
 __all__ = ["API_ROUTES", "STATIC_DIR", "build_app"]
 

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.api.documents import BacktestAnomaly, BacktestJob
-from console.errors import ConsoleError
-from console.topic_backtest import TopicBacktest, TopicRange
-from detectors.backtest import Backtest, BacktestColumns, backtest_file, default_measures
-from detectors.backtest_io import CsvInput
-from detectors.series_settings import SeriesModelSettings
-from schemas.errors import DexwatchError
+from dexwatch.console.api.documents import BacktestAnomaly, BacktestJob
+from dexwatch.console.errors import ConsoleError
+from dexwatch.console.topic_backtest import TopicBacktest, TopicRange
+from dexwatch.detectors.backtest import Backtest, BacktestColumns, backtest_file, default_measures
+from dexwatch.detectors.backtest_io import CsvInput
+from dexwatch.detectors.series_settings import SeriesModelSettings
+from dexwatch.schemas.errors import DexwatchError
 
 __all__ = ["BacktestJobs", "BacktestRequest", "TooManyJobs"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.errors import DexwatchError
+from dexwatch.schemas.errors import DexwatchError
 
 __all__ = ["BadParameter", "ConsoleError", "NotFound"]
 

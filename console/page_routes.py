@@ -11,7 +11,7 @@ from aiohttp import web
 
 __all__ = ["PAGE_PATHS", "STATIC_DIR", "add_page_routes"]
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Paths the shell answers, for the access check: `/` and these prefixes.
 PAGE_PATHS = ("/static/", "/incidents/")
 

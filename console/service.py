@@ -18,18 +18,18 @@ from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from console.api.context import ConsoleContext
-from console.app import build_app
-from console.backtest_jobs import BacktestJobs
-from console.metrics import ConsoleMetrics
-from console.settings import ConsoleSettings
-from console.store.console_store import ConsoleStore
-from console.topic_backtest import TopicBacktest
-from console.topic_ingest import TopicIngest
-from console.topics import ConsoleTopics
-from detectors.series_settings import SeriesModelSettings
-from schemas.errors import KafkaSetupError
-from streams.kafka_connection import KafkaConnection, aiokafka_config
+from dexwatch.console.api.context import ConsoleContext
+from dexwatch.console.app import build_app
+from dexwatch.console.backtest_jobs import BacktestJobs
+from dexwatch.console.metrics import ConsoleMetrics
+from dexwatch.console.settings import ConsoleSettings
+from dexwatch.console.store.console_store import ConsoleStore
+from dexwatch.console.topic_backtest import TopicBacktest
+from dexwatch.console.topic_ingest import TopicIngest
+from dexwatch.console.topics import ConsoleTopics
+from dexwatch.detectors.series_settings import SeriesModelSettings
+from dexwatch.schemas.errors import KafkaSetupError
+from dexwatch.streams.kafka_connection import KafkaConnection, aiokafka_config
 
 __all__ = ["ConsoleService"]
 

@@ -12,8 +12,8 @@ from typing import Any, Self
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schemas.errors import ConfigError
-from schemas.secret_file import read_secret_file
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.schemas.secret_file import read_secret_file
 
 __all__ = ["ConsoleSettings", "load_console_settings"]
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from console.api.documents import BacktestAnomaly
-from console.errors import ConsoleError
+from dexwatch.console.api.documents import BacktestAnomaly
+from dexwatch.console.errors import ConsoleError
 
 __all__ = ["TopicBacktest", "TopicRange"]
 
@@ -47,7 +47,7 @@ class TopicBacktest:
         command = [
             sys.executable,
             "-m",
-            "streams.cli.main",
+            "dexwatch.streams.cli.main",
             "--log-level",
             "WARNING",
             "backtest",

@@ -21,19 +21,19 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
-from console.metrics import ConsoleMetrics
-from console.store.console_store import ConsoleStore
-from console.store.ingest_batch import IngestBatch
-from console.topics import ConsoleTopics
-from schemas.anomaly_event import AnomalyEvent
-from schemas.codec import decode
-from schemas.errors import KafkaSetupError, SchemaError
-from schemas.feedback import FeedbackEvent
-from schemas.incident import IncidentEvent
-from schemas.incident_control import IncidentControl
-from schemas.model_action import ModelActionEvent
-from schemas.score_event import ScoreEvent
-from streams.kafka_connection import KafkaConnection, aiokafka_config, topic_partitions
+from dexwatch.console.metrics import ConsoleMetrics
+from dexwatch.console.store.console_store import ConsoleStore
+from dexwatch.console.store.ingest_batch import IngestBatch
+from dexwatch.console.topics import ConsoleTopics
+from dexwatch.schemas.anomaly_event import AnomalyEvent
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.errors import KafkaSetupError, SchemaError
+from dexwatch.schemas.feedback import FeedbackEvent
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.incident_control import IncidentControl
+from dexwatch.schemas.model_action import ModelActionEvent
+from dexwatch.schemas.score_event import ScoreEvent
+from dexwatch.streams.kafka_connection import KafkaConnection, aiokafka_config, topic_partitions
 
 __all__ = ["TopicIngest"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streams.settings import WorkerSettings
+from dexwatch.streams.settings import WorkerSettings
 
 __all__ = ["ConsoleTopics"]
 

@@ -21,10 +21,10 @@ from typing import Self
 
 import numpy as np
 
-from detectors.base import DetectorBase, Features, Score, check_features
-from detectors.parameter_checks import check_at_least
-from detectors.state_codec import Scalar, decode_state, encode_state, register_kind
-from schemas.errors import StateFormatError
+from dexwatch.detectors.base import DetectorBase, Features, Score, check_features
+from dexwatch.detectors.parameter_checks import check_at_least
+from dexwatch.detectors.state_codec import Scalar, decode_state, encode_state, register_kind
+from dexwatch.schemas.errors import StateFormatError
 
 __all__ = ["AdwinDriftDetector"]
 

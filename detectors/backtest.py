@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from detectors.backtest_columns import BacktestColumns, default_measures
-from detectors.backtest_io import CsvInput, CsvRecord, TimeParseError, count_data_lines
-from detectors.backtest_order import LateRows, OrderKey, RowOrder, sorted_per_series
-from detectors.backtest_times import FileTimes, MixedTimeFormatError
-from detectors.csv_columns import ColumnShape
-from detectors.series_model import SeriesModel, SeriesModelSettings, Verdict
-from schemas.errors import ConfigError, DetectorInputError
+from dexwatch.detectors.backtest_columns import BacktestColumns, default_measures
+from dexwatch.detectors.backtest_io import CsvInput, CsvRecord, TimeParseError, count_data_lines
+from dexwatch.detectors.backtest_order import LateRows, OrderKey, RowOrder, sorted_per_series
+from dexwatch.detectors.backtest_times import FileTimes, MixedTimeFormatError
+from dexwatch.detectors.csv_columns import ColumnShape
+from dexwatch.detectors.series_model import SeriesModel, SeriesModelSettings, Verdict
+from dexwatch.schemas.errors import ConfigError, DetectorInputError
 
 __all__ = [
     "Backtest",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from schemas.errors import ConfigError
+from dexwatch.schemas.errors import ConfigError
 
 __all__ = ["OUTPUT_FIXED_COLUMNS", "BacktestColumns", "default_measures"]
 

@@ -16,9 +16,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from detectors.series_model import SeriesModelSettings
-from schemas.codec import describe_validation_error
-from schemas.errors import ConfigError
+from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.schemas.codec import describe_validation_error
+from dexwatch.schemas.errors import ConfigError
 
 __all__ = ["KNOWN_SECTIONS", "load_detector_settings", "settings_with"]
 

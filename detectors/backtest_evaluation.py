@@ -18,20 +18,20 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass
 
-from detectors.backtest import BacktestRow
-from detectors.evaluation.classification import (
+from dexwatch.detectors.backtest import BacktestRow
+from dexwatch.detectors.evaluation.classification import (
     Classification,
     point_classification,
     window_classification,
 )
-from detectors.evaluation.labels import (
+from dexwatch.detectors.evaluation.labels import (
     LabelError,
     TimeWindow,
     WindowLocator,
     parse_label,
     windows_from_points,
 )
-from detectors.evaluation.nab_score import (
+from dexwatch.detectors.evaluation.nab_score import (
     PROFILES,
     NabFile,
     NabResult,

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from detectors.closing import Closing
-from detectors.csv_columns import ColumnShape
-from detectors.csv_delimiter import sniff_delimiter
-from schemas.epoch_time import epoch_seconds_by_magnitude
-from schemas.errors import DexwatchError
+from dexwatch.detectors.closing import Closing
+from dexwatch.detectors.csv_columns import ColumnShape
+from dexwatch.detectors.csv_delimiter import sniff_delimiter
+from dexwatch.schemas.epoch_time import epoch_seconds_by_magnitude
+from dexwatch.schemas.errors import DexwatchError
 
 __all__ = [
     "ISO_8601",

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from detectors.backtest_io import CsvRecord
+from dexwatch.detectors.backtest_io import CsvRecord
 
 __all__ = ["LateRows", "OrderKey", "RowOrder", "sorted_per_series"]
 

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from detectors.backtest_config import settings_with
-from detectors.series_model import SeriesModelSettings
-from schemas.errors import ConfigError
+from dexwatch.detectors.backtest_config import settings_with
+from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.schemas.errors import ConfigError
 
 __all__ = ["MAX_COMBINATIONS", "GridPoint", "SearchMetric", "search_grid"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from detectors.backtest_io import ISO_8601, TimeParseError, read_time
-from schemas.epoch_time import EPOCH_UNIT_NAMES
+from dexwatch.detectors.backtest_io import ISO_8601, TimeParseError, read_time
+from dexwatch.schemas.epoch_time import EPOCH_UNIT_NAMES
 
 __all__ = ["FileTimes", "MixedTimeFormatError", "describe_time_format"]
 

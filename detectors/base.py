@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, Self, runtime_checkable
 
-from schemas.errors import DetectorInputError
+from dexwatch.schemas.errors import DetectorInputError
 
 __all__ = ["Detector", "DetectorBase", "Features", "Score", "check_features", "process_batch"]
 

@@ -33,9 +33,9 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from detectors.base import DetectorBase, Features, Score, check_features
-from detectors.state_codec import decode_state, encode_state, register_kind
-from schemas.errors import DetectorInputError, StateFormatError
+from dexwatch.detectors.base import DetectorBase, Features, Score, check_features
+from dexwatch.detectors.state_codec import decode_state, encode_state, register_kind
+from dexwatch.schemas.errors import DetectorInputError, StateFormatError
 
 __all__ = [
     "HalfSpaceTreesBank",

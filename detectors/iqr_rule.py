@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
-from detectors.base import Features, Score, check_features
-from detectors.parameter_checks import check_at_least, check_min_points
-from detectors.recent_window import RecentWindow
-from detectors.state_codec import register_kind
-from detectors.threshold_rule import outside_score
-from detectors.windowed_rule import WindowedRule
+from dexwatch.detectors.base import Features, Score, check_features
+from dexwatch.detectors.parameter_checks import check_at_least, check_min_points
+from dexwatch.detectors.recent_window import RecentWindow
+from dexwatch.detectors.state_codec import register_kind
+from dexwatch.detectors.threshold_rule import outside_score
+from dexwatch.detectors.windowed_rule import WindowedRule
 
 __all__ = ["IqrRule"]
 

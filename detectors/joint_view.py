@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from detectors.half_space_trees import _pivot, _point
-from detectors.kernel_bands import (
+from dexwatch.detectors.half_space_trees import _pivot, _point
+from dexwatch.detectors.kernel_bands import (
     band_learn,
     compiled,
     record_coverage,
@@ -26,7 +26,7 @@ from detectors.kernel_bands import (
     record_value,
     young_floor,
 )
-from detectors.series_layout import (
+from dexwatch.detectors.series_layout import (
     JOINT_BAND,
     JOINT_RECORD,
     JOINT_SCORING,

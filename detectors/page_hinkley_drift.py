@@ -13,10 +13,10 @@ import math
 from collections.abc import Sequence
 from typing import Literal, NamedTuple, Self
 
-from detectors.base import DetectorBase, Features, Score, check_features
-from detectors.parameter_checks import check_at_least
-from detectors.state_codec import Scalar, decode_state, encode_state, register_kind
-from schemas.errors import StateFormatError
+from dexwatch.detectors.base import DetectorBase, Features, Score, check_features
+from dexwatch.detectors.parameter_checks import check_at_least
+from dexwatch.detectors.state_codec import Scalar, decode_state, encode_state, register_kind
+from dexwatch.schemas.errors import StateFormatError
 
 __all__ = ["PageHinkleyDriftDetector"]
 

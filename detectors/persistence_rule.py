@@ -7,12 +7,12 @@ from typing import Self
 
 import numpy as np
 
-from detectors.base import DetectorBase, Features, Score, check_features
-from detectors.parameter_checks import check_at_least, check_min_points
-from detectors.recent_window import RecentWindow
-from detectors.state_codec import decode_state, encode_state, register_kind
-from detectors.threshold_rule import outside_score
-from schemas.errors import StateFormatError
+from dexwatch.detectors.base import DetectorBase, Features, Score, check_features
+from dexwatch.detectors.parameter_checks import check_at_least, check_min_points
+from dexwatch.detectors.recent_window import RecentWindow
+from dexwatch.detectors.state_codec import decode_state, encode_state, register_kind
+from dexwatch.detectors.threshold_rule import outside_score
+from dexwatch.schemas.errors import StateFormatError
 
 __all__ = ["PersistenceRule"]
 

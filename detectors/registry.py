@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from detectors.adwin_drift import AdwinDriftDetector
-from detectors.base import DetectorBase
-from detectors.half_space_trees import HalfSpaceTreesDetector
-from detectors.iqr_rule import IqrRule
-from detectors.page_hinkley_drift import PageHinkleyDriftDetector
-from detectors.persistence_rule import PersistenceRule
-from detectors.quantile_band_rule import QuantileBandRule
-from detectors.series_model import SeriesModel
-from detectors.series_settings import SeriesModelSettings
-from detectors.threshold_rule import ThresholdRule
-from schemas.errors import ConfigError
+from dexwatch.detectors.adwin_drift import AdwinDriftDetector
+from dexwatch.detectors.base import DetectorBase
+from dexwatch.detectors.half_space_trees import HalfSpaceTreesDetector
+from dexwatch.detectors.iqr_rule import IqrRule
+from dexwatch.detectors.page_hinkley_drift import PageHinkleyDriftDetector
+from dexwatch.detectors.persistence_rule import PersistenceRule
+from dexwatch.detectors.quantile_band_rule import QuantileBandRule
+from dexwatch.detectors.series_model import SeriesModel
+from dexwatch.detectors.series_settings import SeriesModelSettings
+from dexwatch.detectors.threshold_rule import ThresholdRule
+from dexwatch.schemas.errors import ConfigError
 
 __all__ = [
     "DETECTORS",

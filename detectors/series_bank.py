@@ -16,14 +16,14 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
-from detectors import series_kernel as kernel
-from detectors.half_space_trees import Trees, shared_trees
-from detectors.series_layout import CLOCK_SEEN, VIEWS, SeriesLayout
-from detectors.series_settings import SeriesModelSettings
-from detectors.signed_log import signed_log_inverse
-from detectors.state_codec import DecodedState, decode_state, encode_state, register_kind
-from detectors.verdict import MeasureMove, Verdict
-from schemas.errors import DetectorInputError, StateFormatError
+from dexwatch.detectors import series_kernel as kernel
+from dexwatch.detectors.half_space_trees import Trees, shared_trees
+from dexwatch.detectors.series_layout import CLOCK_SEEN, VIEWS, SeriesLayout
+from dexwatch.detectors.series_settings import SeriesModelSettings
+from dexwatch.detectors.signed_log import signed_log_inverse
+from dexwatch.detectors.state_codec import DecodedState, decode_state, encode_state, register_kind
+from dexwatch.detectors.verdict import MeasureMove, Verdict
+from dexwatch.schemas.errors import DetectorInputError, StateFormatError
 
 __all__ = [
     "BankOutput",

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detectors.joint_view import joint_point
-from detectors.kernel_bands import (
+from dexwatch.detectors.joint_view import joint_point
+from dexwatch.detectors.kernel_bands import (
     band_learn,
     compiled,
     ewm_learn,
@@ -34,7 +34,7 @@ from detectors.kernel_bands import (
     record_value,
     young_floor,
 )
-from detectors.series_layout import (
+from dexwatch.detectors.series_layout import (
     CHANGE,
     CLOCK_HAS_LAST,
     CLOCK_LAST_AT,

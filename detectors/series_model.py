@@ -15,12 +15,12 @@ from typing import Self
 
 import numpy as np
 
-from detectors.base import DetectorBase, Features, Score, check_features
-from detectors.series_bank import SeriesBank, empty_state, read_state
-from detectors.series_layout import CLOCK_HAS_LAST, CLOCK_LAST_AT, CLOCK_USUAL_STEP
-from detectors.series_settings import SeriesModelSettings
-from detectors.verdict import MeasureMove, Verdict
-from schemas.errors import DetectorInputError
+from dexwatch.detectors.base import DetectorBase, Features, Score, check_features
+from dexwatch.detectors.series_bank import SeriesBank, empty_state, read_state
+from dexwatch.detectors.series_layout import CLOCK_HAS_LAST, CLOCK_LAST_AT, CLOCK_USUAL_STEP
+from dexwatch.detectors.series_settings import SeriesModelSettings
+from dexwatch.detectors.verdict import MeasureMove, Verdict
+from dexwatch.schemas.errors import DetectorInputError
 
 __all__ = [
     "DETECTOR_VERSION",

@@ -11,7 +11,7 @@ A detector saves itself as four things:
 - named **scalars**: bool, int (64-bit), float, str, or a tuple of str (e.g. feature names).
 
     >>> import numpy as np
-    >>> from detectors.state_codec import decode_state, encode_state, register_kind
+    >>> from dexwatch.detectors.state_codec import decode_state, encode_state, register_kind
     >>> kind = register_kind("doc_example", dict)
     >>> data = encode_state(
     ...     kind, {"window": 5}, arrays={"mass": np.arange(3, dtype=np.uint8)}, scalars={"n": 7}
@@ -56,7 +56,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from schemas.errors import StateFormatError
+from dexwatch.schemas.errors import StateFormatError
 
 __all__ = [
     "FORMAT_VERSION",

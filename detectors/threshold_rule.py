@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Self
 
-from detectors.base import DetectorBase, Features, Score, check_features
-from detectors.state_codec import decode_state, encode_state, register_kind
-from schemas.errors import StateFormatError
+from dexwatch.detectors.base import DetectorBase, Features, Score, check_features
+from dexwatch.detectors.state_codec import decode_state, encode_state, register_kind
+from dexwatch.schemas.errors import StateFormatError
 
 __all__ = ["ThresholdRule", "outside_score"]
 

@@ -6,10 +6,10 @@ from typing import ClassVar, Self
 
 import numpy as np
 
-from detectors.base import DetectorBase, Features, check_features
-from detectors.recent_window import RecentWindow
-from detectors.state_codec import decode_state, encode_state
-from schemas.errors import StateFormatError
+from dexwatch.detectors.base import DetectorBase, Features, check_features
+from dexwatch.detectors.recent_window import RecentWindow
+from dexwatch.detectors.state_codec import decode_state, encode_state
+from dexwatch.schemas.errors import StateFormatError
 
 __all__ = ["WindowedRule"]
 

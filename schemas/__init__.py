@@ -1,15 +1,20 @@
 """Event schemas shared by every part of dexwatch, and the one exception root."""
 
-from schemas.anomaly_event import AnomalyEvent, MeasureContribution, SourceOffsets, anomaly_id
-from schemas.codec import INVALID_JSON, INVALID_SCHEMA, decode, encode
-from schemas.dead_letter import DeadLetterRecord
-from schemas.dex_transaction import (
+from dexwatch.schemas.anomaly_event import (
+    AnomalyEvent,
+    MeasureContribution,
+    SourceOffsets,
+    anomaly_id,
+)
+from dexwatch.schemas.codec import INVALID_JSON, INVALID_SCHEMA, decode, encode
+from dexwatch.schemas.dead_letter import DeadLetterRecord
+from dexwatch.schemas.dex_transaction import (
     TRANSACTION_KINDS,
     DexTransaction,
     TransactionKind,
     transaction_event_id,
 )
-from schemas.errors import (
+from dexwatch.schemas.errors import (
     ConfigError,
     DetectorInputError,
     DexwatchError,
@@ -17,13 +22,18 @@ from schemas.errors import (
     SchemaError,
     StateFormatError,
 )
-from schemas.feedback import FeedbackEvent, FeedbackTarget, feedback_id, feedback_on
-from schemas.incident import IncidentContributor, IncidentEvent, IncidentFeedback, incident_id
-from schemas.incident_control import IncidentControl
-from schemas.metric_event import MetricEvent, series_key
-from schemas.model_action import ModelActionEvent, model_action_id
-from schemas.score_event import ScoreEvent
-from schemas.sink_dead_letter import SinkDeadLetterRecord
+from dexwatch.schemas.feedback import FeedbackEvent, FeedbackTarget, feedback_id, feedback_on
+from dexwatch.schemas.incident import (
+    IncidentContributor,
+    IncidentEvent,
+    IncidentFeedback,
+    incident_id,
+)
+from dexwatch.schemas.incident_control import IncidentControl
+from dexwatch.schemas.metric_event import MetricEvent, series_key
+from dexwatch.schemas.model_action import ModelActionEvent, model_action_id
+from dexwatch.schemas.score_event import ScoreEvent
+from dexwatch.schemas.sink_dead_letter import SinkDeadLetterRecord
 
 __all__ = [
     "INVALID_JSON",

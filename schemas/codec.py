@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from schemas.errors import SchemaError
+from dexwatch.schemas.errors import SchemaError
 
 __all__ = [
     "EMPTY",

@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from schemas.metric_event import UtcDatetime
+from dexwatch.schemas.metric_event import UtcDatetime
 
 __all__ = ["Base64Bytes", "DeadLetterRecord"]
 

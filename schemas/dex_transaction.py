@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.metric_event import DimensionName, DimensionValue, UtcDatetime, series_key
+from dexwatch.schemas.metric_event import DimensionName, DimensionValue, UtcDatetime, series_key
 
 __all__ = ["TRANSACTION_KINDS", "DexTransaction", "TransactionKind", "transaction_event_id"]
 

@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.incident import IncidentEvent
-from schemas.metric_event import MeasureName, UtcDatetime
-from schemas.stable_ids import stable_id
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.metric_event import MeasureName, UtcDatetime
+from dexwatch.schemas.stable_ids import stable_id
 
 __all__ = ["FeedbackEvent", "FeedbackTarget", "FeedbackVerdict", "feedback_id", "feedback_on"]
 

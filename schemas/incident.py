@@ -14,9 +14,9 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.anomaly_event import AnomalyKind, ContributionName
-from schemas.metric_event import DimensionName, DimensionValue, UtcDatetime
-from schemas.stable_ids import stable_id, utc_text
+from dexwatch.schemas.anomaly_event import AnomalyKind, ContributionName
+from dexwatch.schemas.metric_event import DimensionName, DimensionValue, UtcDatetime
+from dexwatch.schemas.stable_ids import stable_id, utc_text
 
 __all__ = [
     "INCIDENT_STATUSES",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.metric_event import UtcDatetime
+from dexwatch.schemas.metric_event import UtcDatetime
 
 __all__ = ["IncidentControl"]
 

@@ -9,16 +9,16 @@ import orjson
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from schemas.anomaly_event import AnomalyEvent
-from schemas.dead_letter import DeadLetterRecord
-from schemas.dex_transaction import DexTransaction
-from schemas.feedback import FeedbackEvent
-from schemas.incident import IncidentEvent
-from schemas.incident_control import IncidentControl
-from schemas.metric_event import MetricEvent
-from schemas.model_action import ModelActionEvent
-from schemas.score_event import ScoreEvent
-from schemas.sink_dead_letter import SinkDeadLetterRecord
+from dexwatch.schemas.anomaly_event import AnomalyEvent
+from dexwatch.schemas.dead_letter import DeadLetterRecord
+from dexwatch.schemas.dex_transaction import DexTransaction
+from dexwatch.schemas.feedback import FeedbackEvent
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.incident_control import IncidentControl
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.schemas.model_action import ModelActionEvent
+from dexwatch.schemas.score_event import ScoreEvent
+from dexwatch.schemas.sink_dead_letter import SinkDeadLetterRecord
 
 __all__ = ["JSON_SCHEMA_DIALECT", "export_json_schemas", "json_schemas"]
 

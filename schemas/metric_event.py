@@ -15,7 +15,7 @@ from pydantic import (
     Strict,
 )
 
-from schemas.epoch_time import epoch_seconds_by_magnitude
+from dexwatch.schemas.epoch_time import epoch_seconds_by_magnitude
 
 __all__ = [
     "DimensionName",

@@ -13,8 +13,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.metric_event import DimensionName, DimensionValue, MeasureName, UtcDatetime
-from schemas.stable_ids import stable_id, utc_text
+from dexwatch.schemas.metric_event import DimensionName, DimensionValue, MeasureName, UtcDatetime
+from dexwatch.schemas.stable_ids import stable_id, utc_text
 
 __all__ = [
     "MODEL_ACTIONS",

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.metric_event import MeasureName, UtcDatetime
+from dexwatch.schemas.metric_event import MeasureName, UtcDatetime
 
 __all__ = ["ScoreEvent"]
 

@@ -12,8 +12,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.dead_letter import Base64Bytes
-from schemas.metric_event import UtcDatetime
+from dexwatch.schemas.dead_letter import Base64Bytes
+from dexwatch.schemas.metric_event import UtcDatetime
 
 __all__ = [
     "SINK_DEAD_LETTER_REASONS",

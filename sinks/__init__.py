@@ -5,7 +5,7 @@ was delivered or dead-lettered, and retries with exponential backoff and full ji
 docs/sinks.md.
 """
 
-from sinks.base import (
+from dexwatch.sinks.base import (
     GIVE_UP_REASONS,
     RETRY_REASONS,
     Delivered,
@@ -14,16 +14,16 @@ from sinks.base import (
     RetryLater,
     Sink,
 )
-from sinks.config import SinksConfig, SlackSinkConfig, WebhookSinkConfig, load_sinks_config
-from sinks.delivered_ledger import DeliveredLedger
-from sinks.delivery_policy import DeliveryPolicy
-from sinks.errors import LedgerError, SinkError
-from sinks.incident_filter import IncidentFilter
-from sinks.metrics import SinkMetrics
-from sinks.retry_after import parse_retry_after
-from sinks.retrying_delivery import DeliveryResult, deliver_with_retries
-from sinks.runner import run_sinks
-from sinks.sink_consumer import SinkConsumer
+from dexwatch.sinks.config import SinksConfig, SlackSinkConfig, WebhookSinkConfig, load_sinks_config
+from dexwatch.sinks.delivered_ledger import DeliveredLedger
+from dexwatch.sinks.delivery_policy import DeliveryPolicy
+from dexwatch.sinks.errors import LedgerError, SinkError
+from dexwatch.sinks.incident_filter import IncidentFilter
+from dexwatch.sinks.metrics import SinkMetrics
+from dexwatch.sinks.retry_after import parse_retry_after
+from dexwatch.sinks.retrying_delivery import DeliveryResult, deliver_with_retries
+from dexwatch.sinks.runner import run_sinks
+from dexwatch.sinks.sink_consumer import SinkConsumer
 
 __all__ = [
     "GIVE_UP_REASONS",

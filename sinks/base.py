@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol, get_args
 
-from schemas.incident import IncidentEvent
-from schemas.sink_dead_letter import SinkKind
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.sink_dead_letter import SinkKind
 
 __all__ = [
     "GIVE_UP_REASONS",

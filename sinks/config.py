@@ -26,10 +26,10 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.errors import ConfigError
-from schemas.secret_file import read_secret_file
-from sinks.delivery_policy import DeliveryPolicy
-from sinks.incident_filter import IncidentFilter
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.schemas.secret_file import read_secret_file
+from dexwatch.sinks.delivery_policy import DeliveryPolicy
+from dexwatch.sinks.incident_filter import IncidentFilter
 
 __all__ = [
     "SinkConfig",

@@ -13,16 +13,16 @@ import time
 
 from aiokafka import AIOKafkaConsumer
 
-from schemas.codec import decode
-from schemas.errors import SchemaError
-from schemas.incident_control import IncidentControl
-from sinks.metrics import SinkMetrics
-from sinks.snooze_book import SnoozeBook
-from streams.kafka_connection import topic_partitions
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.errors import SchemaError
+from dexwatch.schemas.incident_control import IncidentControl
+from dexwatch.sinks.metrics import SinkMetrics
+from dexwatch.sinks.snooze_book import SnoozeBook
+from dexwatch.streams.kafka_connection import topic_partitions
 
 __all__ = ["read_controls"]
 
-_LOG = logging.getLogger("sinks")
+_LOG = logging.getLogger("dexwatch.sinks")
 _REPORT_EVERY_S = 60.0
 
 

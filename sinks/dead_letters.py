@@ -8,15 +8,15 @@ from typing import Any, Protocol
 
 from aiokafka.errors import KafkaError
 
-from schemas.codec import encode
-from schemas.incident import IncidentEvent
-from schemas.sink_dead_letter import SinkDeadLetterReason, SinkDeadLetterRecord, SinkKind
-from sinks.alerts_consumer import AlertRecord
-from sinks.errors import SinkError
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.sink_dead_letter import SinkDeadLetterReason, SinkDeadLetterRecord, SinkKind
+from dexwatch.sinks.alerts_consumer import AlertRecord
+from dexwatch.sinks.errors import SinkError
 
 __all__ = ["DeadLetterProducer", "DeadLetterWriter", "dead_letter_record"]
 
-_LOG = logging.getLogger("sinks.dead_letters")
+_LOG = logging.getLogger("dexwatch.sinks.dead_letters")
 
 
 class DeadLetterProducer(Protocol):

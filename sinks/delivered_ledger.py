@@ -29,7 +29,7 @@ from typing import IO, Literal, Self
 
 import orjson
 
-from sinks.errors import LedgerError
+from dexwatch.sinks.errors import LedgerError
 
 __all__ = ["DeliveredLedger", "LedgerOutcome"]
 

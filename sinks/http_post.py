@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from sinks.base import RetryLater
-from sinks.retry_after import parse_retry_after
+from dexwatch.sinks.base import RetryLater
+from dexwatch.sinks.retry_after import parse_retry_after
 
 __all__ = ["HttpAnswer", "post", "transient_failure"]
 

@@ -10,10 +10,10 @@ from abc import ABC, abstractmethod
 
 import aiohttp
 
-from schemas.incident import IncidentEvent
-from schemas.sink_dead_letter import SinkKind
-from sinks.base import Delivered, DeliveryOutcome, GiveUp, RetryLater
-from sinks.http_post import HttpAnswer, post, transient_failure
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.sink_dead_letter import SinkKind
+from dexwatch.sinks.base import Delivered, DeliveryOutcome, GiveUp, RetryLater
+from dexwatch.sinks.http_post import HttpAnswer, post, transient_failure
 
 __all__ = ["HttpSink"]
 

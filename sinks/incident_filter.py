@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas.incident import INCIDENT_STATUSES, IncidentEvent, IncidentStatus
-from schemas.metric_event import DimensionName
+from dexwatch.schemas.incident import INCIDENT_STATUSES, IncidentEvent, IncidentStatus
+from dexwatch.schemas.metric_event import DimensionName
 
 __all__ = ["IncidentFilter"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from schemas.sink_dead_letter import SINK_DEAD_LETTER_REASONS
-from sinks.base import RETRY_REASONS
+from dexwatch.schemas.sink_dead_letter import SINK_DEAD_LETTER_REASONS
+from dexwatch.sinks.base import RETRY_REASONS
 
 __all__ = ["DELIVERY_BUCKETS_S", "SinkMetrics"]
 

@@ -12,10 +12,10 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from schemas.incident import IncidentEvent
-from schemas.sink_dead_letter import SinkDeadLetterReason
-from sinks.base import Delivered, GiveUp, RetryLater, Sink
-from sinks.delivery_policy import DeliveryPolicy
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.sink_dead_letter import SinkDeadLetterReason
+from dexwatch.sinks.base import Delivered, GiveUp, RetryLater, Sink
+from dexwatch.sinks.delivery_policy import DeliveryPolicy
 
 __all__ = ["DeliveryResult", "Sleep", "deliver_with_retries"]
 

@@ -13,22 +13,22 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
-from schemas.errors import KafkaSetupError
-from sinks.base import Sink
-from sinks.config import SinkConfig, SinksConfig, SlackSinkConfig
-from sinks.controls_reader import read_controls
-from sinks.dead_letters import DeadLetterWriter
-from sinks.delivered_ledger import DeliveredLedger
-from sinks.metrics import SinkMetrics
-from sinks.sink_consumer import SinkConsumer
-from sinks.slack.slack_sink import SlackSink
-from sinks.snooze_book import SnoozeBook
-from sinks.webhook.webhook_sink import WebhookSink
-from streams.kafka_connection import KafkaConnection, aiokafka_config, connection_for
+from dexwatch.schemas.errors import KafkaSetupError
+from dexwatch.sinks.base import Sink
+from dexwatch.sinks.config import SinkConfig, SinksConfig, SlackSinkConfig
+from dexwatch.sinks.controls_reader import read_controls
+from dexwatch.sinks.dead_letters import DeadLetterWriter
+from dexwatch.sinks.delivered_ledger import DeliveredLedger
+from dexwatch.sinks.metrics import SinkMetrics
+from dexwatch.sinks.sink_consumer import SinkConsumer
+from dexwatch.sinks.slack.slack_sink import SlackSink
+from dexwatch.sinks.snooze_book import SnoozeBook
+from dexwatch.sinks.webhook.webhook_sink import WebhookSink
+from dexwatch.streams.kafka_connection import KafkaConnection, aiokafka_config, connection_for
 
 __all__ = ["build_sink", "run_sinks"]
 
-_LOG = logging.getLogger("sinks")
+_LOG = logging.getLogger("dexwatch.sinks")
 _HINT = (
     "start it with `dexwatch kafka start`, or set DEXWATCH_BOOTSTRAP_SERVERS; "
     "TLS and SASL: DEXWATCH_KAFKA__* (docs/kafka-connection.md)"

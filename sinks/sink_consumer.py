@@ -23,22 +23,22 @@ from datetime import UTC, datetime
 from aiokafka.errors import CommitFailedError, IllegalStateError, RebalanceInProgressError
 from aiokafka.structs import TopicPartition
 
-from schemas.codec import decode
-from schemas.errors import SchemaError
-from schemas.incident import IncidentEvent
-from sinks.alerts_consumer import AlertRecord, AlertsConsumer
-from sinks.base import RetryLater, Sink
-from sinks.dead_letters import DeadLetterWriter, dead_letter_record
-from sinks.delivered_ledger import DeliveredLedger
-from sinks.delivery_policy import DeliveryPolicy
-from sinks.incident_filter import IncidentFilter
-from sinks.metrics import SinkMetrics
-from sinks.retrying_delivery import DeliveryResult, Sleep, deliver_with_retries
-from sinks.snooze_book import SnoozeBook
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.errors import SchemaError
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.sinks.alerts_consumer import AlertRecord, AlertsConsumer
+from dexwatch.sinks.base import RetryLater, Sink
+from dexwatch.sinks.dead_letters import DeadLetterWriter, dead_letter_record
+from dexwatch.sinks.delivered_ledger import DeliveredLedger
+from dexwatch.sinks.delivery_policy import DeliveryPolicy
+from dexwatch.sinks.incident_filter import IncidentFilter
+from dexwatch.sinks.metrics import SinkMetrics
+from dexwatch.sinks.retrying_delivery import DeliveryResult, Sleep, deliver_with_retries
+from dexwatch.sinks.snooze_book import SnoozeBook
 
 __all__ = ["SinkConsumer"]
 
-_LOG = logging.getLogger("sinks")
+_LOG = logging.getLogger("dexwatch.sinks")
 
 
 class SinkConsumer:

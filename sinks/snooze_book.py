@@ -7,7 +7,7 @@ incident is held until the snooze ends (docs/console.md).
 
 from __future__ import annotations
 
-from schemas.incident_control import IncidentControl
+from dexwatch.schemas.incident_control import IncidentControl
 
 __all__ = ["SnoozeBook"]
 

@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import BaseModel
 
-from schemas.anomaly_event import AnomalyEvent
-from schemas.codec import decode
-from schemas.errors import KafkaSetupError, SchemaError
-from streams.kafka_connection import confluent_client_config
+from dexwatch.schemas.anomaly_event import AnomalyEvent
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.errors import KafkaSetupError, SchemaError
+from dexwatch.streams.kafka_connection import confluent_client_config
 
 __all__ = ["read_anomalies", "read_events"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.anomaly_event import AnomalyEvent
+from dexwatch.schemas.anomaly_event import AnomalyEvent
 
 __all__ = ["compact_number", "describe_anomaly"]
 

@@ -16,31 +16,31 @@ from typing import Any
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from schemas.errors import DexwatchError
-from streams.batch_chunks import chunks_by_size
-from streams.commit_marks import CheckpointBoard
-from streams.commit_marks.committed_marks import read_committed
-from streams.commit_marks.faust_commits import install_commit_marks
-from streams.consumer_lag import install_consumer_lag
-from streams.heap_freezer import HeapFreezer
-from streams.incidents.faust_incidents import install_incidents
-from streams.incidents.incident_inputs import incident_inputs_topic
-from streams.kafka_connection import connection_for, faust_credentials
-from streams.metric_event_handler import MetricEventHandler
-from streams.metrics import WorkerMetrics
-from streams.offset_holes import OffsetHole, OffsetTracker, fill_holes
-from streams.output_sender import OutputSender
-from streams.pipeline.band_watch import watch_bands
-from streams.records import ConsumedRecord, OutputRecord, Partition
-from streams.settings import WorkerSettings
-from streams.snapshots.faust_snapshot_table import FaustSnapshotTable
-from streams.snapshots.series_snapshotter import SeriesSnapshotter
-from streams.snapshots.snapshot_scheduler import SnapshotScheduler
-from streams.snapshots.table_names import snapshot_table_name
-from streams.stall_watchdog import install_stall_watchdog
-from streams.topic_reader import PartitionRange, StartPosition, TopicReader
-from streams.web_access import WebAccess, read_token
-from streams.worker_app import worker_app
+from dexwatch.schemas.errors import DexwatchError
+from dexwatch.streams.batch_chunks import chunks_by_size
+from dexwatch.streams.commit_marks import CheckpointBoard
+from dexwatch.streams.commit_marks.committed_marks import read_committed
+from dexwatch.streams.commit_marks.faust_commits import install_commit_marks
+from dexwatch.streams.consumer_lag import install_consumer_lag
+from dexwatch.streams.heap_freezer import HeapFreezer
+from dexwatch.streams.incidents.faust_incidents import install_incidents
+from dexwatch.streams.incidents.incident_inputs import incident_inputs_topic
+from dexwatch.streams.kafka_connection import connection_for, faust_credentials
+from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.offset_holes import OffsetHole, OffsetTracker, fill_holes
+from dexwatch.streams.output_sender import OutputSender
+from dexwatch.streams.pipeline.band_watch import watch_bands
+from dexwatch.streams.records import ConsumedRecord, OutputRecord, Partition
+from dexwatch.streams.settings import WorkerSettings
+from dexwatch.streams.snapshots.faust_snapshot_table import FaustSnapshotTable
+from dexwatch.streams.snapshots.series_snapshotter import SeriesSnapshotter
+from dexwatch.streams.snapshots.snapshot_scheduler import SnapshotScheduler
+from dexwatch.streams.snapshots.table_names import snapshot_table_name
+from dexwatch.streams.stall_watchdog import install_stall_watchdog
+from dexwatch.streams.topic_reader import PartitionRange, StartPosition, TopicReader
+from dexwatch.streams.web_access import WebAccess, read_token
+from dexwatch.streams.worker_app import worker_app
 
 __all__ = ["create_app"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from streams.records import ConsumedRecord
+from dexwatch.streams.records import ConsumedRecord
 
 __all__ = ["CHUNK_BYTES", "chunks_by_size"]
 

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 import faust
 from aiokafka.errors import KafkaError
 
-from schemas.errors import DexwatchError
-from streams.commit_marks.committed_marks import read_committed
-from streams.metrics import WorkerMetrics
-from streams.records import Partition
+from dexwatch.schemas.errors import DexwatchError
+from dexwatch.streams.commit_marks.committed_marks import read_committed
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.records import Partition
 
 __all__ = ["LAG_REPORT_S", "install_consumer_lag", "lag_by_topic"]
 

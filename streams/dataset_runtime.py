@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from streams.aggregation import IntervalAggregator
-from streams.datasets import DatasetConfig, EventSelector, config_hash
-from streams.drift import DriftMetrics
-from streams.pipeline.dataset_scorer import DatasetScorer
-from streams.pipeline.series_drift import SeriesDrift
-from streams.pipeline.series_rules import SeriesRules
-from streams.snapshots.snapshot_store import Snapshot
+from dexwatch.streams.aggregation import IntervalAggregator
+from dexwatch.streams.datasets import DatasetConfig, EventSelector, config_hash
+from dexwatch.streams.drift import DriftMetrics
+from dexwatch.streams.pipeline.dataset_scorer import DatasetScorer
+from dexwatch.streams.pipeline.series_drift import SeriesDrift
+from dexwatch.streams.pipeline.series_rules import SeriesRules
+from dexwatch.streams.snapshots.snapshot_store import Snapshot
 
 __all__ = ["SNAPSHOT_KEY_SEPARATOR", "DatasetRuntime", "snapshot_key"]
 

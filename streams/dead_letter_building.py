@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from schemas.codec import decode, encode
-from schemas.dead_letter import DeadLetterRecord
-from streams.records import ConsumedRecord, OutputRecord
+from dexwatch.schemas.codec import decode, encode
+from dexwatch.schemas.dead_letter import DeadLetterRecord
+from dexwatch.streams.records import ConsumedRecord, OutputRecord
 
 __all__ = ["MAX_KEY_BYTES", "MAX_REASON_CHARS", "dead_letter_output", "shrunk"]
 

@@ -17,38 +17,38 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from schemas.codec import EMPTY, decode_elements, encode
-from schemas.dex_transaction import DexTransaction
-from schemas.errors import ConfigError, SchemaError
-from schemas.metric_event import MetricEvent
-from streams.aggregation import ClosedInterval, NoDataInterval, SourcePosition
-from streams.commit_marks.commit_mark import CommitMark
-from streams.commit_marks.dataset_marks import (
+from dexwatch.schemas.codec import EMPTY, decode_elements, encode
+from dexwatch.schemas.dex_transaction import DexTransaction
+from dexwatch.schemas.errors import ConfigError, SchemaError
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.streams.aggregation import ClosedInterval, NoDataInterval, SourcePosition
+from dexwatch.streams.commit_marks.commit_mark import CommitMark
+from dexwatch.streams.commit_marks.dataset_marks import (
     check_mark_size,
     first_open_offsets,
     watermarks_by_topic,
 )
-from streams.commit_marks.replay_marks import ReplayMarks, handled_before
-from streams.dataset_runtime import SNAPSHOT_KEY_SEPARATOR, DatasetRuntime, snapshot_key
-from streams.datasets import Rejection
-from streams.dead_letter_building import dead_letter_output
-from streams.drift import DriftMetrics
-from streams.metrics import (
+from dexwatch.streams.commit_marks.replay_marks import ReplayMarks, handled_before
+from dexwatch.streams.dataset_runtime import SNAPSHOT_KEY_SEPARATOR, DatasetRuntime, snapshot_key
+from dexwatch.streams.datasets import Rejection
+from dexwatch.streams.dead_letter_building import dead_letter_output
+from dexwatch.streams.drift import DriftMetrics
+from dexwatch.streams.metrics import (
     HANDLING_ERROR,
     MEASURES_MISMATCH,
     UNKNOWN_TOPIC,
     WorkerMetrics,
     severity_band,
 )
-from streams.pipeline.anomaly_building import anomaly_event, no_data_event
-from streams.pipeline.dataset_scorer import ScoredInterval, UnscoredInterval
-from streams.pipeline.priming_gate import PrimingGate, is_history
-from streams.pipeline.score_building import score_event
-from streams.records import ConsumedRecord, OutputRecord, Partition
-from streams.refusal_log import RefusalLog
-from streams.settings import WorkerSettings
-from streams.snapshots.series_snapshotter import SeriesState
-from streams.summary_log import SummaryLog
+from dexwatch.streams.pipeline.anomaly_building import anomaly_event, no_data_event
+from dexwatch.streams.pipeline.dataset_scorer import ScoredInterval, UnscoredInterval
+from dexwatch.streams.pipeline.priming_gate import PrimingGate, is_history
+from dexwatch.streams.pipeline.score_building import score_event
+from dexwatch.streams.records import ConsumedRecord, OutputRecord, Partition
+from dexwatch.streams.refusal_log import RefusalLog
+from dexwatch.streams.settings import WorkerSettings
+from dexwatch.streams.snapshots.series_snapshotter import SeriesState
+from dexwatch.streams.summary_log import SummaryLog
 
 __all__ = ["MetricEventHandler"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from schemas.codec import EMPTY, ENVELOPE_TOO_LARGE, INVALID_JSON, INVALID_SCHEMA
-from streams.datasets import REJECT_REASONS
+from dexwatch.schemas.codec import EMPTY, ENVELOPE_TOO_LARGE, INVALID_JSON, INVALID_SCHEMA
+from dexwatch.streams.datasets import REJECT_REASONS
 
 __all__ = [
     "DEAD_LETTER_REASONS",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from streams.records import ConsumedRecord, Partition
+from dexwatch.streams.records import ConsumedRecord, Partition
 
 __all__ = ["CheckedBatch", "OffsetHole", "OffsetTracker", "fill_holes"]
 

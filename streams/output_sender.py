@@ -20,9 +20,9 @@ from typing import Any
 
 from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 
-from streams.dead_letter_building import shrunk
-from streams.metrics import WorkerMetrics
-from streams.records import OutputRecord
+from dexwatch.streams.dead_letter_building import shrunk
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.records import OutputRecord
 
 __all__ = ["FIRST_RETRY_S", "LOG_EVERY_S", "MAX_RETRY_S", "OutputSender"]
 

@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from streams.datasets import DatasetConfig
-from streams.datasets.rejection import (
+from dexwatch.streams.datasets import DatasetConfig
+from dexwatch.streams.datasets.rejection import (
     LATE,
     MISSING_DIMENSION,
     NO_MEASURES,

@@ -7,11 +7,11 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from detectors.series_model import SeriesModelSettings
-from schemas.codec import describe_validation_error
-from schemas.errors import ConfigError
-from streams.datasets import DatasetConfig, load_datasets
-from streams.datasets.event_time_window import EventTimeWindow
+from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.schemas.codec import describe_validation_error
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.datasets import DatasetConfig, load_datasets
+from dexwatch.streams.datasets.event_time_window import EventTimeWindow
 
 __all__ = ["WorkerSettings"]
 

@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from schemas.codec import describe_validation_error
-from schemas.errors import ConfigError
+from dexwatch.schemas.codec import describe_validation_error
+from dexwatch.schemas.errors import ConfigError
 
 __all__ = ["load_settings"]
 

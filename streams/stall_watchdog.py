@@ -28,8 +28,8 @@ from typing import Any
 import faust
 from aiokafka.errors import KafkaError
 
-from streams.metrics import WorkerMetrics
-from streams.records import Partition
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.records import Partition
 
 __all__ = ["StallWatchdog", "install_stall_watchdog"]
 

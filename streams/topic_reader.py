@@ -19,10 +19,10 @@ from typing import Any
 import confluent_kafka
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-from detectors.closing import Closing
-from schemas.errors import ConfigError, DexwatchError
-from streams.kafka_connection import confluent_client_config
-from streams.records import ConsumedRecord
+from dexwatch.detectors.closing import Closing
+from dexwatch.schemas.errors import ConfigError, DexwatchError
+from dexwatch.streams.kafka_connection import confluent_client_config
+from dexwatch.streams.records import ConsumedRecord
 
 __all__ = ["PartitionRange", "StartPosition", "TopicReadError", "TopicReader"]
 
@@ -112,7 +112,7 @@ class TopicReader(Closing):
                 "enable.auto.offset.store": False,
                 "enable.partition.eof": True,
                 "auto.offset.reset": "earliest",
-                "logger": logging.getLogger("streams.topic_reader.librdkafka"),
+                "logger": logging.getLogger("dexwatch.streams.topic_reader.librdkafka"),
             }
         )
         try:

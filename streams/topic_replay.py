@@ -14,20 +14,20 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from detectors.verdict import Verdict
-from schemas.anomaly_event import AnomalyEvent
-from schemas.codec import decode
-from schemas.dead_letter import DeadLetterRecord
-from schemas.errors import ConfigError
-from schemas.model_action import ModelActionEvent
-from streams.aggregation import ClosedInterval
-from streams.dataset_runtime import DatasetRuntime
-from streams.metric_event_handler import MetricEventHandler
-from streams.metrics import WorkerMetrics
-from streams.pipeline.dataset_scorer import ScoredInterval
-from streams.records import OutputRecord
-from streams.settings import WorkerSettings
-from streams.topic_reader import PartitionRange, StartPosition, TopicReader
+from dexwatch.detectors.verdict import Verdict
+from dexwatch.schemas.anomaly_event import AnomalyEvent
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.dead_letter import DeadLetterRecord
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.schemas.model_action import ModelActionEvent
+from dexwatch.streams.aggregation import ClosedInterval
+from dexwatch.streams.dataset_runtime import DatasetRuntime
+from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.pipeline.dataset_scorer import ScoredInterval
+from dexwatch.streams.records import OutputRecord
+from dexwatch.streams.settings import WorkerSettings
+from dexwatch.streams.topic_reader import PartitionRange, StartPosition, TopicReader
 
 __all__ = ["BATCH_RECORDS", "ReplayProgress", "ReplaySummary", "ReplayedRow", "TopicReplay"]
 

@@ -17,10 +17,10 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
-from schemas.errors import KafkaSetupError
-from streams.kafka_connection import confluent_client_config
-from streams.kafka_connection.client_errors import FirstClientError
-from streams.topic_creation import (
+from dexwatch.schemas.errors import KafkaSetupError
+from dexwatch.streams.kafka_connection import confluent_client_config
+from dexwatch.streams.kafka_connection.client_errors import FirstClientError
+from dexwatch.streams.topic_creation import (
     Replication,
     TopicPolicy,
     TopicSpec,
@@ -74,7 +74,10 @@ def ensure_topic_specs(
     first_error = FirstClientError()
     admin = AdminClient(
         confluent_client_config(bootstrap_servers)
-        | {"error_cb": first_error, "logger": logging.getLogger("streams.topics.librdkafka")}
+        | {
+            "error_cb": first_error,
+            "logger": logging.getLogger("dexwatch.streams.topics.librdkafka"),
+        }
     )
     try:
         cluster = admin.list_topics(timeout=15)

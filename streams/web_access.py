@@ -19,8 +19,8 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import SecretStr
 
-from schemas.errors import ConfigError
-from schemas.secret_file import read_secret_file
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.schemas.secret_file import read_secret_file
 
 __all__ = ["OPEN_PATHS", "WebAccess", "read_token"]
 

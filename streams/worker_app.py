@@ -23,7 +23,7 @@ from typing import Any
 
 import faust
 
-from streams.closed_web import ClosedWeb
+from dexwatch.streams.closed_web import ClosedWeb
 
 __all__ = ["WorkerApp", "worker_app"]
 

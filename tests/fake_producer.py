@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pytest
 
-from schemas.metric_event import MetricEvent
+from dexwatch.schemas.metric_event import MetricEvent
 
 __all__ = ["FakeProducer", "install_fake_producer"]
 

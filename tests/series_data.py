@@ -7,7 +7,7 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from schemas.metric_event import MetricEvent
+from dexwatch.schemas.metric_event import MetricEvent
 
 __all__ = ["START", "STEP", "pool_events"]
 

@@ -240,7 +240,7 @@ def test_simulator_command_is_accepted_by_the_dexwatch_cli(compose: dict[str, An
     command = _command(_service(compose, "simulator"))
     # Imported by name so that type-checking this file does not pull in the whole CLI (the full
     # `mypy` run checks that); at run time this is the parser the image's ENTRYPOINT uses.
-    cli = importlib.import_module("streams.cli.main")
+    cli = importlib.import_module("dexwatch.streams.cli.main")
     parser: argparse.ArgumentParser = cli.build_parser()
     args = parser.parse_args(command)
     assert args.command == "simulate"
@@ -283,10 +283,7 @@ def test_dockerfile_installs_every_package_and_runs_dexwatch_as_non_root() -> No
     assert users[-1] not in {"root", "0"}
 
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    packages = {
-        pattern.rstrip("*").rstrip(".")
-        for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
-    }
+    packages = {*pyproject["tool"]["setuptools"]["package-dir"].values(), "dexwatch"}
     copies = [line.split() for line in instructions if line.startswith("COPY ")]
     copied = {parts[1] for parts in copies if not parts[1].startswith("--from")}
     assert packages <= copied, f"packages not copied into the image: {packages - copied}"
@@ -375,7 +372,7 @@ def _dexwatch_services(compose: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_every_dexwatch_service_runs_a_real_dexwatch_command(compose: dict[str, Any]) -> None:
-    cli = importlib.import_module("streams.cli.main")
+    cli = importlib.import_module("dexwatch.streams.cli.main")
     parser: argparse.ArgumentParser = cli.build_parser()
     services = _dexwatch_services(compose)
     assert set(services) >= SERVICES - {"kafka", "prometheus", "grafana"}
@@ -406,7 +403,7 @@ def test_every_published_port_listens_on_loopback_only(compose: dict[str, Any]) 
 
 
 def test_the_worker_runs_the_shipped_datasets(compose: dict[str, Any]) -> None:
-    datasets_module = importlib.import_module("streams.datasets")
+    datasets_module = importlib.import_module("dexwatch.streams.datasets")
     env = _environment(_service(compose, "worker"))
     folder = _host_path(compose, "worker", env["DEXWATCH_DATASETS"])
     assert folder == REPO_ROOT / "deploy" / "datasets"
@@ -418,7 +415,7 @@ def _sinks_config(compose: Mapping[str, Any]) -> Any:
     sinks = _service(compose, "sinks")
     command = _command(sinks)
     path = _host_path(compose, "sinks", _option(command, "--config"))
-    config_module = importlib.import_module("sinks.config")
+    config_module = importlib.import_module("dexwatch.sinks.config")
     env = _environment(sinks)
     assert env["DEXWATCH_SLACK_WEBHOOK_URL"] == "${DEXWATCH_SLACK_WEBHOOK_URL:-}"
     with pytest.MonkeyPatch.context() as patch:  # the secret the host would give

@@ -10,10 +10,17 @@ import importlib
 import inspect
 import pkgutil
 
-import schemas.errors
-from schemas.errors import DexwatchError
+import dexwatch.schemas.errors
+from dexwatch.schemas.errors import DexwatchError
 
-PACKAGES = ("schemas", "detectors", "connectors", "sinks", "streams", "console")
+PACKAGES = (
+    "dexwatch.schemas",
+    "dexwatch.detectors",
+    "dexwatch.connectors",
+    "dexwatch.sinks",
+    "dexwatch.streams",
+    "dexwatch.console",
+)
 
 
 def _our_exceptions() -> list[type[BaseException]]:
@@ -44,6 +51,6 @@ def test_every_exception_we_define_derives_from_dexwatch_error() -> None:
 
 
 def test_the_tree_in_schemas_errors_names_every_exception() -> None:
-    written = schemas.errors.__doc__ or ""
+    written = dexwatch.schemas.errors.__doc__ or ""
     missing = sorted({error.__name__ for error in _our_exceptions()} - set(written.split()))
     assert missing == [], "add them to the tree in schemas/errors.py's docstring"

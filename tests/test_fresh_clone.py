@@ -58,7 +58,7 @@ def test_the_unit_suite_passes_in_a_fresh_clone(tmp_path: Path) -> None:
     env = {name: value for name, value in os.environ.items() if name != "CI"}
 
     # The venv holds the project as an editable install of REPO: the clone's own code must win.
-    where = "import streams, tests; print(streams.__file__, tests.__file__)"
+    where = "import dexwatch.streams as streams, tests; print(streams.__file__, tests.__file__)"
     imported = python_in(clone, ["-c", where], env, timeout=60).stdout.split()
     assert len(imported) == 2, imported
     assert all(Path(path).is_relative_to(clone) for path in imported), imported

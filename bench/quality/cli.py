@@ -23,8 +23,8 @@ from bench.quality.dex_corpus import DexCorpus
 from bench.quality.nab_corpus import NabCorpus
 from bench.quality.runs import FileRun, detect_all
 from bench.quality.settings import describe_settings, detector_settings
-from detectors.series_model import SeriesModelSettings
-from schemas.errors import DexwatchError
+from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.schemas.errors import DexwatchError
 
 __all__ = ["EXIT_MISSING_DATA", "main", "run_corpora"]
 

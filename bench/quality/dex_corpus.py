@@ -16,7 +16,7 @@ from bench.quality.dex_tally import DexFile, DexTotals
 from bench.quality.episodes import EPISODE_GAP
 from bench.quality.halves import half_letters, split_halves
 from bench.quality.runs import FileRun
-from detectors.evaluation.labels import read_nab_windows
+from dexwatch.detectors.evaluation.labels import read_nab_windows
 
 __all__ = ["DexCorpus"]
 

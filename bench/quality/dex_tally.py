@@ -19,7 +19,7 @@ from bench.quality.episodes import (
     outside_windows,
     per_30_days,
 )
-from detectors.evaluation.labels import TimeWindow
+from dexwatch.detectors.evaluation.labels import TimeWindow
 
 __all__ = ["DexFile", "DexTotals"]
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from detectors.evaluation.labels import TimeWindow
+from dexwatch.detectors.evaluation.labels import TimeWindow
 
 __all__ = [
     "EPISODE_GAP",

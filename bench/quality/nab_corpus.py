@@ -14,15 +14,15 @@ from pathlib import Path
 from bench.quality.data import WINDOWS, labelled_corpus
 from bench.quality.halves import half_letters, split_halves
 from bench.quality.runs import FileRun
-from detectors.evaluation.labels import WindowLocator, read_nab_windows
-from detectors.evaluation.nab_score import (
+from dexwatch.detectors.evaluation.labels import WindowLocator, read_nab_windows
+from dexwatch.detectors.evaluation.nab_score import (
     PROFILES,
     NabFile,
     NabResult,
     score_at_threshold,
     score_corpus,
 )
-from schemas.errors import DexwatchError
+from dexwatch.schemas.errors import DexwatchError
 
 __all__ = ["NabCorpus", "nab_files"]
 

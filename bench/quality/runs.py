@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from detectors.backtest import Backtest, BacktestColumns
-from detectors.backtest_io import CsvInput
-from detectors.evaluation.labels import nab_key
-from detectors.series_model import SeriesModelSettings
+from dexwatch.detectors.backtest import Backtest, BacktestColumns
+from dexwatch.detectors.backtest_io import CsvInput
+from dexwatch.detectors.evaluation.labels import nab_key
+from dexwatch.detectors.series_model import SeriesModelSettings
 
 __all__ = ["TIME_COLUMN", "FileRun", "OnDone", "detect_all", "detect_file"]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from detectors.backtest_config import load_detector_settings, settings_with
-from detectors.series_model import SeriesModelSettings
-from schemas.errors import ConfigError
+from dexwatch.detectors.backtest_config import load_detector_settings, settings_with
+from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.schemas.errors import ConfigError
 
 __all__ = ["describe_settings", "detector_settings", "parse_override"]
 

@@ -4,10 +4,10 @@
 docs/thegraph-connector.md for how to run it and what it emits.
 """
 
-from connectors.thegraph.checkpoint import Checkpoint, CheckpointStore
-from connectors.thegraph.clock import Clock, SystemClock
-from connectors.thegraph.connector import CycleReport, TheGraphConnector
-from connectors.thegraph.errors import (
+from dexwatch.connectors.thegraph.checkpoint import Checkpoint, CheckpointStore
+from dexwatch.connectors.thegraph.clock import Clock, SystemClock
+from dexwatch.connectors.thegraph.connector import CycleReport, TheGraphConnector
+from dexwatch.connectors.thegraph.errors import (
     AuthError,
     BadQueryError,
     BudgetExhaustedError,
@@ -20,9 +20,9 @@ from connectors.thegraph.errors import (
     TheGraphError,
     UpstreamValueError,
 )
-from connectors.thegraph.metrics import TheGraphMetrics
-from connectors.thegraph.record_sink import KafkaRecordSink, RecordSink
-from connectors.thegraph.settings import TheGraphSettings, load_settings
+from dexwatch.connectors.thegraph.metrics import TheGraphMetrics
+from dexwatch.connectors.thegraph.record_sink import KafkaRecordSink, RecordSink
+from dexwatch.connectors.thegraph.settings import TheGraphSettings, load_settings
 
 __all__ = [
     "AuthError",

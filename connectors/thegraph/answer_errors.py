@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
 
-from connectors.thegraph.errors import (
+from dexwatch.connectors.thegraph.errors import (
     AuthError,
     BadQueryError,
     FatalQueryError,

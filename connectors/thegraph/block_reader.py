@@ -16,16 +16,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from connectors.thegraph.clock import Clock
-from connectors.thegraph.errors import RetryableQueryError, StaleBlockError
-from connectors.thegraph.graph_client import GraphAnswer, GraphClient
-from connectors.thegraph.metrics import TheGraphMetrics
-from connectors.thegraph.retry import with_retries
-from connectors.thegraph.settings import RetrySettings
+from dexwatch.connectors.thegraph.clock import Clock
+from dexwatch.connectors.thegraph.errors import RetryableQueryError, StaleBlockError
+from dexwatch.connectors.thegraph.graph_client import GraphAnswer, GraphClient
+from dexwatch.connectors.thegraph.metrics import TheGraphMetrics
+from dexwatch.connectors.thegraph.retry import with_retries
+from dexwatch.connectors.thegraph.settings import RetrySettings
 
 __all__ = ["BlockReader", "BlockRef", "parse_meta"]
 
-_LOG = logging.getLogger("connectors.thegraph.block_reader")
+_LOG = logging.getLogger("dexwatch.connectors.thegraph.block_reader")
 
 
 class BlockRef(BaseModel):

@@ -18,9 +18,9 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from connectors.thegraph.block_reader import BlockRef
-from connectors.thegraph.errors import CheckpointError
-from connectors.thegraph.records import PoolState
+from dexwatch.connectors.thegraph.block_reader import BlockRef
+from dexwatch.connectors.thegraph.errors import CheckpointError
+from dexwatch.connectors.thegraph.records import PoolState
 
 __all__ = [
     "CHECKPOINT_VERSION",

@@ -16,26 +16,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Self
 
-from connectors.kafka_producer import ProducerError
-from connectors.thegraph.block_reader import BlockReader, BlockRef
-from connectors.thegraph.checkpoint import Checkpoint, CheckpointStore
-from connectors.thegraph.clock import Clock, SystemClock
-from connectors.thegraph.errors import (
+from dexwatch.connectors.kafka_producer import ProducerError
+from dexwatch.connectors.thegraph.block_reader import BlockReader, BlockRef
+from dexwatch.connectors.thegraph.checkpoint import Checkpoint, CheckpointStore
+from dexwatch.connectors.thegraph.clock import Clock, SystemClock
+from dexwatch.connectors.thegraph.errors import (
     RetriesExhaustedError,
     RetryableQueryError,
     UpstreamValueError,
 )
-from connectors.thegraph.graph_client import GraphClient
-from connectors.thegraph.metrics import TheGraphMetrics
-from connectors.thegraph.pool_events import PoolPoint, metric_event
-from connectors.thegraph.pool_poller import PoolPoll, poll_pools
-from connectors.thegraph.pool_selection import PoolSelection, select_pools
-from connectors.thegraph.queries import DIALECTS, Dialect
-from connectors.thegraph.query_budget import QueryBudget
-from connectors.thegraph.record_sink import RecordSink
-from connectors.thegraph.rejections import Rejection, dead_letter
-from connectors.thegraph.settings import TheGraphSettings
-from connectors.thegraph.transaction_poller import (
+from dexwatch.connectors.thegraph.graph_client import GraphClient
+from dexwatch.connectors.thegraph.metrics import TheGraphMetrics
+from dexwatch.connectors.thegraph.pool_events import PoolPoint, metric_event
+from dexwatch.connectors.thegraph.pool_poller import PoolPoll, poll_pools
+from dexwatch.connectors.thegraph.pool_selection import PoolSelection, select_pools
+from dexwatch.connectors.thegraph.queries import DIALECTS, Dialect
+from dexwatch.connectors.thegraph.query_budget import QueryBudget
+from dexwatch.connectors.thegraph.record_sink import RecordSink
+from dexwatch.connectors.thegraph.rejections import Rejection, dead_letter
+from dexwatch.connectors.thegraph.settings import TheGraphSettings
+from dexwatch.connectors.thegraph.transaction_poller import (
     TransactionPoll,
     poll_transactions,
     transaction_window,
@@ -43,7 +43,7 @@ from connectors.thegraph.transaction_poller import (
 
 __all__ = ["CycleReport", "TheGraphConnector"]
 
-_LOG = logging.getLogger("connectors.thegraph")
+_LOG = logging.getLogger("dexwatch.connectors.thegraph")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ All derive from `TheGraphError` (a `DexwatchError`). The retry loop tells them a
 
 from __future__ import annotations
 
-from schemas.errors import DexwatchError
+from dexwatch.schemas.errors import DexwatchError
 
 __all__ = [
     "AuthError",

@@ -26,17 +26,17 @@ from gql.transport.exceptions import (
 from graphql import DocumentNode, parse
 from pydantic import SecretStr
 
-from connectors.thegraph.answer_errors import (
+from dexwatch.connectors.thegraph.answer_errors import (
     INDEXING_ERROR,
     error_for_http_status,
     error_for_messages,
     retry_after_seconds,
 )
-from connectors.thegraph.clock import Clock
-from connectors.thegraph.errors import RetryableQueryError, TheGraphError
-from connectors.thegraph.metrics import TheGraphMetrics
-from connectors.thegraph.query_budget import QueryBudget
-from connectors.thegraph.settings import redact_endpoint
+from dexwatch.connectors.thegraph.clock import Clock
+from dexwatch.connectors.thegraph.errors import RetryableQueryError, TheGraphError
+from dexwatch.connectors.thegraph.metrics import TheGraphMetrics
+from dexwatch.connectors.thegraph.query_budget import QueryBudget
+from dexwatch.connectors.thegraph.settings import redact_endpoint
 
 __all__ = ["GraphAnswer", "GraphClient"]
 

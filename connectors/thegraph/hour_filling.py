@@ -13,8 +13,8 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from decimal import Decimal
 
-from connectors.thegraph.pool_events import PoolPoint
-from connectors.thegraph.records import PoolHour, PoolIdentity, PoolState
+from dexwatch.connectors.thegraph.pool_events import PoolPoint
+from dexwatch.connectors.thegraph.records import PoolHour, PoolIdentity, PoolState
 
 __all__ = ["HOUR_S", "FilledHours", "fill_hours", "final_hours_end"]
 

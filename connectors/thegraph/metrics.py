@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from connectors.thegraph.upstream_values import REJECTION_REASONS
+from dexwatch.connectors.thegraph.upstream_values import REJECTION_REASONS
 
 __all__ = ["QUERY_OUTCOMES", "RECORD_KINDS", "TheGraphMetrics"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connectors.thegraph.block_reader import BlockReader
-from connectors.thegraph.errors import RetryableQueryError
-from connectors.thegraph.queries import PagedRoot, paged_document
+from dexwatch.connectors.thegraph.block_reader import BlockReader
+from dexwatch.connectors.thegraph.errors import RetryableQueryError
+from dexwatch.connectors.thegraph.queries import PagedRoot, paged_document
 
 __all__ = ["MAX_PAGE_SIZE", "fetch_pages"]
 

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
-from connectors.thegraph.records import PoolIdentity, PoolState
-from connectors.thegraph.upstream_values import finite_float
-from schemas.metric_event import MetricEvent, series_key
+from dexwatch.connectors.thegraph.records import PoolIdentity, PoolState
+from dexwatch.connectors.thegraph.upstream_values import finite_float
+from dexwatch.schemas.metric_event import MetricEvent, series_key
 
 __all__ = ["SOURCE", "Feed", "PoolPoint", "metric_event", "metric_event_id"]
 

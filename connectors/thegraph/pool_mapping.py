@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from connectors.thegraph import upstream_values as values
-from connectors.thegraph.errors import UpstreamValueError
-from connectors.thegraph.queries import SchemaVersion
-from connectors.thegraph.records import PoolHour, PoolIdentity, PoolSnapshot, PoolState
-from connectors.thegraph.stablecoins import is_stable_pair
+from dexwatch.connectors.thegraph import upstream_values as values
+from dexwatch.connectors.thegraph.errors import UpstreamValueError
+from dexwatch.connectors.thegraph.queries import SchemaVersion
+from dexwatch.connectors.thegraph.records import PoolHour, PoolIdentity, PoolSnapshot, PoolState
+from dexwatch.connectors.thegraph.stablecoins import is_stable_pair
 
 __all__ = ["V2_FEE_RATE", "hour_of", "pool_identity", "snapshot_of"]
 

@@ -11,21 +11,21 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from connectors.thegraph.block_reader import BlockReader, BlockRef
-from connectors.thegraph.checkpoint import PoolProgress
-from connectors.thegraph.errors import UpstreamValueError
-from connectors.thegraph.hour_filling import HOUR_S, fill_hours, final_hours_end
-from connectors.thegraph.paging import fetch_pages
-from connectors.thegraph.pool_events import PoolPoint
-from connectors.thegraph.pool_mapping import hour_of, pool_identity, snapshot_of
-from connectors.thegraph.queries import Dialect, hours_root, snapshot_root
-from connectors.thegraph.records import PoolHour, PoolIdentity
-from connectors.thegraph.rejections import Rejection, row_id
-from connectors.thegraph.snapshot_deltas import snapshot_delta
+from dexwatch.connectors.thegraph.block_reader import BlockReader, BlockRef
+from dexwatch.connectors.thegraph.checkpoint import PoolProgress
+from dexwatch.connectors.thegraph.errors import UpstreamValueError
+from dexwatch.connectors.thegraph.hour_filling import HOUR_S, fill_hours, final_hours_end
+from dexwatch.connectors.thegraph.paging import fetch_pages
+from dexwatch.connectors.thegraph.pool_events import PoolPoint
+from dexwatch.connectors.thegraph.pool_mapping import hour_of, pool_identity, snapshot_of
+from dexwatch.connectors.thegraph.queries import Dialect, hours_root, snapshot_root
+from dexwatch.connectors.thegraph.records import PoolHour, PoolIdentity
+from dexwatch.connectors.thegraph.rejections import Rejection, row_id
+from dexwatch.connectors.thegraph.snapshot_deltas import snapshot_delta
 
 __all__ = ["PoolPoll", "poll_pools"]
 
-_LOG = logging.getLogger("connectors.thegraph.pool_poller")
+_LOG = logging.getLogger("dexwatch.connectors.thegraph.pool_poller")
 
 
 @dataclass

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from connectors.thegraph.block_reader import BlockReader
-from connectors.thegraph.errors import RetryableQueryError
-from connectors.thegraph.queries import Dialect, top_pools_document
-from connectors.thegraph.settings import TheGraphSettings
+from dexwatch.connectors.thegraph.block_reader import BlockReader
+from dexwatch.connectors.thegraph.errors import RetryableQueryError
+from dexwatch.connectors.thegraph.queries import Dialect, top_pools_document
+from dexwatch.connectors.thegraph.settings import TheGraphSettings
 
 __all__ = ["PoolSelection", "select_pools"]
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from schemas.dex_transaction import TRANSACTION_KINDS, TransactionKind
+from dexwatch.schemas.dex_transaction import TRANSACTION_KINDS, TransactionKind
 
 __all__ = [
     "DIALECTS",

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import deque
 from datetime import UTC, datetime
 
-from connectors.thegraph.clock import Clock
-from connectors.thegraph.errors import BudgetExhaustedError
+from dexwatch.connectors.thegraph.clock import Clock
+from dexwatch.connectors.thegraph.errors import BudgetExhaustedError
 
 __all__ = ["QueryBudget", "month_of"]
 

@@ -15,14 +15,18 @@ from typing import Any, Protocol
 import confluent_kafka
 from pydantic import BaseModel
 
-from connectors.kafka_producer import DEFAULT_PRODUCER_CONFIG, ProducerClient, ProducerError
-from connectors.thegraph.metrics import TheGraphMetrics
-from schemas.codec import encode
-from streams.kafka_connection import confluent_client_config
+from dexwatch.connectors.kafka_producer import (
+    DEFAULT_PRODUCER_CONFIG,
+    ProducerClient,
+    ProducerError,
+)
+from dexwatch.connectors.thegraph.metrics import TheGraphMetrics
+from dexwatch.schemas.codec import encode
+from dexwatch.streams.kafka_connection import confluent_client_config
 
 __all__ = ["KafkaRecordSink", "RecordSink"]
 
-_LOG = logging.getLogger("connectors.thegraph.record_sink")
+_LOG = logging.getLogger("dexwatch.connectors.thegraph.record_sink")
 
 
 class RecordSink(Protocol):
@@ -59,7 +63,7 @@ class KafkaRecordSink:
         config: dict[str, Any] = confluent_client_config(bootstrap_servers)
         config.update(DEFAULT_PRODUCER_CONFIG)
         config.update(extra_config or {})
-        config.setdefault("logger", logging.getLogger("connectors.thegraph.librdkafka"))
+        config.setdefault("logger", logging.getLogger("dexwatch.connectors.thegraph.librdkafka"))
         self._client = client_factory(config)
 
     def send(self, kind: str, topic: str, key: bytes, record: BaseModel) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
-from connectors.thegraph.errors import UpstreamValueError
-from schemas.dead_letter import DeadLetterRecord
+from dexwatch.connectors.thegraph.errors import UpstreamValueError
+from dexwatch.schemas.dead_letter import DeadLetterRecord
 
 __all__ = ["Rejection", "dead_letter", "row_id"]
 

@@ -12,13 +12,13 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from connectors.thegraph.clock import Clock
-from connectors.thegraph.errors import RetriesExhaustedError, RetryableQueryError
-from connectors.thegraph.settings import RetrySettings
+from dexwatch.connectors.thegraph.clock import Clock
+from dexwatch.connectors.thegraph.errors import RetriesExhaustedError, RetryableQueryError
+from dexwatch.connectors.thegraph.settings import RetrySettings
 
 __all__ = ["backoff_delay", "with_retries"]
 
-_LOG = logging.getLogger("connectors.thegraph.retry")
+_LOG = logging.getLogger("dexwatch.connectors.thegraph.retry")
 
 T = TypeVar("T")
 

@@ -23,8 +23,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from connectors.thegraph.queries import SchemaVersion
-from schemas.errors import ConfigError
+from dexwatch.connectors.thegraph.queries import SchemaVersion
+from dexwatch.schemas.errors import ConfigError
 
 __all__ = ["RetrySettings", "TheGraphSettings", "load_settings", "redact_endpoint"]
 

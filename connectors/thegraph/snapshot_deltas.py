@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from connectors.thegraph.checkpoint import SnapshotBaseline
-from connectors.thegraph.errors import UpstreamValueError
-from connectors.thegraph.pool_events import PoolPoint
-from connectors.thegraph.records import PoolSnapshot
-from connectors.thegraph.upstream_values import CUMULATIVE_DECREASED
+from dexwatch.connectors.thegraph.checkpoint import SnapshotBaseline
+from dexwatch.connectors.thegraph.errors import UpstreamValueError
+from dexwatch.connectors.thegraph.pool_events import PoolPoint
+from dexwatch.connectors.thegraph.records import PoolSnapshot
+from dexwatch.connectors.thegraph.upstream_values import CUMULATIVE_DECREASED
 
 __all__ = ["SnapshotDelta", "snapshot_delta"]
 

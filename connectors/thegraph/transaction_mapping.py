@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
-from connectors.thegraph import upstream_values as values
-from connectors.thegraph.errors import UpstreamValueError
-from connectors.thegraph.pool_events import SOURCE
-from connectors.thegraph.queries import Dialect
-from connectors.thegraph.records import PoolIdentity
-from schemas.dex_transaction import DexTransaction, TransactionKind, transaction_event_id
+from dexwatch.connectors.thegraph import upstream_values as values
+from dexwatch.connectors.thegraph.errors import UpstreamValueError
+from dexwatch.connectors.thegraph.pool_events import SOURCE
+from dexwatch.connectors.thegraph.queries import Dialect
+from dexwatch.connectors.thegraph.records import PoolIdentity
+from dexwatch.schemas.dex_transaction import DexTransaction, TransactionKind, transaction_event_id
 
 __all__ = ["UpstreamTransaction", "parse_transaction", "price_impact", "transaction_event"]
 

@@ -12,20 +12,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from connectors.thegraph.block_reader import BlockReader
-from connectors.thegraph.checkpoint import PoolProgress
-from connectors.thegraph.errors import UpstreamValueError
-from connectors.thegraph.paging import fetch_pages
-from connectors.thegraph.queries import TRANSACTION_COLLECTIONS, Dialect, transaction_roots
-from connectors.thegraph.records import PoolIdentity
-from connectors.thegraph.rejections import Rejection, row_id
-from connectors.thegraph.transaction_mapping import (
+from dexwatch.connectors.thegraph.block_reader import BlockReader
+from dexwatch.connectors.thegraph.checkpoint import PoolProgress
+from dexwatch.connectors.thegraph.errors import UpstreamValueError
+from dexwatch.connectors.thegraph.paging import fetch_pages
+from dexwatch.connectors.thegraph.queries import TRANSACTION_COLLECTIONS, Dialect, transaction_roots
+from dexwatch.connectors.thegraph.records import PoolIdentity
+from dexwatch.connectors.thegraph.rejections import Rejection, row_id
+from dexwatch.connectors.thegraph.transaction_mapping import (
     UpstreamTransaction,
     parse_transaction,
     price_impact,
     transaction_event,
 )
-from schemas.dex_transaction import TRANSACTION_KINDS, DexTransaction
+from dexwatch.schemas.dex_transaction import TRANSACTION_KINDS, DexTransaction
 
 __all__ = ["TransactionPoll", "TransactionWindow", "poll_transactions", "transaction_window"]
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.thegraph.errors import UpstreamValueError
+from dexwatch.connectors.thegraph.errors import UpstreamValueError
 
 __all__ = [
     "CUMULATIVE_DECREASED",

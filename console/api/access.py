@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 from pydantic import SecretStr
 
-from console.page_routes import PAGE_PATHS
+from dexwatch.console.page_routes import PAGE_PATHS
 
 __all__ = ["OPEN_PATHS", "access_middleware", "error_response"]
 

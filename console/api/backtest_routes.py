@@ -6,14 +6,14 @@ import re
 
 from aiohttp import web
 
-from console.api.context import CONTEXT, json_response
-from console.api.documents import BacktestJob, BacktestJobList, TopicBacktestRequest
-from console.api.request_bodies import read_body
-from console.api.route_table import ApiRoute, Param
-from console.backtest_jobs import BacktestRequest
-from console.errors import BadParameter, NotFound
-from console.topic_backtest import TopicRange
-from detectors.series_settings import SeriesModelSettings
+from dexwatch.console.api.context import CONTEXT, json_response
+from dexwatch.console.api.documents import BacktestJob, BacktestJobList, TopicBacktestRequest
+from dexwatch.console.api.request_bodies import read_body
+from dexwatch.console.api.route_table import ApiRoute, Param
+from dexwatch.console.backtest_jobs import BacktestRequest
+from dexwatch.console.errors import BadParameter, NotFound
+from dexwatch.console.topic_backtest import TopicRange
+from dexwatch.detectors.series_settings import SeriesModelSettings
 
 __all__ = ["BACKTEST_ROUTES"]
 

@@ -12,13 +12,13 @@ from typing import Protocol, TypeVar
 import orjson
 from aiohttp import web
 
-from console.backtest_jobs import BacktestJobs
-from console.metrics import ConsoleMetrics
-from console.settings import ConsoleSettings
-from console.store.console_store import ConsoleStore
-from console.topic_backtest import TopicBacktest
-from console.topics import ConsoleTopics
-from detectors.series_settings import SeriesModelSettings
+from dexwatch.console.backtest_jobs import BacktestJobs
+from dexwatch.console.metrics import ConsoleMetrics
+from dexwatch.console.settings import ConsoleSettings
+from dexwatch.console.store.console_store import ConsoleStore
+from dexwatch.console.topic_backtest import TopicBacktest
+from dexwatch.console.topics import ConsoleTopics
+from dexwatch.detectors.series_settings import SeriesModelSettings
 
 __all__ = ["CONTEXT", "ConsoleContext", "TopicWriter", "json_response", "list_response"]
 

@@ -11,11 +11,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.anomaly_event import AnomalyEvent
-from schemas.feedback import FeedbackEvent
-from schemas.incident import IncidentEvent
-from schemas.incident_control import IncidentControl
-from schemas.model_action import ModelActionEvent
+from dexwatch.schemas.anomaly_event import AnomalyEvent
+from dexwatch.schemas.feedback import FeedbackEvent
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.incident_control import IncidentControl
+from dexwatch.schemas.model_action import ModelActionEvent
 
 __all__ = [
     "AcknowledgeRequest",

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from console.api.documents import ErrorBody
-from console.api.route_table import ApiRoute
+from dexwatch.console.api.documents import ErrorBody
+from dexwatch.console.api.route_table import ApiRoute
 
 __all__ = ["openapi_document"]
 

@@ -6,9 +6,9 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from console.errors import BadParameter
-from console.store.paging import decode_cursor
-from console.store.queries import ListWindow
+from dexwatch.console.errors import BadParameter
+from dexwatch.console.store.paging import decode_cursor
+from dexwatch.console.store.queries import ListWindow
 
 __all__ = [
     "DURATION_UNITS_S",

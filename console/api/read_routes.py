@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import orjson
 from aiohttp import web
 
-from console.api.context import CONTEXT, json_response, list_response
-from console.api.documents import (
+from dexwatch.console.api.context import CONTEXT, json_response, list_response
+from dexwatch.console.api.documents import (
     AnomalyList,
     DatasetList,
     IncidentList,
@@ -18,12 +18,12 @@ from console.api.documents import (
     SeriesList,
     SeriesPoints,
 )
-from console.api.params import integer, list_window, prefixed, time_ms
-from console.api.route_table import ApiRoute, Param
-from console.errors import BadParameter, NotFound
-from console.store import queries
-from schemas.anomaly_event import ANOMALY_KINDS
-from schemas.incident import INCIDENT_STATUSES
+from dexwatch.console.api.params import integer, list_window, prefixed, time_ms
+from dexwatch.console.api.route_table import ApiRoute, Param
+from dexwatch.console.errors import BadParameter, NotFound
+from dexwatch.console.store import queries
+from dexwatch.schemas.anomaly_event import ANOMALY_KINDS
+from dexwatch.schemas.incident import INCIDENT_STATUSES
 
 __all__ = ["READ_ROUTES"]
 

@@ -8,7 +8,7 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from console.errors import BadParameter
+from dexwatch.console.errors import BadParameter
 
 __all__ = ["read_body"]
 

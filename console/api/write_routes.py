@@ -14,23 +14,23 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
-from console.api.context import CONTEXT, ConsoleContext, json_response
-from console.api.documents import (
+from dexwatch.console.api.context import CONTEXT, ConsoleContext, json_response
+from dexwatch.console.api.documents import (
     AcknowledgeRequest,
     ControlState,
     FeedbackAccepted,
     FeedbackRequest,
     SnoozeRequest,
 )
-from console.api.params import duration_s
-from console.api.request_bodies import read_body
-from console.api.route_table import ApiRoute, Param
-from console.errors import NotFound
-from console.store import queries
-from schemas.codec import encode
-from schemas.feedback import feedback_on
-from schemas.incident import IncidentEvent
-from schemas.incident_control import IncidentControl
+from dexwatch.console.api.params import duration_s
+from dexwatch.console.api.request_bodies import read_body
+from dexwatch.console.api.route_table import ApiRoute, Param
+from dexwatch.console.errors import NotFound
+from dexwatch.console.store import queries
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.feedback import feedback_on
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.incident_control import IncidentControl
 
 __all__ = ["WRITE_ROUTES", "install"]
 

@@ -14,10 +14,10 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from console.errors import ConsoleError
-from console.store.ingest_batch import IngestBatch
-from console.store.store_schema import FORMAT_VERSION, create_tables, stored_version
-from console.store.store_writing import write_batch
+from dexwatch.console.errors import ConsoleError
+from dexwatch.console.store.ingest_batch import IngestBatch
+from dexwatch.console.store.store_schema import FORMAT_VERSION, create_tables, stored_version
+from dexwatch.console.store.store_writing import write_batch
 
 __all__ = ["ROW_TABLES", "ConsoleStore"]
 

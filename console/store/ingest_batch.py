@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schemas.anomaly_event import AnomalyEvent
-from schemas.feedback import FeedbackEvent
-from schemas.incident import IncidentEvent
-from schemas.incident_control import IncidentControl
-from schemas.model_action import ModelActionEvent
-from schemas.score_event import ScoreEvent
+from dexwatch.schemas.anomaly_event import AnomalyEvent
+from dexwatch.schemas.feedback import FeedbackEvent
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.incident_control import IncidentControl
+from dexwatch.schemas.model_action import ModelActionEvent
+from dexwatch.schemas.score_event import ScoreEvent
 
 __all__ = ["IngestBatch"]
 

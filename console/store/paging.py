@@ -10,7 +10,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from console.errors import BadParameter
+from dexwatch.console.errors import BadParameter
 
 __all__ = ["Cursor", "Page", "decode_cursor", "encode_cursor", "page_clause"]
 

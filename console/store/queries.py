@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from console.store.paging import Cursor, Page, encode_cursor, page_clause
+from dexwatch.console.store.paging import Cursor, Page, encode_cursor, page_clause
 
 __all__ = [
     "AnomalyFilter",

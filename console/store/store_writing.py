@@ -9,8 +9,8 @@ from datetime import datetime
 import orjson
 from pydantic import BaseModel
 
-from console.store.ingest_batch import IngestBatch
-from schemas.incident import IncidentEvent
+from dexwatch.console.store.ingest_batch import IngestBatch
+from dexwatch.schemas.incident import IncidentEvent
 
 __all__ = ["millis", "write_batch"]
 

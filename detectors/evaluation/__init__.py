@@ -1,12 +1,12 @@
 """Judging detectors against labels: the NAB score, precision/recall/F1, and the labels."""
 
-from detectors.evaluation.classification import (
+from dexwatch.detectors.evaluation.classification import (
     Classification,
     detections_at,
     point_classification,
     window_classification,
 )
-from detectors.evaluation.labels import (
+from dexwatch.detectors.evaluation.labels import (
     LabelError,
     TimeWindow,
     WindowLocator,
@@ -16,7 +16,7 @@ from detectors.evaluation.labels import (
     read_nab_windows,
     windows_from_points,
 )
-from detectors.evaluation.nab_score import (
+from dexwatch.detectors.evaluation.nab_score import (
     NO_DETECTION_THRESHOLD,
     PROFILES,
     NabCategoryResult,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from detectors.evaluation.labels import LabelError
+from dexwatch.detectors.evaluation.labels import LabelError
 
 __all__ = ["Classification", "detections_at", "point_classification", "window_classification"]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from detectors.evaluation.labels import LabelError
+from dexwatch.detectors.evaluation.labels import LabelError
 
 __all__ = [
     "NO_DETECTION_THRESHOLD",

@@ -16,12 +16,12 @@ import aiohttp
 import orjson
 from pydantic import SecretStr
 
-from schemas.incident import IncidentEvent
-from schemas.sink_dead_letter import SinkKind
-from sinks.base import GiveUp
-from sinks.http_post import HttpAnswer
-from sinks.http_sink import HttpSink
-from sinks.slack.message import slack_message
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.sink_dead_letter import SinkKind
+from dexwatch.sinks.base import GiveUp
+from dexwatch.sinks.http_post import HttpAnswer
+from dexwatch.sinks.http_sink import HttpSink
+from dexwatch.sinks.slack.message import slack_message
 
 __all__ = ["SlackSink"]
 

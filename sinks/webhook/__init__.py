@@ -1,6 +1,6 @@
 """The webhook sink: signed JSON incident events, and the receiver's verification code."""
 
-from sinks.webhook.signing import (
+from dexwatch.sinks.webhook.signing import (
     EVENT_HEADER,
     IDEMPOTENCY_KEY_HEADER,
     LEGACY_SIGNATURE_SCHEME,
@@ -11,8 +11,8 @@ from sinks.webhook.signing import (
     sign_v2,
     signature_header,
 )
-from sinks.webhook.verification import TOLERANCE_S, SignatureError, verify_signature
-from sinks.webhook.webhook_sink import WebhookSink
+from dexwatch.sinks.webhook.verification import TOLERANCE_S, SignatureError, verify_signature
+from dexwatch.sinks.webhook.webhook_sink import WebhookSink
 
 __all__ = [
     "EVENT_HEADER",

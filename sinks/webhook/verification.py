@@ -12,7 +12,7 @@ import hmac
 import json
 import time
 
-from schemas.errors import DexwatchError
+from dexwatch.schemas.errors import DexwatchError
 
 __all__ = ["TOLERANCE_S", "SignatureError", "verify_signature"]
 

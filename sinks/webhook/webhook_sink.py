@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 import aiohttp
 from pydantic import SecretStr
 
-from schemas.codec import encode
-from schemas.incident import IncidentEvent
-from schemas.sink_dead_letter import SinkKind
-from sinks.base import GiveUp
-from sinks.http_post import HttpAnswer
-from sinks.http_sink import HttpSink
-from sinks.webhook.signing import (
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.sink_dead_letter import SinkKind
+from dexwatch.sinks.base import GiveUp
+from dexwatch.sinks.http_post import HttpAnswer
+from dexwatch.sinks.http_sink import HttpSink
+from dexwatch.sinks.webhook.signing import (
     EVENT_HEADER,
     IDEMPOTENCY_KEY_HEADER,
     SIGNATURE_HEADER,

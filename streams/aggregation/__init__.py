@@ -1,7 +1,7 @@
 """Interval aggregation in event time: per-series buckets, a watermark, no-data signals."""
 
-from streams.aggregation.interval_aggregator import AggregatorCounts, IntervalAggregator
-from streams.aggregation.interval_outputs import (
+from dexwatch.streams.aggregation.interval_aggregator import AggregatorCounts, IntervalAggregator
+from dexwatch.streams.aggregation.interval_outputs import (
     AddResult,
     ClosedInterval,
     Emitted,

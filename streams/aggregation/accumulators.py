@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from streams.datasets.measure_spec import Aggregation
+from dexwatch.streams.datasets.measure_spec import Aggregation
 
 __all__ = ["ZERO_WHEN_EMPTY", "Accumulator", "AccumulatorState", "new_accumulator"]
 

@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from schemas.codec import describe_validation_error
-from schemas.errors import StateFormatError
-from streams.datasets.measure_spec import Aggregation
+from dexwatch.schemas.codec import describe_validation_error
+from dexwatch.schemas.errors import StateFormatError
+from dexwatch.streams.datasets.measure_spec import Aggregation
 
 __all__ = [
     "FORMAT_VERSION",

@@ -18,29 +18,29 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.errors import StateFormatError
-from streams.aggregation.accumulators import ZERO_WHEN_EMPTY
-from streams.aggregation.aggregator_state import (
+from dexwatch.schemas.errors import StateFormatError
+from dexwatch.streams.aggregation.accumulators import ZERO_WHEN_EMPTY
+from dexwatch.streams.aggregation.aggregator_state import (
     AggregatorState,
     BucketState,
     SeriesState,
     parse_state,
 )
-from streams.aggregation.interval_bucket import IntervalBucket
-from streams.aggregation.interval_outputs import (
+from dexwatch.streams.aggregation.interval_bucket import IntervalBucket
+from dexwatch.streams.aggregation.interval_outputs import (
     AddResult,
     ClosedInterval,
     Emitted,
     OffsetRange,
     SourcePosition,
 )
-from streams.aggregation.open_offsets import OpenOffsets
-from streams.aggregation.series_clocks import SeriesClock, SeriesClocks
-from streams.aggregation.series_tracker import SeriesRecord, SeriesTracker, from_micros
-from streams.datasets.dataset_config import DatasetConfig
-from streams.datasets.measure_spec import Aggregation
-from streams.datasets.rejection import LATE, SERIES_LIMIT, Rejection
-from streams.records import Partition
+from dexwatch.streams.aggregation.open_offsets import OpenOffsets
+from dexwatch.streams.aggregation.series_clocks import SeriesClock, SeriesClocks
+from dexwatch.streams.aggregation.series_tracker import SeriesRecord, SeriesTracker, from_micros
+from dexwatch.streams.datasets.dataset_config import DatasetConfig
+from dexwatch.streams.datasets.measure_spec import Aggregation
+from dexwatch.streams.datasets.rejection import LATE, SERIES_LIMIT, Rejection
+from dexwatch.streams.records import Partition
 
 __all__ = ["AggregatorCounts", "IntervalAggregator"]
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from streams.aggregation.accumulators import (
+from dexwatch.streams.aggregation.accumulators import (
     ZERO_WHEN_EMPTY,
     Accumulator,
     AccumulatorState,
     new_accumulator,
 )
-from streams.aggregation.interval_outputs import ClosedInterval, OffsetRange, SourcePosition
-from streams.datasets.measure_spec import Aggregation
+from dexwatch.streams.aggregation.interval_outputs import (
+    ClosedInterval,
+    OffsetRange,
+    SourcePosition,
+)
+from dexwatch.streams.datasets.measure_spec import Aggregation
 
 __all__ = ["IntervalBucket", "MeasureLayout"]
 

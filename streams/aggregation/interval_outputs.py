@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from streams.datasets.rejection import Rejection
+from dexwatch.streams.datasets.rejection import Rejection
 
 __all__ = [
     "AddResult",

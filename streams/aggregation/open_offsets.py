@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from streams.records import Partition
+from dexwatch.streams.records import Partition
 
 __all__ = ["BucketKey", "OpenOffsets"]
 

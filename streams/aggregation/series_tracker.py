@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from streams.aggregation.interval_outputs import NoDataInterval
+from dexwatch.streams.aggregation.interval_outputs import NoDataInterval
 
 __all__ = ["SeriesRecord", "SeriesTracker", "from_micros"]
 

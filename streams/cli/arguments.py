@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from detectors.backtest_io import TimeParseError, parse_time
-from detectors.csv_columns import ColumnShape
+from dexwatch.detectors.backtest_io import TimeParseError, parse_time
+from dexwatch.detectors.csv_columns import ColumnShape
 
 __all__ = [
     "DEFAULT_BOOTSTRAP_SERVERS",

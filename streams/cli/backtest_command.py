@@ -20,23 +20,23 @@ import sys
 import time
 from pathlib import Path
 
-from detectors.backtest import Backtest, BacktestColumns, backtest_file, default_measures
-from detectors.backtest_evaluation import LabelSpec, RunRecord
-from detectors.backtest_io import CsvInput, OutputWriter
-from detectors.backtest_search import SearchMetric, search_grid
-from detectors.evaluation.labels import load_nab_windows, nab_key
-from detectors.series_model import SeriesModelSettings
-from schemas.errors import ConfigError
-from streams.cli.arguments import (
+from dexwatch.detectors.backtest import Backtest, BacktestColumns, backtest_file, default_measures
+from dexwatch.detectors.backtest_evaluation import LabelSpec, RunRecord
+from dexwatch.detectors.backtest_io import CsvInput, OutputWriter
+from dexwatch.detectors.backtest_search import SearchMetric, search_grid
+from dexwatch.detectors.evaluation.labels import load_nab_windows, nab_key
+from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.cli.arguments import (
     add_column_shaping,
     column_list,
     column_shape,
     delimiter,
     existing_file,
 )
-from streams.cli.backtest_report import FileRun, print_evaluation, print_file_run
-from streams.cli.backtest_settings import file_backtest_settings
-from streams.cli.backtest_topic import (
+from dexwatch.streams.cli.backtest_report import FileRun, print_evaluation, print_file_run
+from dexwatch.streams.cli.backtest_settings import file_backtest_settings
+from dexwatch.streams.cli.backtest_topic import (
     add_topic_arguments,
     check_file_arguments,
     run_topic_backtest,

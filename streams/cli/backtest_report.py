@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from detectors.backtest import Backtest
-from detectors.backtest_evaluation import Evaluation, LabelSpec, RunRecord
-from detectors.csv_delimiter import describe_delimiter
-from detectors.evaluation.nab_score import PROFILES
+from dexwatch.detectors.backtest import Backtest
+from dexwatch.detectors.backtest_evaluation import Evaluation, LabelSpec, RunRecord
+from dexwatch.detectors.csv_delimiter import describe_delimiter
+from dexwatch.detectors.evaluation.nab_score import PROFILES
 
 __all__ = ["FileRun", "print_evaluation", "print_file_run"]
 

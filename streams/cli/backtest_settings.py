@@ -12,10 +12,10 @@ from typing import Any
 
 import yaml
 
-from detectors.backtest_config import load_detector_settings
-from detectors.series_model import SeriesModelSettings
-from schemas.errors import ConfigError
-from streams.datasets.dataset_loading import load_datasets
+from dexwatch.detectors.backtest_config import load_detector_settings
+from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.datasets.dataset_loading import load_datasets
 
 __all__ = ["file_backtest_settings"]
 

@@ -16,23 +16,23 @@ import argparse
 import sys
 from typing import Any
 
-from detectors.backtest import BacktestRow
-from detectors.backtest_config import load_detector_settings
-from detectors.backtest_evaluation import LabelSpec, RunRecord
-from detectors.backtest_io import OutputWriter
-from detectors.evaluation.labels import read_nab_windows
-from schemas.errors import ConfigError
-from streams.cli.arguments import (
+from dexwatch.detectors.backtest import BacktestRow
+from dexwatch.detectors.backtest_config import load_detector_settings
+from dexwatch.detectors.backtest_evaluation import LabelSpec, RunRecord
+from dexwatch.detectors.backtest_io import OutputWriter
+from dexwatch.detectors.evaluation.labels import read_nab_windows
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.cli.arguments import (
     add_bootstrap_servers,
     existing_path,
     int_between,
     time_argument,
 )
-from streams.cli.backtest_report import print_evaluation
-from streams.settings import WorkerSettings
-from streams.settings_loading import load_settings
-from streams.topic_reader import StartPosition
-from streams.topic_replay import ReplayedRow, ReplaySummary, TopicReplay
+from dexwatch.streams.cli.backtest_report import print_evaluation
+from dexwatch.streams.settings import WorkerSettings
+from dexwatch.streams.settings_loading import load_settings
+from dexwatch.streams.topic_reader import StartPosition
+from dexwatch.streams.topic_replay import ReplayedRow, ReplaySummary, TopicReplay
 
 __all__ = ["add_topic_arguments", "check_file_arguments", "run_topic_backtest"]
 

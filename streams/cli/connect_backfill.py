@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from connectors.thegraph.settings import TheGraphSettings, load_settings
-from streams.datasets import DatasetConfig, load_datasets
+from dexwatch.connectors.thegraph.settings import TheGraphSettings, load_settings
+from dexwatch.streams.datasets import DatasetConfig, load_datasets
 
 __all__ = [
     "MAX_BACKFILL_HOURS",
@@ -24,7 +24,7 @@ __all__ = [
     "with_dataset_backfill",
 ]
 
-_LOG = logging.getLogger("connectors.thegraph")
+_LOG = logging.getLogger("dexwatch.connectors.thegraph")
 
 MAX_BACKFILL_HOURS = 24 * 90  # the connector's limit (`TheGraphSettings.backfill_hours`)
 MAX_TRANSACTIONS_BACKFILL_S = 86_400 * 7

@@ -13,21 +13,26 @@ from typing import Any
 
 from prometheus_client import start_http_server
 
-from connectors.thegraph import KafkaRecordSink, TheGraphConnector, TheGraphMetrics, load_settings
-from connectors.thegraph.settings import TheGraphSettings
-from schemas.errors import ConfigError
-from streams.cli.arguments import (
+from dexwatch.connectors.thegraph import (
+    KafkaRecordSink,
+    TheGraphConnector,
+    TheGraphMetrics,
+    load_settings,
+)
+from dexwatch.connectors.thegraph.settings import TheGraphSettings
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.cli.arguments import (
     add_bootstrap_servers,
     existing_path,
     int_between,
     positive_float,
 )
-from streams.cli.connect_backfill import MAX_BACKFILL_HOURS, with_dataset_backfill
-from streams.datasets.durations import parse_duration
+from dexwatch.streams.cli.connect_backfill import MAX_BACKFILL_HOURS, with_dataset_backfill
+from dexwatch.streams.datasets.durations import parse_duration
 
 __all__ = ["register", "run_thegraph"]
 
-_LOG = logging.getLogger("connectors.thegraph")
+_LOG = logging.getLogger("dexwatch.connectors.thegraph")
 
 _DELIVERY_TIMEOUT_MS = 30_000
 _POOL = re.compile(r"0x[0-9a-fA-F]{1,64}")

@@ -14,14 +14,14 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from console.service import ConsoleService
-from console.settings import load_console_settings
-from console.topics import ConsoleTopics
-from streams.cli.arguments import add_bootstrap_servers, int_between
-from streams.kafka_connection import connection_for
-from streams.settings import WorkerSettings
-from streams.settings_loading import load_settings
-from streams.topics import ensure_topics
+from dexwatch.console.service import ConsoleService
+from dexwatch.console.settings import load_console_settings
+from dexwatch.console.topics import ConsoleTopics
+from dexwatch.streams.cli.arguments import add_bootstrap_servers, int_between
+from dexwatch.streams.kafka_connection import connection_for
+from dexwatch.streams.settings import WorkerSettings
+from dexwatch.streams.settings_loading import load_settings
+from dexwatch.streams.topics import ensure_topics
 
 __all__ = ["register"]
 

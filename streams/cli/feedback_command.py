@@ -13,10 +13,10 @@ import os
 import uuid
 from datetime import UTC, datetime
 
-from connectors.kafka_producer import EventProducer
-from schemas.feedback import FeedbackVerdict, feedback_on
-from streams.cli.arguments import add_bootstrap_servers, positive_float
-from streams.incidents.incident_lookup import find_incident
+from dexwatch.connectors.kafka_producer import EventProducer
+from dexwatch.schemas.feedback import FeedbackVerdict, feedback_on
+from dexwatch.streams.cli.arguments import add_bootstrap_servers, positive_float
+from dexwatch.streams.incidents.incident_lookup import find_incident
 
 __all__ = ["register"]
 

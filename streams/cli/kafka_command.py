@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings, ensure_jars
-from streams.settings_loading import load_settings
+from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings, ensure_jars
+from dexwatch.streams.settings_loading import load_settings
 
 __all__ = ["register", "settings_from_args"]
 

@@ -9,14 +9,14 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from schemas.errors import DexwatchError
+from dexwatch.schemas.errors import DexwatchError
 
 __all__ = ["build_parser", "main"]
 
 
 def _command_modules() -> list[ModuleType]:
     # Imported here so `dexwatch --help` stays fast and one broken command cannot hide the rest.
-    from streams.cli import (
+    from dexwatch.streams.cli import (
         backtest_command,
         connect_command,
         console_command,
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from streams.cli.unknown_environment import warn_unknown_environment
+    from dexwatch.streams.cli.unknown_environment import warn_unknown_environment
 
     warn_unknown_environment(os.environ)
     try:

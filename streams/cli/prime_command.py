@@ -17,9 +17,15 @@ import sys
 from collections import Counter, defaultdict
 from typing import Any
 
-from connectors.file_replay import FORMATS, CsvLayout, RejectedRow, RejectTally, detect_format
-from schemas.errors import ConfigError
-from streams.cli.arguments import (
+from dexwatch.connectors.file_replay import (
+    FORMATS,
+    CsvLayout,
+    RejectedRow,
+    RejectTally,
+    detect_format,
+)
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.cli.arguments import (
     add_bootstrap_servers,
     column_list,
     existing_file,
@@ -27,14 +33,14 @@ from streams.cli.arguments import (
     int_between,
     time_argument,
 )
-from streams.priming import HistoryPrimer, PrimedSeries, file_records, topic_records
-from streams.priming.record_feed import topic_partitions
-from streams.settings import WorkerSettings
-from streams.settings_loading import load_settings
-from streams.snapshots.changelog_snapshots import snapshot_keys, write_changelog
-from streams.topic_reader import StartPosition
-from streams.topics import ensure_topic_specs
-from streams.worker_topics import worker_topics
+from dexwatch.streams.priming import HistoryPrimer, PrimedSeries, file_records, topic_records
+from dexwatch.streams.priming.record_feed import topic_partitions
+from dexwatch.streams.settings import WorkerSettings
+from dexwatch.streams.settings_loading import load_settings
+from dexwatch.streams.snapshots.changelog_snapshots import snapshot_keys, write_changelog
+from dexwatch.streams.topic_reader import StartPosition
+from dexwatch.streams.topics import ensure_topic_specs
+from dexwatch.streams.worker_topics import worker_topics
 
 __all__ = ["register"]
 

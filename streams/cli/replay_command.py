@@ -27,7 +27,7 @@ from typing import IO, Protocol
 
 import orjson
 
-from connectors.file_replay import (
+from dexwatch.connectors.file_replay import (
     FORMATS,
     CsvLayout,
     RejectedRow,
@@ -35,11 +35,11 @@ from connectors.file_replay import (
     detect_format,
     open_events,
 )
-from connectors.kafka_producer import EventProducer
-from connectors.pacing import Pacer
-from schemas.errors import ConfigError, DexwatchError
-from schemas.metric_event import MetricEvent
-from streams.cli.arguments import (
+from dexwatch.connectors.kafka_producer import EventProducer
+from dexwatch.connectors.pacing import Pacer
+from dexwatch.schemas.errors import ConfigError, DexwatchError
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.streams.cli.arguments import (
     add_bootstrap_servers,
     add_column_shaping,
     column_list,
@@ -62,7 +62,7 @@ __all__ = [
 NOTHING_SENT = 3
 """The exit code of a replay that sent no event (every row bad, or none), as `backtest`'s 3."""
 
-_LOG = logging.getLogger("connectors.replay")
+_LOG = logging.getLogger("dexwatch.connectors.replay")
 
 SOURCE = "replay"
 _DELIVERY_TIMEOUT_MS = 30_000

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from detectors.backtest_io import TimeParseError, parse_time
-from streams.topic_reader import PartitionRange, StartPosition, TopicReader, TopicReadError
+from dexwatch.detectors.backtest_io import TimeParseError, parse_time
+from dexwatch.streams.topic_reader import PartitionRange, StartPosition, TopicReader, TopicReadError
 
 __all__ = ["last_event_time", "next_monday"]
 

@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from schemas.errors import DexwatchError, KafkaSetupError
-from schemas.incident import IncidentEvent
-from streams.anomaly_reader import now_ms, read_anomalies, read_events
-from streams.anomaly_text import describe_anomaly
-from streams.cli.run_clock import last_event_time, next_monday
-from streams.cli.run_state import RUN_SCOPED, RunPlaces, run_places
-from streams.incidents.incident_text import describe_incident
-from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings, broker_answers
-from streams.settings_loading import load_settings
-from streams.topics import ensure_topics
+from dexwatch.schemas.errors import DexwatchError, KafkaSetupError
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.streams.anomaly_reader import now_ms, read_anomalies, read_events
+from dexwatch.streams.anomaly_text import describe_anomaly
+from dexwatch.streams.cli.run_clock import last_event_time, next_monday
+from dexwatch.streams.cli.run_state import RUN_SCOPED, RunPlaces, run_places
+from dexwatch.streams.incidents.incident_text import describe_incident
+from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings, broker_answers
+from dexwatch.streams.settings_loading import load_settings
+from dexwatch.streams.topics import ensure_topics
 
 __all__ = ["register"]
 
@@ -191,7 +191,7 @@ def _spawn(name: str, command: list[str], env: dict[str, str], logs: Path) -> _C
     log_path = logs / f"{name}.log"
     log_file = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streams.cli.main", *command],
+        [sys.executable, "-m", "dexwatch.streams.cli.main", *command],
         env=env,
         stdout=log_file,
         stderr=subprocess.STDOUT,

@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemas.errors import DexwatchError
-from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
-from streams.settings_loading import load_settings
+from dexwatch.schemas.errors import DexwatchError
+from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+from dexwatch.streams.settings_loading import load_settings
 
 __all__ = ["RUN_SCOPED", "RunPlaces", "run_places"]
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from schemas.json_schema import export_json_schemas
+from dexwatch.schemas.json_schema import export_json_schemas
 
 __all__ = ["register"]
 

@@ -11,19 +11,24 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from connectors.anomaly_labels import ANOMALY_KINDS, AnomalyKind, InjectedAnomaly, write_labels
-from connectors.dex_simulator import (
+from dexwatch.connectors.anomaly_labels import (
+    ANOMALY_KINDS,
+    AnomalyKind,
+    InjectedAnomaly,
+    write_labels,
+)
+from dexwatch.connectors.dex_simulator import (
     MAX_ANOMALIES,
     MAX_POOLS,
     SOURCE,
     DexMarketSimulator,
     SimulatorConfig,
 )
-from connectors.kafka_producer import EventProducer
-from connectors.pacing import Pacer
-from schemas.codec import describe_validation_error
-from schemas.errors import ConfigError
-from streams.cli.arguments import (
+from dexwatch.connectors.kafka_producer import EventProducer
+from dexwatch.connectors.pacing import Pacer
+from dexwatch.schemas.codec import describe_validation_error
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.cli.arguments import (
     add_bootstrap_servers,
     int_between,
     non_negative_float,
@@ -33,7 +38,7 @@ from streams.cli.arguments import (
 
 __all__ = ["register", "run"]
 
-_LOG = logging.getLogger("connectors.simulate")
+_LOG = logging.getLogger("dexwatch.connectors.simulate")
 
 DEFAULT_METRICS_TOPIC = "dexwatch.metrics"
 _DELIVERY_TIMEOUT_MS = 30_000

@@ -12,16 +12,16 @@ from typing import Any
 
 from prometheus_client import start_http_server
 
-from schemas.errors import ConfigError
-from sinks.config import SinksConfig, load_sinks_config
-from sinks.metrics import SinkMetrics
-from sinks.runner import run_sinks
-from streams.cli.arguments import existing_file, int_between
-from streams.topics import ensure_topics
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.sinks.config import SinksConfig, load_sinks_config
+from dexwatch.sinks.metrics import SinkMetrics
+from dexwatch.sinks.runner import run_sinks
+from dexwatch.streams.cli.arguments import existing_file, int_between
+from dexwatch.streams.topics import ensure_topics
 
 __all__ = ["register"]
 
-_LOG = logging.getLogger("sinks")
+_LOG = logging.getLogger("dexwatch.sinks")
 SLACK_URL_ENV = "DEXWATCH_SLACK_WEBHOOK_URL"
 
 

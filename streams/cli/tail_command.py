@@ -8,12 +8,12 @@ import time
 
 from pydantic import BaseModel
 
-from schemas.anomaly_event import AnomalyEvent
-from schemas.codec import encode
-from schemas.incident import IncidentEvent
-from streams.anomaly_reader import now_ms, read_events
-from streams.anomaly_text import describe_anomaly
-from streams.incidents.incident_text import describe_incident
+from dexwatch.schemas.anomaly_event import AnomalyEvent
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.streams.anomaly_reader import now_ms, read_events
+from dexwatch.streams.anomaly_text import describe_anomaly
+from dexwatch.streams.incidents.incident_text import describe_incident
 
 __all__ = ["register"]
 

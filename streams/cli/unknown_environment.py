@@ -15,12 +15,12 @@ from collections.abc import Iterator, Mapping
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 
-from connectors.thegraph.settings import TheGraphSettings
-from console.settings import ConsoleSettings
-from streams.kafka_connection import KafkaConnection
-from streams.local_kafka import LocalKafkaSettings
-from streams.settings import WorkerSettings
-from streams.topic_creation import TopicPolicy
+from dexwatch.connectors.thegraph.settings import TheGraphSettings
+from dexwatch.console.settings import ConsoleSettings
+from dexwatch.streams.kafka_connection import KafkaConnection
+from dexwatch.streams.local_kafka import LocalKafkaSettings
+from dexwatch.streams.settings import WorkerSettings
+from dexwatch.streams.topic_creation import TopicPolicy
 
 __all__ = ["known_environment_names", "warn_unknown_environment"]
 

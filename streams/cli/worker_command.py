@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 
-from streams.cli.arguments import existing_path
-from streams.metric_event_handler import MetricEventHandler
-from streams.metrics import WorkerMetrics
-from streams.settings import WorkerSettings
-from streams.settings_loading import load_settings
-from streams.topics import ensure_topic_specs
-from streams.worker_topics import declare_as_created, worker_topics
+from dexwatch.streams.cli.arguments import existing_path
+from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.settings import WorkerSettings
+from dexwatch.streams.settings_loading import load_settings
+from dexwatch.streams.topics import ensure_topic_specs
+from dexwatch.streams.worker_topics import declare_as_created, worker_topics
 
 __all__ = ["register"]
 
@@ -57,7 +57,7 @@ def _run(args: argparse.Namespace) -> int:
     # Imported late: faust is heavy, and the settings errors above should come first.
     from faust.worker import Worker
 
-    from streams.app import create_app
+    from dexwatch.streams.app import create_app
 
     app = create_app(settings, handler=handler)
     declare_as_created(app, replication)

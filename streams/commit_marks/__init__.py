@@ -10,8 +10,8 @@ reads the partition again, after a crash or a rebalance, rebuilds the open inter
 those records and skips the ones whose intervals were already scored.
 """
 
-from streams.commit_marks.checkpoint import Checkpoint, CheckpointBoard, offsets_to_commit
-from streams.commit_marks.commit_mark import CommitMark, decode_mark, encode_mark
+from dexwatch.streams.commit_marks.checkpoint import Checkpoint, CheckpointBoard, offsets_to_commit
+from dexwatch.streams.commit_marks.commit_mark import CommitMark, decode_mark, encode_mark
 
 __all__ = [
     "Checkpoint",

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from streams.commit_marks.commit_mark import CommitMark, encode_mark
-from streams.records import Partition
+from dexwatch.streams.commit_marks.commit_mark import CommitMark, encode_mark
+from dexwatch.streams.records import Partition
 
 __all__ = ["Checkpoint", "CheckpointBoard", "offsets_to_commit"]
 

@@ -15,10 +15,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
-from schemas.errors import DexwatchError
-from streams.commit_marks.commit_mark import CommitMark, decode_mark
-from streams.kafka_connection import aiokafka_config, connection_for
-from streams.records import Partition
+from dexwatch.schemas.errors import DexwatchError
+from dexwatch.streams.commit_marks.commit_mark import CommitMark, decode_mark
+from dexwatch.streams.kafka_connection import aiokafka_config, connection_for
+from dexwatch.streams.records import Partition
 
 __all__ = ["Committed", "CommittedReadError", "read_committed"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from schemas.errors import ConfigError
-from streams.commit_marks.commit_mark import METADATA_LIMIT, CommitMark, encode_mark
-from streams.dataset_runtime import DatasetRuntime
-from streams.records import Partition
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.commit_marks.commit_mark import METADATA_LIMIT, CommitMark, encode_mark
+from dexwatch.streams.dataset_runtime import DatasetRuntime
+from dexwatch.streams.records import Partition
 
 __all__ = ["check_mark_size", "first_open_offsets", "watermarks_by_topic"]
 

@@ -20,9 +20,9 @@ from typing import Any
 import faust
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
-from schemas.errors import DexwatchError
-from streams.commit_marks.checkpoint import CheckpointBoard, offsets_to_commit
-from streams.records import Partition
+from dexwatch.schemas.errors import DexwatchError
+from dexwatch.streams.commit_marks.checkpoint import CheckpointBoard, offsets_to_commit
+from dexwatch.streams.records import Partition
 
 __all__ = ["CommitHookError", "install_commit_marks"]
 

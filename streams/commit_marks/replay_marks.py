@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from streams.aggregation import IntervalAggregator
-from streams.commit_marks.commit_mark import CommitMark
-from streams.records import Partition
+from dexwatch.streams.aggregation import IntervalAggregator
+from dexwatch.streams.commit_marks.commit_mark import CommitMark
+from dexwatch.streams.records import Partition
 
 __all__ = ["ReplayMarks", "handled_before"]
 

@@ -1,13 +1,13 @@
 """Datasets as configuration: what to watch, loaded from YAML, and how events map onto it."""
 
-from streams.datasets.alerting_config import AlertingConfig
-from streams.datasets.config_hash import alerting_hash, config_hash, incident_config_hash
-from streams.datasets.dataset_config import DatasetConfig
-from streams.datasets.dataset_loading import load_datasets
-from streams.datasets.dataset_source import DatasetSource, SourceFilter
-from streams.datasets.event_selection import EventSelector, Observation
-from streams.datasets.measure_spec import MeasureSpec
-from streams.datasets.rejection import REJECT_REASONS, Rejection
+from dexwatch.streams.datasets.alerting_config import AlertingConfig
+from dexwatch.streams.datasets.config_hash import alerting_hash, config_hash, incident_config_hash
+from dexwatch.streams.datasets.dataset_config import DatasetConfig
+from dexwatch.streams.datasets.dataset_loading import load_datasets
+from dexwatch.streams.datasets.dataset_source import DatasetSource, SourceFilter
+from dexwatch.streams.datasets.event_selection import EventSelector, Observation
+from dexwatch.streams.datasets.measure_spec import MeasureSpec
+from dexwatch.streams.datasets.rejection import REJECT_REASONS, Rejection
 
 __all__ = [
     "REJECT_REASONS",

@@ -19,9 +19,9 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.metric_event import DimensionName
-from streams.datasets.durations import format_duration, parse_duration
-from streams.datasets.maintenance_window import MaintenanceWindow
+from dexwatch.schemas.metric_event import DimensionName
+from dexwatch.streams.datasets.durations import format_duration, parse_duration
+from dexwatch.streams.datasets.maintenance_window import MaintenanceWindow
 
 __all__ = [
     "TOKEN",

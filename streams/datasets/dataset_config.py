@@ -19,22 +19,22 @@ from pydantic import (
     field_validator,
 )
 
-from detectors.registry import MEASURE_RULES, SERIES_DETECTORS
-from detectors.series_settings import SeriesModelSettings
-from schemas.metric_event import DimensionName
-from streams.datasets.alerting_config import TOKEN, AlertingConfig
-from streams.datasets.dataset_source import DatasetSource
-from streams.datasets.drift_config import DriftConfig
-from streams.datasets.durations import format_duration, parse_duration
-from streams.datasets.event_time_window import EventTimeWindow
-from streams.datasets.measure_spec import (
+from dexwatch.detectors.registry import MEASURE_RULES, SERIES_DETECTORS
+from dexwatch.detectors.series_settings import SeriesModelSettings
+from dexwatch.schemas.metric_event import DimensionName
+from dexwatch.streams.datasets.alerting_config import TOKEN, AlertingConfig
+from dexwatch.streams.datasets.dataset_source import DatasetSource
+from dexwatch.streams.datasets.drift_config import DriftConfig
+from dexwatch.streams.datasets.durations import format_duration, parse_duration
+from dexwatch.streams.datasets.event_time_window import EventTimeWindow
+from dexwatch.streams.datasets.measure_spec import (
     TRANSACTION_NUMBER_FIELDS,
     TRANSACTION_TEXT_FIELDS,
     MeasureSpec,
 )
-from streams.datasets.rule_error import rule_error
-from streams.datasets.rule_spec import RuleSpec, check_rule
-from streams.drift.drift_rules import DriftRuleSettings
+from dexwatch.streams.datasets.rule_error import rule_error
+from dexwatch.streams.datasets.rule_spec import RuleSpec, check_rule
+from dexwatch.streams.drift.drift_rules import DriftRuleSettings
 
 __all__ = [
     "ALL",

@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from schemas.errors import ConfigError
-from streams.datasets.dataset_config import WILDCARD_TAGS, DatasetConfig
-from streams.datasets.rule_error import RULE_ERROR_TYPE
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.datasets.dataset_config import WILDCARD_TAGS, DatasetConfig
+from dexwatch.streams.datasets.rule_error import RULE_ERROR_TYPE
 
 __all__ = ["load_datasets"]
 

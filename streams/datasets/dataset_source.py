@@ -18,9 +18,9 @@ from pydantic import (
     field_validator,
 )
 
-from schemas.dex_transaction import TransactionKind
-from schemas.metric_event import DimensionName
-from streams.datasets.rule_error import rule_error
+from dexwatch.schemas.dex_transaction import TransactionKind
+from dexwatch.schemas.metric_event import DimensionName
+from dexwatch.streams.datasets.rule_error import rule_error
 
 __all__ = ["DatasetSource", "EventFormat", "Match", "SourceFilter"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from streams.datasets.durations import format_duration, parse_duration
-from streams.drift.drift_monitor import DriftMonitorSettings
-from streams.drift.drift_rules import DriftRuleSettings
+from dexwatch.streams.datasets.durations import format_duration, parse_duration
+from dexwatch.streams.drift.drift_monitor import DriftMonitorSettings
+from dexwatch.streams.drift.drift_rules import DriftRuleSettings
 
 __all__ = ["DEFAULT_RETRAIN_POINTS", "DriftConfig"]
 

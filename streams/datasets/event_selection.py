@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from schemas.dex_transaction import DexTransaction
-from schemas.metric_event import MetricEvent, series_key
-from streams.datasets.dataset_config import DatasetConfig
-from streams.datasets.measure_spec import MeasureSpec
-from streams.datasets.rejection import MISSING_DIMENSION, NO_MEASURES, Rejection
+from dexwatch.schemas.dex_transaction import DexTransaction
+from dexwatch.schemas.metric_event import MetricEvent, series_key
+from dexwatch.streams.datasets.dataset_config import DatasetConfig
+from dexwatch.streams.datasets.measure_spec import MeasureSpec
+from dexwatch.streams.datasets.rejection import MISSING_DIMENSION, NO_MEASURES, Rejection
 
 __all__ = ["EventSelector", "Observation"]
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas.metric_event import UtcDatetime
-from streams.datasets.durations import format_duration, parse_duration
-from streams.datasets.rejection import TIME_OUT_OF_RANGE, Rejection
+from dexwatch.schemas.metric_event import UtcDatetime
+from dexwatch.streams.datasets.durations import format_duration, parse_duration
+from dexwatch.streams.datasets.rejection import TIME_OUT_OF_RANGE, Rejection
 
 __all__ = ["EventTimeWindow"]
 

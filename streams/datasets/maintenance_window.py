@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from streams.datasets.durations import format_duration, parse_duration
+from dexwatch.streams.datasets.durations import format_duration, parse_duration
 
 __all__ = ["WEEKDAYS", "MaintenanceWindow", "Weekday", "in_maintenance"]
 

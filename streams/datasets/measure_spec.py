@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.dex_transaction import TransactionKind
-from schemas.metric_event import MeasureName
-from streams.datasets.rule_spec import RuleSpec
+from dexwatch.schemas.dex_transaction import TransactionKind
+from dexwatch.schemas.metric_event import MeasureName
+from dexwatch.streams.datasets.rule_spec import RuleSpec
 
 __all__ = [
     "TRANSACTION_NUMBER_FIELDS",

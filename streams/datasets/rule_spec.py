@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from detectors.base import DetectorBase
-from detectors.registry import DETECTORS
-from schemas.errors import ConfigError
+from dexwatch.detectors.base import DetectorBase
+from dexwatch.detectors.registry import DETECTORS
+from dexwatch.schemas.errors import ConfigError
 
 __all__ = ["ALERT_ABOVE", "Argument", "RuleSpec", "check_rule"]
 

@@ -6,9 +6,9 @@ anomaly holds it) `apply_decision` with its `ModelActions`, `DriftMetrics.record
 `model_action_event`, then `DriftMonitor.rebase`. See docs/drift.md.
 """
 
-from streams.drift.action_event import model_action_event
-from streams.drift.anomaly_hold import AnomalyHold, HoldReason
-from streams.drift.drift_actions import (
+from dexwatch.streams.drift.action_event import model_action_event
+from dexwatch.streams.drift.anomaly_hold import AnomalyHold, HoldReason
+from dexwatch.streams.drift.drift_actions import (
     ActionAttempt,
     AppliedDecision,
     DriftActionError,
@@ -17,10 +17,10 @@ from streams.drift.drift_actions import (
     NotEnoughDataError,
     apply_decision,
 )
-from streams.drift.drift_channel import DriftChannel
-from streams.drift.drift_metrics import DriftMetrics
-from streams.drift.drift_monitor import DriftMonitor, DriftMonitorSettings, DriftScores
-from streams.drift.drift_rules import (
+from dexwatch.streams.drift.drift_channel import DriftChannel
+from dexwatch.streams.drift.drift_metrics import DriftMetrics
+from dexwatch.streams.drift.drift_monitor import DriftMonitor, DriftMonitorSettings, DriftScores
+from dexwatch.streams.drift.drift_rules import (
     ACTIONS,
     MODEL_SCORE,
     DriftAction,
@@ -28,7 +28,7 @@ from streams.drift.drift_rules import (
     DriftRuleSettings,
     decide,
 )
-from streams.drift.recent_points import RecentPoints
+from dexwatch.streams.drift.recent_points import RecentPoints
 
 __all__ = [
     "ACTIONS",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from schemas.model_action import ActionAttemptRecord, ModelActionEvent, model_action_id
-from streams.drift.drift_actions import AppliedDecision
+from dexwatch.schemas.model_action import ActionAttemptRecord, ModelActionEvent, model_action_id
+from dexwatch.streams.drift.drift_actions import AppliedDecision
 
 __all__ = ["model_action_event"]
 

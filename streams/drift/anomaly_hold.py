@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from streams.drift.recent_points import RecentPoints
+from dexwatch.streams.drift.recent_points import RecentPoints
 
 __all__ = ["AnomalyHold", "HoldReason"]
 

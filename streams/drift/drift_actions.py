@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from schemas.errors import DexwatchError
-from schemas.model_action import step_down_order
-from streams.drift.drift_rules import DriftAction, DriftDecision
+from dexwatch.schemas.errors import DexwatchError
+from dexwatch.schemas.model_action import step_down_order
+from dexwatch.streams.drift.drift_rules import DriftAction, DriftDecision
 
 __all__ = [
     "ActionAttempt",

@@ -40,12 +40,12 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.adwin_drift import AdwinDriftDetector
-from detectors.page_hinkley_drift import PageHinkleyDriftDetector
-from detectors.signed_log import signed_log
-from detectors.state_codec import Scalar, decode_state, encode_state, register_kind
-from schemas.errors import StateFormatError
-from streams.drift.rolling_window import RollingWindow
+from dexwatch.detectors.adwin_drift import AdwinDriftDetector
+from dexwatch.detectors.page_hinkley_drift import PageHinkleyDriftDetector
+from dexwatch.detectors.signed_log import signed_log
+from dexwatch.detectors.state_codec import Scalar, decode_state, encode_state, register_kind
+from dexwatch.schemas.errors import StateFormatError
+from dexwatch.streams.drift.rolling_window import RollingWindow
 
 __all__ = ["DriftChannel", "DriftMonitorSettings"]
 

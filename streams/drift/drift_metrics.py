@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter
 
-from streams.drift.anomaly_hold import HoldReason
-from streams.drift.drift_actions import AppliedDecision
-from streams.drift.drift_rules import ACTIONS
+from dexwatch.streams.drift.anomaly_hold import HoldReason
+from dexwatch.streams.drift.drift_actions import AppliedDecision
+from dexwatch.streams.drift.drift_rules import ACTIONS
 
 __all__ = ["DriftMetrics"]
 

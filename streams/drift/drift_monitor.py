@@ -20,9 +20,9 @@ from typing import Self
 import numpy as np
 import numpy.typing as npt
 
-from detectors.state_codec import Scalar, decode_state, encode_state, register_kind
-from schemas.errors import DetectorInputError, StateFormatError
-from streams.drift.drift_channel import DriftChannel, DriftMonitorSettings
+from dexwatch.detectors.state_codec import Scalar, decode_state, encode_state, register_kind
+from dexwatch.schemas.errors import DetectorInputError, StateFormatError
+from dexwatch.streams.drift.drift_channel import DriftChannel, DriftMonitorSettings
 
 __all__ = ["DriftMonitor", "DriftMonitorSettings", "DriftScores"]
 

@@ -13,8 +13,8 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.model_action import MODEL_ACTIONS, ModelActionName
-from streams.drift.drift_monitor import DriftScores
+from dexwatch.schemas.model_action import MODEL_ACTIONS, ModelActionName
+from dexwatch.streams.drift.drift_monitor import DriftScores
 
 __all__ = [
     "ACTIONS",

@@ -13,8 +13,8 @@ from typing import Self
 import numpy as np
 import numpy.typing as npt
 
-from detectors.state_codec import Scalar, decode_state, encode_state, register_kind
-from schemas.errors import DetectorInputError, StateFormatError
+from dexwatch.detectors.state_codec import Scalar, decode_state, encode_state, register_kind
+from dexwatch.schemas.errors import DetectorInputError, StateFormatError
 
 __all__ = ["RecentPoints"]
 

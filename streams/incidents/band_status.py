@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.metric_event import UtcDatetime
-from streams.datasets.dataset_config import DatasetConfig
+from dexwatch.schemas.metric_event import UtcDatetime
+from dexwatch.streams.datasets.dataset_config import DatasetConfig
 
 __all__ = ["STATUSES_PER_RECORD", "BandStatus", "BandStatuses", "BandTiming", "band_timing"]
 

@@ -7,7 +7,7 @@ most a given number of series (the least recently anomalous are forgotten first)
 
 from __future__ import annotations
 
-from streams.datasets.alerting_config import ConfirmationConfig
+from dexwatch.streams.datasets.alerting_config import ConfirmationConfig
 
 __all__ = ["Confirmation"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from schemas.anomaly_event import AnomalyEvent
-from schemas.incident import IncidentContributor
-from streams.incidents.incident_state import ContributorRecord
+from dexwatch.schemas.anomaly_event import AnomalyEvent
+from dexwatch.schemas.incident import IncidentContributor
+from dexwatch.streams.incidents.incident_state import ContributorRecord
 
 __all__ = ["anomaly_strength", "contributors_of", "keep_strongest", "ranked"]
 

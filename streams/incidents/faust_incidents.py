@@ -35,19 +35,19 @@ from typing import Any
 import orjson
 from faust.streams import _current_event  # the context variable behind `current_event()`
 
-from schemas.codec import encode
-from streams.datasets.dataset_config import DatasetConfig
-from streams.incidents.incident_inputs import (
+from dexwatch.schemas.codec import encode
+from dexwatch.streams.datasets.dataset_config import DatasetConfig
+from dexwatch.streams.incidents.incident_inputs import (
     STATE_TABLE,
     InputKind,
     incident_inputs_topic,
     input_headers,
     input_kind,
 )
-from streams.incidents.incident_runner import IncidentRunner
-from streams.incidents.recent_incidents import RecentIncidents, with_link
-from streams.metrics import WorkerMetrics
-from streams.settings import WorkerSettings
+from dexwatch.streams.incidents.incident_runner import IncidentRunner
+from dexwatch.streams.incidents.recent_incidents import RecentIncidents, with_link
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.settings import WorkerSettings
 
 __all__ = ["TICK_S", "install_incidents"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.feedback import FeedbackVerdict
-from streams.datasets.alerting_config import FeedbackConfig
-from streams.datasets.durations import parse_duration
-from streams.incidents.incident_state import TargetOffset
+from dexwatch.schemas.feedback import FeedbackVerdict
+from dexwatch.streams.datasets.alerting_config import FeedbackConfig
+from dexwatch.streams.datasets.durations import parse_duration
+from dexwatch.streams.incidents.incident_state import TargetOffset
 
 __all__ = ["FeedbackBook"]
 

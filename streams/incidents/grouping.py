@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from streams.datasets.alerting_config import TOKEN, AlertingConfig
-from streams.incidents.relations import Relation, tokens_of
+from dexwatch.streams.datasets.alerting_config import TOKEN, AlertingConfig
+from dexwatch.streams.incidents.relations import Relation, tokens_of
 
 __all__ = ["connected", "shared_group"]
 

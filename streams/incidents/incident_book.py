@@ -28,29 +28,33 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from schemas.anomaly_event import AnomalyEvent
-from schemas.feedback import FeedbackEvent, FeedbackVerdict
-from schemas.incident import IncidentEvent, IncidentFeedback, IncidentStatus, incident_id
-from schemas.metric_event import series_key
-from streams.datasets.config_hash import incident_config_hash
-from streams.datasets.dataset_config import DatasetConfig
-from streams.datasets.maintenance_window import in_maintenance
-from streams.incidents.band_book import BandBook
-from streams.incidents.band_status import BandStatuses, band_timing
-from streams.incidents.confirmation import Confirmation
-from streams.incidents.contributors import anomaly_strength, contributors_of, keep_strongest
-from streams.incidents.feedback_book import FeedbackBook
-from streams.incidents.grouping import connected, shared_group
-from streams.incidents.incident_building import incident_event
-from streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits, LimitName
-from streams.incidents.incident_state import (
+from dexwatch.schemas.anomaly_event import AnomalyEvent
+from dexwatch.schemas.feedback import FeedbackEvent, FeedbackVerdict
+from dexwatch.schemas.incident import IncidentEvent, IncidentFeedback, IncidentStatus, incident_id
+from dexwatch.schemas.metric_event import series_key
+from dexwatch.streams.datasets.config_hash import incident_config_hash
+from dexwatch.streams.datasets.dataset_config import DatasetConfig
+from dexwatch.streams.datasets.maintenance_window import in_maintenance
+from dexwatch.streams.incidents.band_book import BandBook
+from dexwatch.streams.incidents.band_status import BandStatuses, band_timing
+from dexwatch.streams.incidents.confirmation import Confirmation
+from dexwatch.streams.incidents.contributors import (
+    anomaly_strength,
+    contributors_of,
+    keep_strongest,
+)
+from dexwatch.streams.incidents.feedback_book import FeedbackBook
+from dexwatch.streams.incidents.grouping import connected, shared_group
+from dexwatch.streams.incidents.incident_building import incident_event
+from dexwatch.streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits, LimitName
+from dexwatch.streams.incidents.incident_state import (
     AlertState,
     ContributorRecord,
     IncidentRecord,
     PendingWindow,
     target_key,
 )
-from streams.incidents.relations import Relation, relation_values
+from dexwatch.streams.incidents.relations import Relation, relation_values
 
 __all__ = ["SUPPRESSION_REASONS", "BookResult", "IncidentBook"]
 

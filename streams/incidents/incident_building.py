@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from schemas.incident import IncidentEvent, IncidentStatus
-from streams.datasets.alerting_config import AlertingConfig
-from streams.incidents.contributors import ranked
-from streams.incidents.grouping import shared_group
-from streams.incidents.incident_state import IncidentRecord
+from dexwatch.schemas.incident import IncidentEvent, IncidentStatus
+from dexwatch.streams.datasets.alerting_config import AlertingConfig
+from dexwatch.streams.incidents.contributors import ranked
+from dexwatch.streams.incidents.grouping import shared_group
+from dexwatch.streams.incidents.incident_state import IncidentRecord
 
 __all__ = ["incident_event", "incident_title"]
 

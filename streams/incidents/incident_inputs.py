@@ -17,8 +17,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from schemas.metric_event import UtcDatetime
-from streams.topics import changelog_topic
+from dexwatch.schemas.metric_event import UtcDatetime
+from dexwatch.streams.topics import changelog_topic
 
 __all__ = [
     "INPUT_HEADER",

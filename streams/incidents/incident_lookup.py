@@ -13,10 +13,10 @@ import uuid
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-from schemas.codec import decode
-from schemas.errors import DexwatchError, KafkaSetupError, SchemaError
-from schemas.incident import IncidentEvent
-from streams.kafka_connection import confluent_client_config
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.errors import DexwatchError, KafkaSetupError, SchemaError
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.streams.kafka_connection import confluent_client_config
 
 __all__ = ["IncidentNotFoundError", "find_incident"]
 
@@ -36,7 +36,7 @@ def find_incident(
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             # librdkafka's own lines (connection refused, ...) through `logging`, not stderr
-            "logger": logging.getLogger("streams.incidents.librdkafka"),
+            "logger": logging.getLogger("dexwatch.streams.incidents.librdkafka"),
         }
     )
     deadline = time.monotonic() + timeout_s

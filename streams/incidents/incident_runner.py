@@ -19,21 +19,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import get_args
 
-from schemas.anomaly_event import AnomalyEvent
-from schemas.codec import decode, encode
-from schemas.errors import SchemaError, StateFormatError
-from schemas.feedback import FeedbackEvent, FeedbackVerdict
-from schemas.incident import INCIDENT_STATUSES, IncidentEvent
-from streams.datasets.dataset_config import DatasetConfig
-from streams.incidents.band_status import BandStatuses
-from streams.incidents.incident_book import SUPPRESSION_REASONS, BookResult, IncidentBook
-from streams.incidents.incident_inputs import InputKind, Tick
-from streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits, LimitName
-from streams.incidents.incident_state import AlertState, decode_state, encode_state
-from streams.incidents.limit_reports import LimitReports
-from streams.incidents.state_budget import fit_state
-from streams.metrics import WorkerMetrics
-from streams.summary_log import SummaryLog
+from dexwatch.schemas.anomaly_event import AnomalyEvent
+from dexwatch.schemas.codec import decode, encode
+from dexwatch.schemas.errors import SchemaError, StateFormatError
+from dexwatch.schemas.feedback import FeedbackEvent, FeedbackVerdict
+from dexwatch.schemas.incident import INCIDENT_STATUSES, IncidentEvent
+from dexwatch.streams.datasets.dataset_config import DatasetConfig
+from dexwatch.streams.incidents.band_status import BandStatuses
+from dexwatch.streams.incidents.incident_book import SUPPRESSION_REASONS, BookResult, IncidentBook
+from dexwatch.streams.incidents.incident_inputs import InputKind, Tick
+from dexwatch.streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits, LimitName
+from dexwatch.streams.incidents.incident_state import AlertState, decode_state, encode_state
+from dexwatch.streams.incidents.limit_reports import LimitReports
+from dexwatch.streams.incidents.state_budget import fit_state
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.summary_log import SummaryLog
 
 __all__ = ["BROADCAST_S", "Handled", "IncidentRunner"]
 

@@ -13,11 +13,11 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from schemas.anomaly_event import AnomalyEvent, AnomalyKind
-from schemas.codec import describe_validation_error
-from schemas.errors import StateFormatError
-from schemas.incident import IncidentFeedback
-from schemas.metric_event import UtcDatetime
+from dexwatch.schemas.anomaly_event import AnomalyEvent, AnomalyKind
+from dexwatch.schemas.codec import describe_validation_error
+from dexwatch.schemas.errors import StateFormatError
+from dexwatch.schemas.incident import IncidentFeedback
+from dexwatch.schemas.metric_event import UtcDatetime
 
 __all__ = [
     "STATE_FORMAT_VERSION",

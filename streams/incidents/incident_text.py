@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from schemas.incident import IncidentEvent
-from streams.anomaly_text import compact_number
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.streams.anomaly_text import compact_number
 
 __all__ = ["describe_incident"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from schemas.incident import IncidentEvent
+from dexwatch.schemas.incident import IncidentEvent
 
 __all__ = ["RecentIncidents", "with_link"]
 

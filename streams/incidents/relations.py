@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from streams.datasets.alerting_config import TOKEN, AlertingConfig
+from dexwatch.streams.datasets.alerting_config import TOKEN, AlertingConfig
 
 __all__ = ["SERIES", "Relation", "relation_values", "tokens_of"]
 

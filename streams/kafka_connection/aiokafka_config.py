@@ -7,7 +7,7 @@ from typing import Any
 
 from aiokafka.helpers import create_ssl_context
 
-from streams.kafka_connection.connection import KafkaConnection
+from dexwatch.streams.kafka_connection.connection import KafkaConnection
 
 __all__ = ["aiokafka_config", "ssl_context"]
 

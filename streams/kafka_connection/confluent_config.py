@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.kafka_connection.connection import KafkaConnection, connection_for
+from dexwatch.streams.kafka_connection.connection import KafkaConnection, connection_for
 
 __all__ = ["confluent_client_config", "confluent_config"]
 

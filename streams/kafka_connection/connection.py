@@ -14,8 +14,8 @@ from typing import Any, Literal, Self
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schemas.errors import ConfigError
-from schemas.secret_file import read_secret_file
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.schemas.secret_file import read_secret_file
 
 __all__ = ["KafkaConnection", "SaslMechanism", "SecurityProtocol", "connection_for"]
 

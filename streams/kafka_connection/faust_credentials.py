@@ -5,8 +5,8 @@ from __future__ import annotations
 import faust
 from faust.types.auth import CredentialsT
 
-from streams.kafka_connection.aiokafka_config import ssl_context
-from streams.kafka_connection.connection import KafkaConnection
+from dexwatch.streams.kafka_connection.aiokafka_config import ssl_context
+from dexwatch.streams.kafka_connection.connection import KafkaConnection
 
 __all__ = ["faust_credentials"]
 

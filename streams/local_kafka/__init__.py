@@ -1,9 +1,9 @@
 """A real local Apache Kafka broker from Maven Central jars, for development and tests."""
 
-from streams.local_kafka.broker import BrokerStatus, LocalKafkaBroker, broker_answers
-from streams.local_kafka.jars import ensure_jars
-from streams.local_kafka.sasl_ssl_listener import SaslSslListener
-from streams.local_kafka.settings import LocalKafkaSettings
+from dexwatch.streams.local_kafka.broker import BrokerStatus, LocalKafkaBroker, broker_answers
+from dexwatch.streams.local_kafka.jars import ensure_jars
+from dexwatch.streams.local_kafka.sasl_ssl_listener import SaslSslListener
+from dexwatch.streams.local_kafka.settings import LocalKafkaSettings
 
 __all__ = [
     "BrokerStatus",

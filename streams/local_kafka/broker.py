@@ -13,14 +13,14 @@ from pathlib import Path
 
 from confluent_kafka.admin import AdminClient
 
-from schemas.errors import KafkaSetupError
-from streams.local_kafka.jars import ensure_jars, require_executable
-from streams.local_kafka.properties import (
+from dexwatch.schemas.errors import KafkaSetupError
+from dexwatch.streams.local_kafka.jars import ensure_jars, require_executable
+from dexwatch.streams.local_kafka.properties import (
     CLUSTER_ID,
     write_log4j_properties,
     write_server_properties,
 )
-from streams.local_kafka.settings import LocalKafkaSettings
+from dexwatch.streams.local_kafka.settings import LocalKafkaSettings
 
 __all__ = ["BrokerStatus", "LocalKafkaBroker", "broker_answers"]
 

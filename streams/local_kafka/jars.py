@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from schemas.errors import KafkaSetupError
+from dexwatch.schemas.errors import KafkaSetupError
 
 __all__ = ["ensure_jars", "require_executable"]
 

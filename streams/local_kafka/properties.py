@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streams.local_kafka.settings import LocalKafkaSettings
+from dexwatch.streams.local_kafka.settings import LocalKafkaSettings
 
 __all__ = ["CLUSTER_ID", "write_log4j_properties", "write_server_properties"]
 

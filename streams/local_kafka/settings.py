@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from streams.local_kafka.sasl_ssl_listener import SaslSslListener
+from dexwatch.streams.local_kafka.sasl_ssl_listener import SaslSslListener
 
 __all__ = ["LocalKafkaSettings"]
 

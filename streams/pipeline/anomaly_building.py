@@ -5,11 +5,16 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from detectors.series_model import DETECTOR_VERSION
-from detectors.verdict import MeasureMove
-from schemas.anomaly_event import AnomalyEvent, MeasureContribution, SourceOffsets, anomaly_id
-from streams.aggregation import NoDataInterval
-from streams.pipeline.dataset_scorer import ScoredInterval
+from dexwatch.detectors.series_model import DETECTOR_VERSION
+from dexwatch.detectors.verdict import MeasureMove
+from dexwatch.schemas.anomaly_event import (
+    AnomalyEvent,
+    MeasureContribution,
+    SourceOffsets,
+    anomaly_id,
+)
+from dexwatch.streams.aggregation import NoDataInterval
+from dexwatch.streams.pipeline.dataset_scorer import ScoredInterval
 
 __all__ = ["NO_DATA_VERSION", "anomaly_event", "no_data_event"]
 

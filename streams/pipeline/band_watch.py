@@ -24,20 +24,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from detectors.verdict import Verdict
-from schemas.codec import encode
-from streams.dataset_runtime import DatasetRuntime
-from streams.incidents.band_status import (
+from dexwatch.detectors.verdict import Verdict
+from dexwatch.schemas.codec import encode
+from dexwatch.streams.dataset_runtime import DatasetRuntime
+from dexwatch.streams.incidents.band_status import (
     STATUSES_PER_RECORD,
     BandStatus,
     BandStatuses,
     BandTiming,
     band_timing,
 )
-from streams.incidents.incident_inputs import incident_inputs_topic, input_headers
-from streams.metric_event_handler import MetricEventHandler
-from streams.pipeline.dataset_scorer import ScoredInterval
-from streams.records import OutputRecord
+from dexwatch.streams.incidents.incident_inputs import incident_inputs_topic, input_headers
+from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.pipeline.dataset_scorer import ScoredInterval
+from dexwatch.streams.records import OutputRecord
 
 __all__ = ["BandWatch", "DatasetBandWatch", "watch_bands"]
 

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detectors.series_bank import SeriesBank
-from detectors.series_layout import CLOCK_HAS_LAST, CLOCK_LAST_AT
-from detectors.series_settings import SeriesModelSettings
-from detectors.verdict import Verdict
-from schemas.errors import DetectorInputError, StateFormatError
-from streams.aggregation import ClosedInterval
-from streams.pipeline.series_rules import SeriesRules
-from streams.pipeline.verdict_combining import combine_verdicts
-from streams.snapshots.snapshot_store import Snapshot
+from dexwatch.detectors.series_bank import SeriesBank
+from dexwatch.detectors.series_layout import CLOCK_HAS_LAST, CLOCK_LAST_AT
+from dexwatch.detectors.series_settings import SeriesModelSettings
+from dexwatch.detectors.verdict import Verdict
+from dexwatch.schemas.errors import DetectorInputError, StateFormatError
+from dexwatch.streams.aggregation import ClosedInterval
+from dexwatch.streams.pipeline.series_rules import SeriesRules
+from dexwatch.streams.pipeline.verdict_combining import combine_verdicts
+from dexwatch.streams.snapshots.snapshot_store import Snapshot
 
 __all__ = ["DatasetScorer", "ScoredInterval", "UnscoredInterval"]
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from prometheus_client import CollectorRegistry, Counter
 
-from streams.datasets import DatasetConfig
+from dexwatch.streams.datasets import DatasetConfig
 
 __all__ = ["PrimingGate", "is_history"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from schemas.score_event import ScoreEvent
-from streams.pipeline.dataset_scorer import ScoredInterval
+from dexwatch.schemas.score_event import ScoreEvent
+from dexwatch.streams.pipeline.dataset_scorer import ScoredInterval
 
 __all__ = ["score_event"]
 

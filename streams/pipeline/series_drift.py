@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from detectors.series_model import DETECTOR_VERSION, epoch_seconds
-from schemas.errors import StateFormatError
-from schemas.model_action import ModelActionEvent
-from streams.datasets import DatasetConfig
-from streams.drift import (
+from dexwatch.detectors.series_model import DETECTOR_VERSION, epoch_seconds
+from dexwatch.schemas.errors import StateFormatError
+from dexwatch.schemas.model_action import ModelActionEvent
+from dexwatch.streams.datasets import DatasetConfig
+from dexwatch.streams.drift import (
     AnomalyHold,
     AppliedDecision,
     DriftActionError,
@@ -32,8 +32,8 @@ from streams.drift import (
     decide,
     model_action_event,
 )
-from streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
-from streams.snapshots.snapshot_store import Snapshot
+from dexwatch.streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
+from dexwatch.streams.snapshots.snapshot_store import Snapshot
 
 __all__ = ["SeriesDrift"]
 

@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from detectors.base import Features, Score
-from detectors.half_space_trees import HalfSpaceTreesDetector
-from detectors.verdict import MeasureMove
-from streams.datasets.rule_spec import RuleSpec
+from dexwatch.detectors.base import Features, Score
+from dexwatch.detectors.half_space_trees import HalfSpaceTreesDetector
+from dexwatch.detectors.verdict import MeasureMove
+from dexwatch.streams.datasets.rule_spec import RuleSpec
 
 __all__ = ["RuleFinding", "SeriesRules"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from detectors.verdict import MeasureMove, Verdict
-from streams.pipeline.series_rules import RuleFinding
+from dexwatch.detectors.verdict import MeasureMove, Verdict
+from dexwatch.streams.pipeline.series_rules import RuleFinding
 
 __all__ = ["combine_verdicts", "rule_severity"]
 

@@ -1,6 +1,6 @@
 """Priming: the worker's models learn a dataset's history before it runs (docs/priming.md)."""
 
-from streams.priming.history_primer import HistoryPrimer, PrimedSeries
-from streams.priming.record_feed import file_records, partition_of, topic_records
+from dexwatch.streams.priming.history_primer import HistoryPrimer, PrimedSeries
+from dexwatch.streams.priming.record_feed import file_records, partition_of, topic_records
 
 __all__ = ["HistoryPrimer", "PrimedSeries", "file_records", "partition_of", "topic_records"]

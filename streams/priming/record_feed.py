@@ -18,12 +18,12 @@ from pathlib import Path
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from connectors.file_replay import CsvLayout, RejectedRow, ReplayFormat, read_events
-from schemas.codec import encode
-from schemas.errors import KafkaSetupError
-from streams.kafka_connection import confluent_client_config
-from streams.records import ConsumedRecord
-from streams.topic_reader import StartPosition, TopicReader
+from dexwatch.connectors.file_replay import CsvLayout, RejectedRow, ReplayFormat, read_events
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.errors import KafkaSetupError
+from dexwatch.streams.kafka_connection import confluent_client_config
+from dexwatch.streams.records import ConsumedRecord
+from dexwatch.streams.topic_reader import StartPosition, TopicReader
 
 __all__ = ["BATCH_RECORDS", "file_records", "partition_of", "topic_partitions", "topic_records"]
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import confluent_kafka
 
-from schemas.errors import DexwatchError
-from streams.kafka_connection import confluent_client_config
-from streams.topic_reader import StartPosition, TopicReader
+from dexwatch.schemas.errors import DexwatchError
+from dexwatch.streams.kafka_connection import confluent_client_config
+from dexwatch.streams.topic_reader import StartPosition, TopicReader
 
 __all__ = ["ChangelogRecord", "ChangelogWriteError", "snapshot_keys", "write_changelog"]
 
@@ -66,7 +66,7 @@ def write_changelog(
         "enable.idempotence": True,
         "acks": "all",
         "compression.type": "lz4",
-        "logger": logging.getLogger("streams.snapshots.librdkafka"),
+        "logger": logging.getLogger("dexwatch.streams.snapshots.librdkafka"),
     }
     config.update(extra_config or {})
     producer = confluent_kafka.Producer(config)

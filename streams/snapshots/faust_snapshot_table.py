@@ -36,8 +36,8 @@ import faust
 from faust.streams import _current_event  # the context variable behind `current_event()`
 from faust.types.tuples import Message
 
-from streams.snapshots.snapshot_record import decode_record, push_snapshot
-from streams.snapshots.snapshot_store import DEFAULT_HISTORY, Snapshot
+from dexwatch.streams.snapshots.snapshot_record import decode_record, push_snapshot
+from dexwatch.streams.snapshots.snapshot_store import DEFAULT_HISTORY, Snapshot
 
 __all__ = ["FaustSnapshotTable"]
 

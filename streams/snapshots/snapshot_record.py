@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from schemas.errors import StateFormatError
-from streams.snapshots.snapshot_store import DEFAULT_HISTORY, Snapshot
+from dexwatch.schemas.errors import StateFormatError
+from dexwatch.streams.snapshots.snapshot_store import DEFAULT_HISTORY, Snapshot
 
 __all__ = [
     "MAGIC",

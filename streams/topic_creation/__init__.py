@@ -4,9 +4,9 @@
 (`TopicPolicy`, from `DEXWATCH_TOPICS__*`) and its decision (`decide_replication`).
 """
 
-from streams.topic_creation.replication import Replication, decide_replication
-from streams.topic_creation.topic_policy import TopicPolicy, topic_policy_from_environment
-from streams.topic_creation.topic_spec import TopicSpec
+from dexwatch.streams.topic_creation.replication import Replication, decide_replication
+from dexwatch.streams.topic_creation.topic_policy import TopicPolicy, topic_policy_from_environment
+from dexwatch.streams.topic_creation.topic_spec import TopicSpec
 
 __all__ = [
     "Replication",

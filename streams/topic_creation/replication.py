@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.errors import ConfigError
-from streams.topic_creation.topic_policy import TopicPolicy
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.topic_creation.topic_policy import TopicPolicy
 
 __all__ = ["DEFAULT_MAX_REPLICATION", "Replication", "decide_replication"]
 

@@ -11,7 +11,7 @@ from typing import Self
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schemas.errors import ConfigError
+from dexwatch.schemas.errors import ConfigError
 
 __all__ = ["TopicPolicy", "topic_policy_from_environment"]
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from connectors.csv_events import CsvEvents, CsvLayout
-from connectors.file_replay import RejectedRow
-from detectors.csv_columns import ColumnShape
-from schemas.errors import ConfigError
-from schemas.metric_event import MetricEvent
+from dexwatch.connectors.csv_events import CsvEvents, CsvLayout
+from dexwatch.connectors.file_replay import RejectedRow
+from dexwatch.detectors.csv_columns import ColumnShape
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.schemas.metric_event import MetricEvent
 
 T0 = datetime(2023, 3, 10, tzinfo=UTC)
 # As exported by a dashboard: names for people, newest first, no pool column.

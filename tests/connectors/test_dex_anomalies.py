@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from connectors.anomaly_labels import (
+from dexwatch.connectors.anomaly_labels import (
     ANOMALY_KINDS,
     AnomalyKind,
     InjectedAnomaly,
@@ -17,8 +17,8 @@ from connectors.anomaly_labels import (
     read_labels,
     write_labels,
 )
-from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
-from schemas.metric_event import MetricEvent
+from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
+from dexwatch.schemas.metric_event import MetricEvent
 
 STEPS = 90
 AT = 40

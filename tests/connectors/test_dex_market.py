@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import statistics
 
-from connectors.dex_market import STABLE_PAIRS, pool_profile
-from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
+from dexwatch.connectors.dex_market import STABLE_PAIRS, pool_profile
+from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
 
 STEPS_PER_WEEK = 7 * 24 * 12
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from connectors.dex_simulator import DexMarketSimulator, InjectedAnomaly, SimulatorConfig
-from schemas.metric_event import MetricEvent, series_key
+from dexwatch.connectors.dex_simulator import DexMarketSimulator, InjectedAnomaly, SimulatorConfig
+from dexwatch.schemas.metric_event import MetricEvent, series_key
 
 MEASURES = {"tvl_usd", "volume_usd", "fees_usd", "tx_count", "price"}
 STEPS_PER_WEEK = 7 * 24 * 12  # 5-minute steps

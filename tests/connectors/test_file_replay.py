@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.file_replay import (
+from dexwatch.connectors.file_replay import (
     CsvLayout,
     RejectedRow,
     RejectTally,
@@ -15,9 +15,9 @@ from connectors.file_replay import (
     detect_format,
     read_events,
 )
-from schemas.codec import encode
-from schemas.errors import ConfigError, DexwatchError
-from schemas.metric_event import MetricEvent
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.errors import ConfigError, DexwatchError
+from dexwatch.schemas.metric_event import MetricEvent
 
 CSV = """timestamp,pool,tvl_usd,volume_usd
 2026-01-05T00:00:00Z,p1,100.5,7

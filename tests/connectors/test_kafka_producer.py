@@ -10,11 +10,11 @@ import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
-from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
-from connectors.kafka_producer import EventProducer, ProducerError
-from schemas.codec import decode
-from schemas.errors import DexwatchError
-from schemas.metric_event import MetricEvent
+from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
+from dexwatch.connectors.kafka_producer import EventProducer, ProducerError
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.errors import DexwatchError
+from dexwatch.schemas.metric_event import MetricEvent
 from tests.kafka_helpers import consume, create_topic
 
 

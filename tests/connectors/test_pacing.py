@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.pacing import Pacer
+from dexwatch.connectors.pacing import Pacer
 
 
 class FakeClock:

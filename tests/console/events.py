@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from schemas.anomaly_event import AnomalyEvent, MeasureContribution, anomaly_id
-from schemas.score_event import ScoreEvent
+from dexwatch.schemas.anomaly_event import AnomalyEvent, MeasureContribution, anomaly_id
+from dexwatch.schemas.score_event import ScoreEvent
 
 __all__ = ["START", "anomaly", "pool_series", "score"]
 

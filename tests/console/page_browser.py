@@ -13,7 +13,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from console.page_routes import STATIC_DIR
+from dexwatch.console.page_routes import STATIC_DIR
 from tests.system_tools import missing_tool, require_tool
 
 __all__ = ["Page", "chromium"]

@@ -14,10 +14,10 @@ from typing import Any, Self
 import orjson
 from pydantic import SecretStr
 
-from console.service import ConsoleService
-from console.settings import ConsoleSettings
-from console.topics import ConsoleTopics
-from streams.kafka_connection import connection_for
+from dexwatch.console.service import ConsoleService
+from dexwatch.console.settings import ConsoleSettings
+from dexwatch.console.topics import ConsoleTopics
+from dexwatch.streams.kafka_connection import connection_for
 from tests.kafka_helpers import create_topic, wait_for
 from tests.loop_thread import LoopThread
 

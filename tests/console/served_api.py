@@ -15,15 +15,15 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
-from console.api.context import ConsoleContext
-from console.app import build_app
-from console.backtest_jobs import BacktestJobs
-from console.metrics import ConsoleMetrics
-from console.settings import ConsoleSettings
-from console.store.console_store import ConsoleStore
-from console.store.ingest_batch import IngestBatch
-from console.topics import ConsoleTopics
-from detectors.series_settings import SeriesModelSettings
+from dexwatch.console.api.context import ConsoleContext
+from dexwatch.console.app import build_app
+from dexwatch.console.backtest_jobs import BacktestJobs
+from dexwatch.console.metrics import ConsoleMetrics
+from dexwatch.console.settings import ConsoleSettings
+from dexwatch.console.store.console_store import ConsoleStore
+from dexwatch.console.store.ingest_batch import IngestBatch
+from dexwatch.console.topics import ConsoleTopics
+from dexwatch.detectors.series_settings import SeriesModelSettings
 
 __all__ = ["READ", "TOPICS", "WRITE", "Api", "RecordingWriter", "served_api"]
 

@@ -8,10 +8,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.page_routes import PAGE_PATHS
-from console.store.ingest_batch import IngestBatch
-from schemas.feedback import FeedbackEvent
-from schemas.incident_control import IncidentControl
+from dexwatch.console.page_routes import PAGE_PATHS
+from dexwatch.console.store.ingest_batch import IngestBatch
+from dexwatch.schemas.feedback import FeedbackEvent
+from dexwatch.schemas.incident_control import IncidentControl
 from tests.console.events import anomaly, score
 from tests.console.served_api import READ, TOPICS, WRITE, served_api
 from tests.sinks.incidents import incident

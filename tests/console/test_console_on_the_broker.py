@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from schemas.codec import decode, encode
-from schemas.feedback import FeedbackEvent
-from schemas.metric_event import MetricEvent
-from sinks.config import SinksConfig, WebhookSinkConfig
+from dexwatch.schemas.codec import decode, encode
+from dexwatch.schemas.feedback import FeedbackEvent
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.sinks.config import SinksConfig, WebhookSinkConfig
 from tests.console.events import anomaly, score
 from tests.console.running_console import WRITE, RunningConsole, fresh_topics
 from tests.http_servers import ServerThread, WebhookReceiver

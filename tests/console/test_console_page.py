@@ -14,9 +14,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from console.topics import ConsoleTopics
-from schemas.codec import encode
-from schemas.incident import IncidentContributor, IncidentEvent
+from dexwatch.console.topics import ConsoleTopics
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.incident import IncidentContributor, IncidentEvent
 from tests.console.events import START, anomaly, pool_series, score
 from tests.console.page_browser import Page, chromium
 from tests.console.running_console import READ, WRITE, RunningConsole, fresh_topics

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.store import queries
-from console.store.console_store import ConsoleStore
-from console.store.ingest_batch import IngestBatch
-from console.store.paging import decode_cursor
+from dexwatch.console.store import queries
+from dexwatch.console.store.console_store import ConsoleStore
+from dexwatch.console.store.ingest_batch import IngestBatch
+from dexwatch.console.store.paging import decode_cursor
 from tests.console.events import anomaly, score
 from tests.sinks.incidents import incident
 

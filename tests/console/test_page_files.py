@@ -7,7 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from console.page_routes import STATIC_DIR
+from dexwatch.console.page_routes import STATIC_DIR
 from tests.makefile_variables import make_variable
 from tests.system_tools import missing_tool
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
-from console.topics import ConsoleTopics
+from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
+from dexwatch.console.topics import ConsoleTopics
 from tests.console.running_console import RunningConsole
 from tests.kafka_helpers import create_topic, produce_records
 from tests.streams.incidents.test_shock_incident import DATASETS, SHOCK_STEP, STEPS

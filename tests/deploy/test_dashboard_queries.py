@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 import yaml
 
-from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
-from console.topics import ConsoleTopics
+from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
+from dexwatch.console.topics import ConsoleTopics
 from tests.console.running_console import RunningConsole
 from tests.deploy.deploy_files import PROMETHEUS_CONFIG, RULES, dashboard_queries, load_yaml
 from tests.http_servers.running import ServerThread
@@ -79,7 +79,7 @@ def _connector(
     return [
         sys.executable,
         "-m",
-        "streams.cli.main",
+        "dexwatch.streams.cli.main",
         "connect",
         "thegraph",
         "--endpoint",

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pytest
 from river import drift
 
-from detectors.adwin_drift import AdwinDriftDetector
+from dexwatch.detectors.adwin_drift import AdwinDriftDetector
 
 # Any: river's ADWIN is untyped; calls through this name are checked by the tests instead.
 RiverAdwin: Any = drift.ADWIN

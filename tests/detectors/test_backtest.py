@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from detectors.backtest import (
+from dexwatch.detectors.backtest import (
     Backtest,
     BacktestColumns,
     BacktestRow,
@@ -17,10 +17,10 @@ from detectors.backtest import (
     backtest_file,
     default_measures,
 )
-from detectors.backtest_config import load_detector_settings, settings_with
-from detectors.backtest_order import RowOrder
-from detectors.series_model import SeriesModel, SeriesModelSettings
-from schemas.errors import ConfigError
+from dexwatch.detectors.backtest_config import load_detector_settings, settings_with
+from dexwatch.detectors.backtest_order import RowOrder
+from dexwatch.detectors.series_model import SeriesModel, SeriesModelSettings
+from dexwatch.schemas.errors import ConfigError
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 VALUE = BacktestColumns(time_column="timestamp", measures=("value",))

@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from detectors.backtest_io import CsvInput, TimeParseError, count_data_lines, parse_time, read_time
-from schemas.errors import DexwatchError
+from dexwatch.detectors.backtest_io import (
+    CsvInput,
+    TimeParseError,
+    count_data_lines,
+    parse_time,
+    read_time,
+)
+from dexwatch.schemas.errors import DexwatchError
 
 HALF_PAST = datetime(2014, 7, 1, 0, 30, tzinfo=UTC)
 

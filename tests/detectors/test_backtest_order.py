@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from detectors.backtest_io import CsvRecord
-from detectors.backtest_order import LateRows, OrderKey, RowOrder, sorted_per_series
+from dexwatch.detectors.backtest_io import CsvRecord
+from dexwatch.detectors.backtest_order import LateRows, OrderKey, RowOrder, sorted_per_series
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.backtest_io import TimeParseError
-from detectors.backtest_times import FileTimes, MixedTimeFormatError
+from dexwatch.detectors.backtest_io import TimeParseError
+from dexwatch.detectors.backtest_times import FileTimes, MixedTimeFormatError
 
 
 def test_the_first_time_decides_and_a_different_one_is_refused() -> None:

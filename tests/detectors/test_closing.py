@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.closing import Closing
+from dexwatch.detectors.closing import Closing
 
 
 class Resource(Closing):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.csv_columns import ColumnShape
-from schemas.errors import ConfigError
+from dexwatch.detectors.csv_columns import ColumnShape
+from dexwatch.schemas.errors import ConfigError
 
 
 def test_renames_and_constants_shape_the_header_and_every_row() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.csv_delimiter import describe_delimiter, sniff_delimiter
+from dexwatch.detectors.csv_delimiter import describe_delimiter, sniff_delimiter
 
 
 @pytest.mark.parametrize(

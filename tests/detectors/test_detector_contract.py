@@ -12,10 +12,10 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from detectors.base import Detector, DetectorBase, Features, Score
-from detectors.registry import DETECTORS, DetectorEntry
-from detectors.state_codec import MAGIC
-from schemas.errors import DetectorInputError
+from dexwatch.detectors.base import Detector, DetectorBase, Features, Score
+from dexwatch.detectors.registry import DETECTORS, DetectorEntry
+from dexwatch.detectors.state_codec import MAGIC
+from dexwatch.schemas.errors import DetectorInputError
 
 # What each detector is for, i.e. which labelled stream it must beat chance on.
 PURPOSE = {

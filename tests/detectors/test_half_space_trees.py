@@ -13,8 +13,8 @@ import pytest
 from river.anomaly import HalfSpaceTrees
 from river.tree.padded import PaddedBranch
 
-from detectors.base import Detector, Score
-from detectors.half_space_trees import (
+from dexwatch.detectors.base import Detector, Score
+from dexwatch.detectors.half_space_trees import (
     HalfSpaceTreesBank,
     HalfSpaceTreesDetector,
     Trees,
@@ -22,8 +22,8 @@ from detectors.half_space_trees import (
     process_rows,
     shared_trees,
 )
-from detectors.state_codec import decode_state, encode_state
-from schemas.errors import DetectorInputError, StateFormatError
+from dexwatch.detectors.state_codec import decode_state, encode_state
+from dexwatch.schemas.errors import DetectorInputError, StateFormatError
 
 NAMES = ("volume", "fees", "tvl")  # deliberately unsorted: river sorts them, so do we
 
@@ -430,7 +430,7 @@ def test_bad_states_are_refused() -> None:
 
 
 def test_state_of_another_kind_is_refused() -> None:
-    from detectors.state_codec import register_kind
+    from dexwatch.detectors.state_codec import register_kind
 
     register_kind("hst_test_other", dict)
     with pytest.raises(StateFormatError, match="not 'half_space_trees' state"):

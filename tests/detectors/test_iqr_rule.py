@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detectors.iqr_rule import IqrRule
+from dexwatch.detectors.iqr_rule import IqrRule
 
 
 def learnt(rule: IqrRule, values: list[float]) -> IqrRule:

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pytest
 from river.drift import PageHinkley
 
-from detectors.page_hinkley_drift import PageHinkleyDriftDetector
+from dexwatch.detectors.page_hinkley_drift import PageHinkleyDriftDetector
 
 PARAMETERS: list[dict[str, Any]] = [
     {},

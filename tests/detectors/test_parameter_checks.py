@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.parameter_checks import check_at_least, check_min_points
+from dexwatch.detectors.parameter_checks import check_at_least, check_min_points
 
 
 def test_at_least_allows_the_bound_and_names_the_argument_below_it() -> None:

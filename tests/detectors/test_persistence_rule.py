@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detectors.persistence_rule import PersistenceRule
+from dexwatch.detectors.persistence_rule import PersistenceRule
 
 
 def learnt(rule: PersistenceRule, values: list[float]) -> PersistenceRule:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detectors.quantile_band_rule import QuantileBandRule
+from dexwatch.detectors.quantile_band_rule import QuantileBandRule
 
 
 def learnt(rule: QuantileBandRule, values: list[float]) -> QuantileBandRule:

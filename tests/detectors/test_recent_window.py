@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.recent_window import RecentWindow
+from dexwatch.detectors.recent_window import RecentWindow
 
 
 @pytest.mark.parametrize("size", [1, 2, 7, 50])

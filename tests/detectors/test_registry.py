@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.base import DetectorBase
-from detectors.iqr_rule import IqrRule
-from detectors.registry import DETECTORS, build_detector, detector_entry
-from schemas.errors import ConfigError
+from dexwatch.detectors.base import DetectorBase
+from dexwatch.detectors.iqr_rule import IqrRule
+from dexwatch.detectors.registry import DETECTORS, build_detector, detector_entry
+from dexwatch.schemas.errors import ConfigError
 
 
 def test_every_entry_builds_from_its_example() -> None:

@@ -9,11 +9,11 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from detectors import series_kernel as kernel
-from detectors.series_bank import BankOutput, SeriesBank, empty_state, read_state
-from detectors.series_layout import VIEWS
-from detectors.series_model import SeriesModel, SeriesModelSettings, epoch_seconds
-from schemas.errors import DetectorInputError, StateFormatError
+from dexwatch.detectors import series_kernel as kernel
+from dexwatch.detectors.series_bank import BankOutput, SeriesBank, empty_state, read_state
+from dexwatch.detectors.series_layout import VIEWS
+from dexwatch.detectors.series_model import SeriesModel, SeriesModelSettings, epoch_seconds
+from dexwatch.schemas.errors import DetectorInputError, StateFormatError
 
 START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
 STEP_S = 300.0

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from detectors.series_model import SeriesModel, SeriesModelSettings
-from schemas.errors import DetectorInputError
+from dexwatch.detectors.series_model import SeriesModel, SeriesModelSettings
+from dexwatch.schemas.errors import DetectorInputError
 from tests.series_data import START, pool_events
 
 

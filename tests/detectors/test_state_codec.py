@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from detectors import state_codec
-from detectors.state_codec import (
+from dexwatch.detectors import state_codec
+from dexwatch.detectors.state_codec import (
     FORMAT_VERSION,
     MAGIC,
     DecodedState,
@@ -28,7 +28,7 @@ from detectors.state_codec import (
     peek_kind,
     register_kind,
 )
-from schemas.errors import DexwatchError, StateFormatError
+from dexwatch.schemas.errors import DexwatchError, StateFormatError
 
 
 class _Owner:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from detectors.threshold_rule import ThresholdRule, outside_score
+from dexwatch.detectors.threshold_rule import ThresholdRule, outside_score
 
 
 def score(rule: ThresholdRule, value: float) -> float:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.series_model import SeriesModel, SeriesModelSettings
-from detectors.verdict import MeasureMove, distinct_figures
+from dexwatch.detectors.series_model import SeriesModel, SeriesModelSettings
+from dexwatch.detectors.verdict import MeasureMove, distinct_figures
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -19,8 +19,12 @@ from typing import Literal
 
 from aiohttp import web
 
-from sinks.webhook.signing import IDEMPOTENCY_KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
-from sinks.webhook.verification import SignatureError, verify_signature
+from dexwatch.sinks.webhook.signing import (
+    IDEMPOTENCY_KEY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+)
+from dexwatch.sinks.webhook.verification import SignatureError, verify_signature
 from tests.http_servers.scripted_answers import ScriptedAnswers
 
 __all__ = ["ReceiverAnswerKind", "WebhookReceiver"]

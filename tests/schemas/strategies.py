@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from hypothesis import strategies as st
 
-from schemas import (
+from dexwatch.schemas import (
     AnomalyEvent,
     DeadLetterRecord,
     MeasureContribution,

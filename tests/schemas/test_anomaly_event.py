@@ -12,7 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from schemas import (
+from dexwatch.schemas import (
     INVALID_SCHEMA,
     AnomalyEvent,
     MeasureContribution,
@@ -22,8 +22,8 @@ from schemas import (
     decode,
     encode,
 )
-from schemas.codec import describe_validation_error
-from schemas.incident import IncidentContributor
+from dexwatch.schemas.codec import describe_validation_error
+from dexwatch.schemas.incident import IncidentContributor
 from tests.schemas.strategies import anomaly_events, aware_datetimes, utc_offsets
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from schemas import (
+from dexwatch.schemas import (
     INVALID_JSON,
     INVALID_SCHEMA,
     AnomalyEvent,
@@ -22,7 +22,7 @@ from schemas import (
     decode,
     encode,
 )
-from schemas.codec import describe_validation_error
+from dexwatch.schemas.codec import describe_validation_error
 from tests.schemas.strategies import (
     anomaly_events,
     aware_datetimes,

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from schemas import (
+from dexwatch.schemas import (
     INVALID_JSON,
     INVALID_SCHEMA,
     DeadLetterRecord,
@@ -21,7 +21,7 @@ from schemas import (
     decode,
     encode,
 )
-from schemas.json_schema import json_schemas
+from dexwatch.schemas.json_schema import json_schemas
 from tests.schemas.strategies import dead_letter_records
 
 FAILED_AT = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from schemas import DexTransaction, SchemaError, decode, encode, transaction_event_id
-from schemas.json_schema import json_schemas
+from dexwatch.schemas import DexTransaction, SchemaError, decode, encode, transaction_event_id
+from dexwatch.schemas.json_schema import json_schemas
 
 POOL = {"chain": "ethereum", "dex": "uniswap-v3", "pool": "0x88e6", "pair": "USDC-WETH"}
 

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from schemas.epoch_time import epoch_seconds_by_magnitude, epoch_unit_by_magnitude
+from dexwatch.schemas.epoch_time import epoch_seconds_by_magnitude, epoch_unit_by_magnitude
 
 JULY_2014 = 1_404_172_800
 

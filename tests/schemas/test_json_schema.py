@@ -12,7 +12,7 @@ from hypothesis import given
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel
 
-from schemas import (
+from dexwatch.schemas import (
     AnomalyEvent,
     DeadLetterRecord,
     DexTransaction,
@@ -27,7 +27,7 @@ from schemas import (
     decode,
     encode,
 )
-from schemas.json_schema import JSON_SCHEMA_DIALECT, export_json_schemas, json_schemas
+from dexwatch.schemas.json_schema import JSON_SCHEMA_DIALECT, export_json_schemas, json_schemas
 from tests.schemas.strategies import (
     anomaly_events,
     bad_names,

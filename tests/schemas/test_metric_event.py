@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from schemas import (
+from dexwatch.schemas import (
     INVALID_JSON,
     INVALID_SCHEMA,
     MetricEvent,
@@ -21,7 +21,7 @@ from schemas import (
     encode,
     series_key,
 )
-from schemas.codec import describe_validation_error
+from dexwatch.schemas.codec import describe_validation_error
 from tests.schemas.strategies import (
     aware_datetimes,
     bad_names,

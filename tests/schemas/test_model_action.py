@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
-from schemas import SchemaError, decode, encode, series_key
-from schemas.json_schema import json_schemas
-from schemas.model_action import (
+from dexwatch.schemas import SchemaError, decode, encode, series_key
+from dexwatch.schemas.json_schema import json_schemas
+from dexwatch.schemas.model_action import (
     MODEL_ACTIONS,
     ActionAttemptRecord,
     ModelActionEvent,

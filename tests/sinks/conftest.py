@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from pydantic import SecretStr
 
-from sinks.config import SlackSinkConfig
+from dexwatch.sinks.config import SlackSinkConfig
 from tests.http_servers import ServerThread, SlackLikeServer, WebhookReceiver
 
 RECEIVER_SECRET = b"s3cr3t-shared-with-the-receiver"

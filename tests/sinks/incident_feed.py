@@ -9,8 +9,8 @@ from typing import Self
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from schemas.codec import encode
-from schemas.incident import IncidentEvent
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.incident import IncidentEvent
 from tests.sinks.incidents import incident
 
 __all__ = ["IncidentFeed"]

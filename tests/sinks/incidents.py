@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.codec import encode
-from schemas.incident import IncidentContributor, IncidentEvent, IncidentStatus, incident_id
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.incident import (
+    IncidentContributor,
+    IncidentEvent,
+    IncidentStatus,
+    incident_id,
+)
 
 __all__ = ["OPENED", "incident", "incident_versions", "records"]
 

@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Self
 
-from sinks.config import SinksConfig
-from sinks.metrics import SinkMetrics
-from sinks.runner import run_sinks
+from dexwatch.sinks.config import SinksConfig
+from dexwatch.sinks.metrics import SinkMetrics
+from dexwatch.sinks.runner import run_sinks
 from tests.loop_thread import LoopThread
 
 __all__ = ["RunningSinks"]

@@ -6,9 +6,9 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Final
 
-from schemas.incident import IncidentEvent
-from schemas.sink_dead_letter import SinkKind
-from sinks.base import Delivered, DeliveryOutcome
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.sink_dead_letter import SinkKind
+from dexwatch.sinks.base import Delivered, DeliveryOutcome
 
 __all__ = ["ScriptedSink"]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from sinks.config import SinksConfig
-from sinks.delivery_policy import DeliveryPolicy
+from dexwatch.sinks.config import SinksConfig
+from dexwatch.sinks.delivery_policy import DeliveryPolicy
 from tests.kafka_helpers import create_topic
 
 __all__ = ["QUICK_RETRIES", "fresh_config", "fresh_settings", "write_config"]

@@ -31,7 +31,14 @@ class SinkProcess:
         self._log_start = len(self.log())
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli.main", "sink", "--config", str(self.config)],
+                [
+                    sys.executable,
+                    "-m",
+                    "dexwatch.streams.cli.main",
+                    "sink",
+                    "--config",
+                    str(self.config),
+                ],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -9,8 +9,8 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
-from schemas.errors import ConfigError
-from sinks.config import SinksConfig, SlackSinkConfig, WebhookSinkConfig, load_sinks_config
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.sinks.config import SinksConfig, SlackSinkConfig, WebhookSinkConfig, load_sinks_config
 
 EXAMPLE = Path(__file__).parents[2] / "deploy" / "sinks.yaml"
 SLACK_URL = "https://hooks.slack.com/services/T0001/B0001/SECRETTOKENxyz"

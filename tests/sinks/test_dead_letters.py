@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from schemas.codec import decode
-from schemas.incident import IncidentEvent
-from schemas.sink_dead_letter import SinkDeadLetterRecord
-from sinks.delivery_policy import DeliveryPolicy
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.sink_dead_letter import SinkDeadLetterRecord
+from dexwatch.sinks.delivery_policy import DeliveryPolicy
 from tests.kafka_helpers import consume, produce, wait_for
 from tests.sinks.conftest import RunningSlack
 from tests.sinks.incidents import incident, records
@@ -46,7 +46,7 @@ def test_refused_exhausted_and_unreadable_alerts_are_dead_lettered(
         [*records([revoked, exhausted]), (b"k", b'{"not": "an incident"}'), *records([fine])],
     )
 
-    with caplog.at_level(logging.INFO, logger="sinks"), RunningSinks(config) as running:
+    with caplog.at_level(logging.INFO, logger="dexwatch.sinks"), RunningSinks(config) as running:
         wait_for(lambda: slack.server.messages(), 60, "the one deliverable alert")
         letters = [
             decode(SinkDeadLetterRecord, message.value() or b"")

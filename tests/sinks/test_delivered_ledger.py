@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sinks.delivered_ledger import DeliveredLedger
-from sinks.errors import LedgerError
+from dexwatch.sinks.delivered_ledger import DeliveredLedger
+from dexwatch.sinks.errors import LedgerError
 
 W = "alerts:0:7"  # where the alert was read
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from sinks.delivery_policy import DeliveryPolicy
+from dexwatch.sinks.delivery_policy import DeliveryPolicy
 
 POLICY = DeliveryPolicy(base_delay_s=1.0, max_delay_s=60.0, retry_after_cap_s=300.0)
 

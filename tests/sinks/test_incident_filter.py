@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from sinks.incident_filter import IncidentFilter
+from dexwatch.sinks.incident_filter import IncidentFilter
 from tests.sinks.incidents import incident
 
 OPEN = incident(1, severity=60, dataset="dex-pools", chain="ethereum")

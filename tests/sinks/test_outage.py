@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from schemas.codec import decode
-from schemas.incident import IncidentEvent
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.incident import IncidentEvent
 from tests.http_servers import ServerThread, WebhookReceiver
 from tests.kafka_helpers import consume, free_port, wait_for
 from tests.sinks.incident_feed import IncidentFeed

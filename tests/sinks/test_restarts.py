@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sinks.config import SinksConfig
-from sinks.delivered_ledger import DeliveredLedger
+from dexwatch.sinks.config import SinksConfig
+from dexwatch.sinks.delivered_ledger import DeliveredLedger
 from tests.kafka_helpers import produce, wait_for
 from tests.sinks.conftest import RunningSlack
 from tests.sinks.incidents import incident, records

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sinks.retry_after import parse_retry_after
+from dexwatch.sinks.retry_after import parse_retry_after
 
 NOW = datetime(2026, 1, 6, 11, 0, 0, tzinfo=UTC)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import random
 
-from sinks.base import Delivered, GiveUp, RetryLater
-from sinks.delivery_policy import DeliveryPolicy
-from sinks.retrying_delivery import DeliveryResult, deliver_with_retries
+from dexwatch.sinks.base import Delivered, GiveUp, RetryLater
+from dexwatch.sinks.delivery_policy import DeliveryPolicy
+from dexwatch.sinks.retrying_delivery import DeliveryResult, deliver_with_retries
 from tests.sinks.incidents import incident
 from tests.sinks.scripted_sink import ScriptedSink
 

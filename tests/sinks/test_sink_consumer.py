@@ -13,18 +13,18 @@ from typing import Any
 import pytest
 from aiokafka.structs import TopicPartition
 
-from schemas.codec import decode, encode
-from schemas.incident import IncidentEvent
-from schemas.sink_dead_letter import SinkDeadLetterRecord
-from sinks.alerts_consumer import AlertRecord
-from sinks.base import GiveUp, RetryLater
-from sinks.dead_letters import DeadLetterWriter
-from sinks.delivered_ledger import DeliveredLedger
-from sinks.delivery_policy import DeliveryPolicy
-from sinks.errors import SinkError
-from sinks.incident_filter import IncidentFilter
-from sinks.metrics import SinkMetrics
-from sinks.sink_consumer import SinkConsumer
+from dexwatch.schemas.codec import decode, encode
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.sink_dead_letter import SinkDeadLetterRecord
+from dexwatch.sinks.alerts_consumer import AlertRecord
+from dexwatch.sinks.base import GiveUp, RetryLater
+from dexwatch.sinks.dead_letters import DeadLetterWriter
+from dexwatch.sinks.delivered_ledger import DeliveredLedger
+from dexwatch.sinks.delivery_policy import DeliveryPolicy
+from dexwatch.sinks.errors import SinkError
+from dexwatch.sinks.incident_filter import IncidentFilter
+from dexwatch.sinks.metrics import SinkMetrics
+from dexwatch.sinks.sink_consumer import SinkConsumer
 from tests.sinks.incidents import incident, incident_versions
 from tests.sinks.scripted_sink import ScriptedSink
 

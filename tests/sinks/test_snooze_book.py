@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from schemas.incident_control import IncidentControl
-from sinks.snooze_book import SnoozeBook
+from dexwatch.schemas.incident_control import IncidentControl
+from dexwatch.sinks.snooze_book import SnoozeBook
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from schemas.codec import decode
-from schemas.incident import IncidentEvent
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.incident import IncidentEvent
 from tests.http_servers import ServerThread, WebhookReceiver
 from tests.kafka_helpers import free_port, produce, wait_for
 from tests.sinks.incidents import incident_versions, records

@@ -3,8 +3,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.batch_chunks import chunks_by_size
-from streams.records import ConsumedRecord
+from dexwatch.streams.batch_chunks import chunks_by_size
+from dexwatch.streams.records import ConsumedRecord
 
 
 def records(sizes: list[int]) -> list[ConsumedRecord]:

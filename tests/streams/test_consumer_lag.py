@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from schemas import MetricEvent, encode
-from streams.consumer_lag import lag_by_topic
-from streams.incidents.incident_inputs import incident_inputs_topic
+from dexwatch.schemas import MetricEvent, encode
+from dexwatch.streams.consumer_lag import lag_by_topic
+from dexwatch.streams.incidents.incident_inputs import incident_inputs_topic
 from tests.kafka_helpers import committed_offsets, create_topic, produce, wait_for
 from tests.worker_process import WorkerProcess
 

@@ -9,13 +9,13 @@ import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
-from schemas import AnomalyEvent, DeadLetterRecord, MetricEvent, decode, encode
-from schemas.errors import ConfigError
-from streams.datasets import config_hash
-from streams.metric_event_handler import MetricEventHandler
-from streams.metrics import WorkerMetrics
-from streams.records import ConsumedRecord, OutputRecord
-from streams.settings import WorkerSettings
+from dexwatch.schemas import AnomalyEvent, DeadLetterRecord, MetricEvent, decode, encode
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.datasets import config_hash
+from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.records import ConsumedRecord, OutputRecord
+from dexwatch.streams.settings import WorkerSettings
 from tests.series_data import START
 
 TOPIC = "pools.hourly"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from streams.heap_freezer import HeapFreezer
+from dexwatch.streams.heap_freezer import HeapFreezer
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from schemas import AnomalyEvent, decode, encode
+from dexwatch.schemas import AnomalyEvent, decode, encode
 from tests.kafka_helpers import wait_for
 from tests.series_data import START, STEP, pool_events
 from tests.system_tools import require_tool

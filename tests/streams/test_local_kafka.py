@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from schemas.errors import ConfigError, KafkaSetupError
-from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings, broker_answers
-from streams.settings_loading import load_settings
+from dexwatch.schemas.errors import ConfigError, KafkaSetupError
+from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings, broker_answers
+from dexwatch.streams.settings_loading import load_settings
 from tests.kafka_helpers import free_port
 
 

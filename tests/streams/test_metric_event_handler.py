@@ -9,11 +9,11 @@ import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
-from schemas import AnomalyEvent, DeadLetterRecord, anomaly_id, decode, encode
-from streams.metric_event_handler import ELEMENT_SLICE, MetricEventHandler
-from streams.metrics import WorkerMetrics
-from streams.records import ConsumedRecord, OutputRecord
-from streams.settings import WorkerSettings
+from dexwatch.schemas import AnomalyEvent, DeadLetterRecord, anomaly_id, decode, encode
+from dexwatch.streams.metric_event_handler import ELEMENT_SLICE, MetricEventHandler
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.records import ConsumedRecord, OutputRecord
+from dexwatch.streams.settings import WorkerSettings
 from tests.series_data import START, STEP, pool_events
 
 

@@ -4,9 +4,9 @@ from collections.abc import Callable
 
 import pytest
 
-from streams.offset_holes import OffsetHole, OffsetTracker, fill_holes
-from streams.records import ConsumedRecord
-from streams.topic_reader import PartitionRange, StartPosition, TopicReader
+from dexwatch.streams.offset_holes import OffsetHole, OffsetTracker, fill_holes
+from dexwatch.streams.records import ConsumedRecord
+from dexwatch.streams.topic_reader import PartitionRange, StartPosition, TopicReader
 from tests.kafka_helpers import ProducedRecord, create_topic, produce_records
 
 

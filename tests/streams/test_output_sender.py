@@ -8,11 +8,11 @@ from typing import Any
 
 from aiokafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 
-from schemas import DeadLetterRecord, decode
-from streams.dead_letter_building import dead_letter_output
-from streams.metrics import WorkerMetrics
-from streams.output_sender import OutputSender
-from streams.records import ConsumedRecord, OutputRecord
+from dexwatch.schemas import DeadLetterRecord, decode
+from dexwatch.streams.dead_letter_building import dead_letter_output
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.output_sender import OutputSender
+from dexwatch.streams.records import ConsumedRecord, OutputRecord
 
 KINDS = {"dead": "dead_letter", "anomalies": "anomaly"}
 

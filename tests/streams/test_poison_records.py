@@ -16,7 +16,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from schemas import DeadLetterRecord, decode, encode
+from dexwatch.schemas import DeadLetterRecord, decode, encode
 from tests.kafka_helpers import (
     ProducedRecord,
     committed_offsets,

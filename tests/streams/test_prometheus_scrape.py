@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas import encode
+from dexwatch.schemas import encode
 from tests.kafka_helpers import produce, wait_for
 from tests.prometheus_server import prometheus_binary, running_prometheus, scrape_config
 from tests.series_data import pool_events

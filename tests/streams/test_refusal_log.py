@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from schemas import DeadLetterRecord, MetricEvent, decode, encode
-from streams.metric_event_handler import MetricEventHandler
-from streams.metrics import WorkerMetrics
-from streams.records import ConsumedRecord
-from streams.refusal_log import RefusalLog
-from streams.settings import WorkerSettings
+from dexwatch.schemas import DeadLetterRecord, MetricEvent, decode, encode
+from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.records import ConsumedRecord
+from dexwatch.streams.refusal_log import RefusalLog
+from dexwatch.streams.settings import WorkerSettings
 from tests.kafka_helpers import consume, create_topic, produce, wait_for
 from tests.worker_process import WorkerProcess
 

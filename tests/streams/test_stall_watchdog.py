@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.stall_watchdog import StallWatchdog
+from dexwatch.streams.stall_watchdog import StallWatchdog
 
 P0, P1 = ("metrics", 0), ("metrics", 1)
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from streams.summary_log import SummaryLog
+from dexwatch.streams.summary_log import SummaryLog
 
 
 def test_a_flood_writes_a_line_a_minute_with_the_count_and_the_latest(

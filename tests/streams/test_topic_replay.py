@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from connectors.file_replay import CsvLayout, read_events
-from connectors.kafka_producer import EventProducer
-from detectors.backtest import Backtest, BacktestColumns, backtest_file
-from detectors.backtest_io import parse_time
-from detectors.series_model import SeriesModelSettings
-from schemas.codec import encode
-from schemas.errors import ConfigError
-from schemas.metric_event import MetricEvent
-from streams.settings import WorkerSettings
-from streams.topic_reader import StartPosition, TopicReadError
-from streams.topic_replay import ReplayedRow, ReplaySummary, TopicReplay
+from dexwatch.connectors.file_replay import CsvLayout, read_events
+from dexwatch.connectors.kafka_producer import EventProducer
+from dexwatch.detectors.backtest import Backtest, BacktestColumns, backtest_file
+from dexwatch.detectors.backtest_io import parse_time
+from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.streams.settings import WorkerSettings
+from dexwatch.streams.topic_reader import StartPosition, TopicReadError
+from dexwatch.streams.topic_replay import ReplayedRow, ReplaySummary, TopicReplay
 from tests.kafka_helpers import ProducedRecord, create_topic, produce_records
 from tests.nab_like_data import ec2_like
 

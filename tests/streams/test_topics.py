@@ -11,12 +11,12 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.admin._config import ConfigResource
 from confluent_kafka.admin._resource import ResourceType
 
-from schemas.errors import ConfigError, KafkaSetupError
-from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
-from streams.settings import WorkerSettings
-from streams.topic_creation import Replication, TopicPolicy, TopicSpec
-from streams.topics import ensure_topic_specs, ensure_topics
-from streams.worker_topics import worker_topics
+from dexwatch.schemas.errors import ConfigError, KafkaSetupError
+from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+from dexwatch.streams.settings import WorkerSettings
+from dexwatch.streams.topic_creation import Replication, TopicPolicy, TopicSpec
+from dexwatch.streams.topics import ensure_topic_specs, ensure_topics
+from dexwatch.streams.worker_topics import worker_topics
 from tests.kafka_helpers import create_topic, free_port, wait_for
 
 pytestmark = pytest.mark.kafka

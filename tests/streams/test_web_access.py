@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from schemas.errors import ConfigError
-from streams.web_access import WebAccess, read_token
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.web_access import WebAccess, read_token
 from tests.kafka_helpers import create_topic
 from tests.worker_process import WorkerProcess
 

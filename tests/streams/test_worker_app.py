@@ -6,7 +6,7 @@ from typing import Any
 
 import faust
 
-from streams.worker_app import WorkerApp, worker_app
+from dexwatch.streams.worker_app import WorkerApp, worker_app
 
 
 def _kept_after_resume(app: faust.App) -> int:

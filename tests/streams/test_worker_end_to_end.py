@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from schemas import AnomalyEvent, DeadLetterRecord, decode, encode
+from dexwatch.schemas import AnomalyEvent, DeadLetterRecord, decode, encode
 from tests.kafka_helpers import consume_until, produce, wait_for
 from tests.series_data import START, STEP, pool_events
 from tests.worker_process import WorkerProcess

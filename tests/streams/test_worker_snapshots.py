@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas import AnomalyEvent, decode, encode
+from dexwatch.schemas import AnomalyEvent, decode, encode
 from tests.kafka_helpers import consume_until, create_topic, produce, wait_for
 from tests.series_data import START, STEP, pool_events
 from tests.worker_process import WorkerProcess

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bench.quality.settings import describe_settings, detector_settings, parse_override
-from detectors.series_model import SeriesModelSettings
-from schemas.errors import ConfigError
+from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.schemas.errors import ConfigError
 
 
 def test_values_are_read_as_yaml() -> None:

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from connectors.thegraph import TheGraphConnector, TheGraphMetrics, TheGraphSettings
-from connectors.thegraph.connector import CycleReport
-from connectors.thegraph.settings import load_settings
+from dexwatch.connectors.thegraph import TheGraphConnector, TheGraphMetrics, TheGraphSettings
+from dexwatch.connectors.thegraph.connector import CycleReport
+from dexwatch.connectors.thegraph.settings import load_settings
 from tests.thegraph_server import RunningServer, ServerControl, TheGraphTestServer
 
 __all__ = ["V2_ID", "V3_ID", "FakeClock", "Harness", "MemorySink"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.thegraph.answer_errors import (
+from dexwatch.connectors.thegraph.answer_errors import (
     error_for_http_status,
     error_for_messages,
     retry_after_seconds,
 )
-from connectors.thegraph.errors import (
+from dexwatch.connectors.thegraph.errors import (
     AuthError,
     BadQueryError,
     FatalQueryError,

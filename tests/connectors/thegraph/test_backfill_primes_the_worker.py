@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from schemas import AnomalyEvent, decode
-from streams.cli.main import main
+from dexwatch.schemas import AnomalyEvent, decode
+from dexwatch.streams.cli.main import main
 from tests.kafka_helpers import consume_until, create_topic, wait_for
 from tests.thegraph_server import RunningServer, ServerControl, TheGraphTestServer
 from tests.thegraph_server.dataset import DEPEG_PRICE
@@ -89,7 +89,7 @@ def test_a_backfill_primes_the_shipped_pools_dataset_and_the_first_live_depeg_al
         argv += ["--bootstrap-servers", kafka_bootstrap, "--topic", topics["metrics"]]
         argv += ["--dead-letter-topic", topics["dead_letter"]]
         argv += ["--checkpoint", str(tmp_path / "checkpoint.json"), "--once"]
-        with caplog.at_level(logging.INFO, logger="connectors.thegraph"):
+        with caplog.at_level(logging.INFO, logger="dexwatch.connectors.thegraph"):
             assert main(argv) == 0  # the first run: the backfill
         assert "'backfill_hours': 336" in caplog.text  # the dataset's 14d
         backfilled = _hourly_events(caplog.text)
@@ -107,7 +107,7 @@ def test_a_backfill_primes_the_shipped_pools_dataset_and_the_first_live_depeg_al
             worker.wait_until_serving()
             server.ctl.now = float(depeg_hour + 3 * HOUR + 60)  # three more hours are final
             caplog.clear()
-            with caplog.at_level(logging.INFO, logger="connectors.thegraph"):
+            with caplog.at_level(logging.INFO, logger="dexwatch.connectors.thegraph"):
                 assert main(argv) == 0  # the next poll: the first live hours
             live = _hourly_events(caplog.text)
             assert live == len(pools) * (depeg_hour + 3 * HOUR - primed_until) // HOUR

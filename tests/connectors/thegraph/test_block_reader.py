@@ -7,11 +7,11 @@ import random
 
 import pytest
 
-from connectors.thegraph.block_reader import BlockReader, BlockRef
-from connectors.thegraph.errors import RetriesExhaustedError
-from connectors.thegraph.graph_client import GraphClient
-from connectors.thegraph.query_budget import QueryBudget
-from connectors.thegraph.settings import RetrySettings
+from dexwatch.connectors.thegraph.block_reader import BlockReader, BlockRef
+from dexwatch.connectors.thegraph.errors import RetriesExhaustedError
+from dexwatch.connectors.thegraph.graph_client import GraphClient
+from dexwatch.connectors.thegraph.query_budget import QueryBudget
+from dexwatch.connectors.thegraph.settings import RetrySettings
 from tests.connectors.thegraph.conftest import V3_ID, Harness
 
 META = (

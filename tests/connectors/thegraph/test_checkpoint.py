@@ -9,10 +9,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from connectors.thegraph.block_reader import BlockRef
-from connectors.thegraph.checkpoint import Checkpoint, CheckpointStore, PoolProgress
-from connectors.thegraph.errors import CheckpointError
-from connectors.thegraph.records import PoolState
+from dexwatch.connectors.thegraph.block_reader import BlockRef
+from dexwatch.connectors.thegraph.checkpoint import Checkpoint, CheckpointStore, PoolProgress
+from dexwatch.connectors.thegraph.errors import CheckpointError
+from dexwatch.connectors.thegraph.records import PoolState
 
 SOURCE = "thegraph:ethereum:uniswap-v3"
 

@@ -12,12 +12,12 @@ import orjson
 import pytest
 from pydantic import BaseModel
 
-from connectors.kafka_producer import ProducerError
-from connectors.thegraph import KafkaRecordSink, TheGraphConnector, TheGraphMetrics
-from schemas.codec import decode
-from schemas.dead_letter import DeadLetterRecord
-from schemas.dex_transaction import DexTransaction
-from schemas.metric_event import MetricEvent
+from dexwatch.connectors.kafka_producer import ProducerError
+from dexwatch.connectors.thegraph import KafkaRecordSink, TheGraphConnector, TheGraphMetrics
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.dead_letter import DeadLetterRecord
+from dexwatch.schemas.dex_transaction import DexTransaction
+from dexwatch.schemas.metric_event import MetricEvent
 from tests.connectors.thegraph.conftest import HEAD, V3_ID, Harness, MemorySink
 from tests.kafka_helpers import consume, create_topic
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from connectors.thegraph.errors import (
+from dexwatch.connectors.thegraph.errors import (
     AuthError,
     BadQueryError,
     RetriesExhaustedError,
@@ -18,8 +18,8 @@ from connectors.thegraph.errors import (
     SchemaDriftError,
     TheGraphError,
 )
-from connectors.thegraph.graph_client import GraphAnswer, GraphClient
-from connectors.thegraph.query_budget import QueryBudget
+from dexwatch.connectors.thegraph.graph_client import GraphAnswer, GraphClient
+from dexwatch.connectors.thegraph.query_budget import QueryBudget
 from tests.connectors.thegraph.conftest import V3_ID, Harness
 from tests.thegraph_server import RunningServer, ServerControl, TheGraphTestServer
 
@@ -156,7 +156,7 @@ def test_indexing_errors_keep_the_data_and_raise_an_alert(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     harness.control.indexing_failed = True
-    with caplog.at_level(logging.ERROR, logger="connectors.thegraph"):
+    with caplog.at_level(logging.ERROR, logger="dexwatch.connectors.thegraph"):
         [report] = harness.poll()
     assert report.hourly_events > 0
     assert report.transactions > 0

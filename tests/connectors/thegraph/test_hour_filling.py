@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from connectors.thegraph.hour_filling import fill_hours, final_hours_end
-from connectors.thegraph.records import PoolHour, PoolIdentity, PoolState
+from dexwatch.connectors.thegraph.hour_filling import fill_hours, final_hours_end
+from dexwatch.connectors.thegraph.records import PoolHour, PoolIdentity, PoolState
 
 POOL = PoolIdentity("0xpool", "WETH-USDC")
 H = 1767571200

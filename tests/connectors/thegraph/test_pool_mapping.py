@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from connectors.thegraph.errors import UpstreamValueError
-from connectors.thegraph.pool_mapping import hour_of, pool_identity, snapshot_of
+from dexwatch.connectors.thegraph.errors import UpstreamValueError
+from dexwatch.connectors.thegraph.pool_mapping import hour_of, pool_identity, snapshot_of
 
 V3_POOL: dict[str, Any] = {
     "id": "0x88E6A0C2DDD26FEEB64F039A2C41296FCB3F5640",

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from schemas.metric_event import MetricEvent
+from dexwatch.schemas.metric_event import MetricEvent
 from tests.connectors.thegraph.conftest import HEAD, START, V2_ID, V3_ID, Harness
 
 HOUR = 3600

@@ -7,8 +7,8 @@ import asyncio
 import orjson
 import pytest
 
-from connectors.thegraph.errors import BudgetExhaustedError
-from connectors.thegraph.query_budget import QueryBudget, month_of
+from dexwatch.connectors.thegraph.errors import BudgetExhaustedError
+from dexwatch.connectors.thegraph.query_budget import QueryBudget, month_of
 from tests.connectors.thegraph.conftest import FakeClock, Harness
 
 JAN_31_LATE = 1769903940.0  # 2026-01-31T23:59:00Z

@@ -7,13 +7,13 @@ import random
 
 import pytest
 
-from connectors.thegraph.errors import (
+from dexwatch.connectors.thegraph.errors import (
     AuthError,
     RetriesExhaustedError,
     RetryableQueryError,
 )
-from connectors.thegraph.retry import backoff_delay, with_retries
-from connectors.thegraph.settings import RetrySettings
+from dexwatch.connectors.thegraph.retry import backoff_delay, with_retries
+from dexwatch.connectors.thegraph.settings import RetrySettings
 from tests.connectors.thegraph.conftest import FakeClock
 
 POLICY = RetrySettings(

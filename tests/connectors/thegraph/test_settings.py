@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.thegraph.settings import load_settings
-from schemas.errors import ConfigError
+from dexwatch.connectors.thegraph.settings import load_settings
+from dexwatch.schemas.errors import ConfigError
 
 KEY = "0123456789abcdef0123456789abcdef"
 GATEWAY = (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.datasets import DatasetConfig, EventSelector, Observation, load_datasets
+from dexwatch.streams.datasets import DatasetConfig, EventSelector, Observation, load_datasets
 from tests.connectors.thegraph.conftest import V2_ID, V3_ID, Harness
 
 SHIPPED = Path(__file__).resolve().parents[3] / "deploy" / "datasets"

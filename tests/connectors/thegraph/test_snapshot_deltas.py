@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from connectors.thegraph.records import PoolIdentity, PoolSnapshot, PoolState
-from connectors.thegraph.snapshot_deltas import snapshot_delta
+from dexwatch.connectors.thegraph.records import PoolIdentity, PoolSnapshot, PoolState
+from dexwatch.connectors.thegraph.snapshot_deltas import snapshot_delta
 
 STATE = PoolState(tvl_usd=Decimal(1000), liquidity=Decimal(5), price=Decimal(2))
 

@@ -7,8 +7,8 @@ from collections import Counter
 
 import orjson
 
-from connectors.thegraph.transaction_mapping import price_impact
-from schemas.dex_transaction import DexTransaction
+from dexwatch.connectors.thegraph.transaction_mapping import price_impact
+from dexwatch.schemas.dex_transaction import DexTransaction
 from tests.connectors.thegraph.conftest import HEAD, V2_ID, V3_ID, Harness
 
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.thegraph import upstream_values as values
-from connectors.thegraph.errors import UpstreamValueError
+from dexwatch.connectors.thegraph import upstream_values as values
+from dexwatch.connectors.thegraph.errors import UpstreamValueError
 
 UINT128_MAX = 2**128 - 1
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.evaluation.classification import (
+from dexwatch.detectors.evaluation.classification import (
     Classification,
     detections_at,
     point_classification,
     window_classification,
 )
-from detectors.evaluation.labels import LabelError
+from dexwatch.detectors.evaluation.labels import LabelError
 
 
 def rows(n: int, *detected: int) -> list[bool]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from detectors.evaluation.labels import (
+from dexwatch.detectors.evaluation.labels import (
     LabelError,
     WindowLocator,
     load_nab_windows,

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from detectors.evaluation.labels import LabelError
-from detectors.evaluation.nab_score import (
+from dexwatch.detectors.evaluation.labels import LabelError
+from dexwatch.detectors.evaluation.nab_score import (
     NO_DETECTION_THRESHOLD,
     PROFILES,
     NabFile,

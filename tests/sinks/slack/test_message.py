@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from schemas.incident import IncidentContributor
-from sinks.slack.message import HEADER_LIMIT, slack_message, status_mark
+from dexwatch.schemas.incident import IncidentContributor
+from dexwatch.sinks.slack.message import HEADER_LIMIT, slack_message, status_mark
 from tests.http_servers.slack_like_server import block_kit_problem
 from tests.sinks.incidents import incident, incident_versions
 

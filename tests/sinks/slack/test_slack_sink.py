@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from sinks.base import Delivered, DeliveryOutcome, GiveUp, RetryLater
-from sinks.slack.slack_sink import SlackSink
+from dexwatch.sinks.base import Delivered, DeliveryOutcome, GiveUp, RetryLater
+from dexwatch.sinks.slack.slack_sink import SlackSink
 from tests.http_servers import SlackAnswerKind
 from tests.kafka_helpers import free_port
 from tests.sinks.conftest import RunningSlack

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from sinks.webhook import verification
-from sinks.webhook.signing import signature_header
+from dexwatch.sinks.webhook import verification
+from dexwatch.sinks.webhook.signing import signature_header
 
 DOC = Path(__file__).parents[3] / "docs" / "sinks.md"
 SECRET = b"documented-secret-123"

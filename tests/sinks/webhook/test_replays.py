@@ -12,8 +12,8 @@ import time
 import aiohttp
 from pydantic import SecretStr
 
-from sinks.webhook.signing import SIGNATURE_HEADER, sign_v1
-from sinks.webhook.webhook_sink import WebhookSink
+from dexwatch.sinks.webhook.signing import SIGNATURE_HEADER, sign_v1
+from dexwatch.sinks.webhook.webhook_sink import WebhookSink
 from tests.http_servers import ServerThread, WebhookReceiver
 from tests.sinks.conftest import RECEIVER_SECRET, RunningReceiver
 from tests.sinks.incidents import incident

@@ -7,8 +7,8 @@ import hmac
 
 import pytest
 
-from sinks.webhook.signing import sign_v1, sign_v2, signature_header
-from sinks.webhook.verification import TOLERANCE_S, SignatureError, verify_signature
+from dexwatch.sinks.webhook.signing import sign_v1, sign_v2, signature_header
+from dexwatch.sinks.webhook.verification import TOLERANCE_S, SignatureError, verify_signature
 
 SECRET = b"shared-secret-of-at-least-16"
 BODY = b'{"incident_id":"abc","version":2}'
@@ -161,7 +161,7 @@ def test_any_of_several_signatures_may_match() -> None:
 
 
 def test_signature_error_is_a_dexwatch_error_and_a_value_error() -> None:
-    from schemas.errors import DexwatchError
+    from dexwatch.schemas.errors import DexwatchError
 
     assert issubclass(SignatureError, DexwatchError)
     assert issubclass(SignatureError, ValueError)

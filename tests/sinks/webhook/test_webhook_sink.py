@@ -10,11 +10,11 @@ import orjson
 import pytest
 from pydantic import SecretStr
 
-from schemas.codec import decode, encode
-from schemas.incident import IncidentEvent
-from sinks.base import Delivered, DeliveryOutcome, GiveUp, RetryLater
-from sinks.webhook.signing import signature_header
-from sinks.webhook.webhook_sink import WebhookSink
+from dexwatch.schemas.codec import decode, encode
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.sinks.base import Delivered, DeliveryOutcome, GiveUp, RetryLater
+from dexwatch.sinks.webhook.signing import signature_header
+from dexwatch.sinks.webhook.webhook_sink import WebhookSink
 from tests.http_servers.webhook_receiver import ReceiverAnswerKind
 from tests.sinks.conftest import RECEIVER_SECRET, RunningReceiver
 from tests.sinks.incidents import incident

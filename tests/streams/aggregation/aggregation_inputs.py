@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from streams.aggregation import AddResult, IntervalAggregator, SourcePosition
-from streams.datasets import DatasetConfig
+from dexwatch.streams.aggregation import AddResult, IntervalAggregator, SourcePosition
+from dexwatch.streams.datasets import DatasetConfig
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)  # a whole hour: every interval starts here too
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from streams.aggregation.accumulators import new_accumulator
-from streams.datasets.measure_spec import Aggregation
+from dexwatch.streams.aggregation.accumulators import new_accumulator
+from dexwatch.streams.datasets.measure_spec import Aggregation
 
 INPUTS: list[tuple[float | str, int]] = [(4.0, 30), (1.0, 10), (7.0, 20), (2.0, 30)]
 

@@ -7,7 +7,12 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.aggregation import ClosedInterval, IntervalAggregator, NoDataInterval, SourcePosition
+from dexwatch.streams.aggregation import (
+    ClosedInterval,
+    IntervalAggregator,
+    NoDataInterval,
+    SourcePosition,
+)
 from tests.streams.aggregation.aggregation_inputs import Feeder, at, dataset
 
 EVENTS = st.lists(

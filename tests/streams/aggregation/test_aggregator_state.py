@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 import pytest
 
-from schemas.errors import StateFormatError
-from streams.aggregation import ClosedInterval, IntervalAggregator
+from dexwatch.schemas.errors import StateFormatError
+from dexwatch.streams.aggregation import ClosedInterval, IntervalAggregator
 from tests.streams.aggregation.aggregation_inputs import MEASURES, Feeder, at, dataset
 
 

@@ -8,8 +8,13 @@ from datetime import datetime
 
 import pytest
 
-from streams.aggregation import ClosedInterval, IntervalAggregator, OffsetRange, SourcePosition
-from streams.aggregation.interval_bucket import IntervalBucket
+from dexwatch.streams.aggregation import (
+    ClosedInterval,
+    IntervalAggregator,
+    OffsetRange,
+    SourcePosition,
+)
+from dexwatch.streams.aggregation.interval_bucket import IntervalBucket
 from tests.streams.aggregation.aggregation_inputs import Feeder, at, dataset
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.aggregation import ClosedInterval, IntervalAggregator, NoDataInterval
+from dexwatch.streams.aggregation import ClosedInterval, IntervalAggregator, NoDataInterval
 from tests.streams.aggregation.aggregation_inputs import Feeder, at, dataset
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from pydantic import ValidationError
 
-from streams.aggregation import ClosedInterval, Emitted, IntervalAggregator, NoDataInterval
+from dexwatch.streams.aggregation import ClosedInterval, Emitted, IntervalAggregator, NoDataInterval
 from tests.streams.aggregation.aggregation_inputs import Feeder, at, dataset
 
 HOUR = 3600

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas import AnomalyEvent, DeadLetterRecord, MetricEvent, decode, encode
+from dexwatch.schemas import AnomalyEvent, DeadLetterRecord, MetricEvent, decode, encode
 from tests.kafka_helpers import consume_until, create_topic, produce, wait_for
 from tests.worker_process import WorkerProcess
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from detectors.backtest_search import MAX_COMBINATIONS
-from detectors.series_model import SeriesModelSettings
-from streams.cli import backtest_command
-from streams.cli.backtest_command import NOTHING_SCORED
-from streams.cli.main import main
+from dexwatch.detectors.backtest_search import MAX_COMBINATIONS
+from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.streams.cli import backtest_command
+from dexwatch.streams.cli.backtest_command import NOTHING_SCORED
+from dexwatch.streams.cli.main import main
 from tests.nab_like_data import taxi_like
 
 REPO = Path(__file__).resolve().parents[3]
@@ -237,7 +237,7 @@ def test_a_nab_sized_file_against_its_windows_end_to_end(tmp_path: Path) -> None
         [
             sys.executable,
             "-m",
-            "streams.cli.main",
+            "dexwatch.streams.cli.main",
             "backtest",
             str(nab.data),
             "--time-column",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from detectors.series_model import SeriesModelSettings
-from schemas.errors import ConfigError
-from streams.cli.backtest_settings import file_backtest_settings
+from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.cli.backtest_settings import file_backtest_settings
 
 DATASET = """\
   - name: {name}

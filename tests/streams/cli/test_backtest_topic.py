@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from schemas.codec import encode
-from schemas.metric_event import MetricEvent
-from streams.cli.main import main
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.streams.cli.main import main
 from tests.kafka_helpers import create_topic, produce
 from tests.nab_like_data import ec2_like, taxi_like
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from schemas.codec import encode
-from schemas.metric_event import MetricEvent
-from streams.cli.main import main
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.streams.cli.main import main
 from tests.kafka_helpers import create_topic, produce
 
 START = datetime(2026, 3, 2, tzinfo=UTC)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors.thegraph.settings import load_settings
-from streams.cli.connect_backfill import backfill_for, with_dataset_backfill
-from streams.datasets import load_datasets
+from dexwatch.connectors.thegraph.settings import load_settings
+from dexwatch.streams.cli.connect_backfill import backfill_for, with_dataset_backfill
+from dexwatch.streams.datasets import load_datasets
 
 SHIPPED = Path(__file__).resolve().parents[3] / "deploy" / "datasets"
 METRICS, TRANSACTIONS = "dexwatch.metrics", "dexwatch.dex-transactions"

@@ -11,11 +11,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from schemas.codec import decode
-from schemas.dex_transaction import DexTransaction
-from schemas.metric_event import MetricEvent
-from streams.cli import connect_command
-from streams.cli.main import main
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.dex_transaction import DexTransaction
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.streams.cli import connect_command
+from dexwatch.streams.cli.main import main
 from tests.kafka_helpers import consume, create_topic
 from tests.thegraph_server import RunningServer, ServerControl, TheGraphTestServer
 
@@ -109,7 +109,7 @@ def test_once_publishes_a_poll_to_kafka(
     argv += ["--bootstrap-servers", kafka_bootstrap, "--topic", metrics_topic]
     argv += ["--transactions-topic", transactions_topic, "--checkpoint", str(checkpoint)]
     argv += ["--backfill-hours", "3", "--once"]
-    with caplog.at_level(logging.INFO, logger="connectors.thegraph"):
+    with caplog.at_level(logging.INFO, logger="dexwatch.connectors.thegraph"):
         assert main(argv) == 0
     summary = re.search(
         r"5 pools, (\d+) hourly \+ 0 snapshot events, (\d+) transactions", caplog.text

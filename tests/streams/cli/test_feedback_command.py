@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from streams.cli import feedback_command
+from dexwatch.streams.cli import feedback_command
 
 INCIDENT = "5d0e7c3a-1b6f-5a28-9e4d-7f3c2a1b0e96"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.cli.main import main
+from dexwatch.streams.cli.main import main
 
 SHIPPED = Path(__file__).resolve().parents[3] / "deploy" / "datasets"
 NO_BROKER = ["--bootstrap-servers", "127.0.0.1:1"]

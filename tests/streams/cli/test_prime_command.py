@@ -18,12 +18,12 @@ import orjson
 import pytest
 from confluent_kafka import Message
 
-from connectors.kafka_producer import EventProducer
-from schemas import AnomalyEvent, MetricEvent, decode
-from streams.cli.main import main
-from streams.snapshots.snapshot_record import decode_record
-from streams.snapshots.table_names import snapshot_table_name
-from streams.topics import changelog_topic
+from dexwatch.connectors.kafka_producer import EventProducer
+from dexwatch.schemas import AnomalyEvent, MetricEvent, decode
+from dexwatch.streams.cli.main import main
+from dexwatch.streams.snapshots.snapshot_record import decode_record
+from dexwatch.streams.snapshots.table_names import snapshot_table_name
+from dexwatch.streams.topics import changelog_topic
 from tests.kafka_helpers import consume, consume_until, create_topic, wait_for
 from tests.worker_process import WorkerProcess
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
-from connectors.file_replay import RejectTally
-from connectors.pacing import Pacer
-from schemas.codec import decode, encode
-from schemas.metric_event import MetricEvent
-from streams.cli import replay_command
-from streams.cli.main import build_parser, main
+from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
+from dexwatch.connectors.file_replay import RejectTally
+from dexwatch.connectors.pacing import Pacer
+from dexwatch.schemas.codec import decode, encode
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.streams.cli import replay_command
+from dexwatch.streams.cli.main import build_parser, main
 from tests.fake_producer import FakeProducer, install_fake_producer
 from tests.kafka_helpers import consume, create_topic
 
@@ -157,7 +157,7 @@ def test_as_fast_as_possible_never_waits() -> None:
 def test_progress_every_n_rows_or_every_few_seconds(caplog: pytest.LogCaptureFixture) -> None:
     clock = FakeClock()
     progress = replay_command.Progress(Pacer(clock, clock.sleep), every=3, seconds=10.0)
-    with caplog.at_level(logging.INFO, logger="connectors.replay"):
+    with caplog.at_level(logging.INFO, logger="dexwatch.connectors.replay"):
         shown = [progress.tick(sent, sent + 1, START, 0) for sent in range(1, 8)]
         clock.now += 11.0
         shown.append(progress.tick(8, 9, START, 2))
@@ -178,7 +178,7 @@ def test_bad_rows_are_counted_shown_with_their_line_and_written_to_rejects(
 ) -> None:
     rejects = tmp_path / "out" / "rejects.jsonl"
     argv = [str(csv_file), "--topic", "t", "--dimensions", "pool", "--rejects", str(rejects)]
-    with caplog.at_level(logging.INFO, logger="connectors.replay"):
+    with caplog.at_level(logging.INFO, logger="dexwatch.connectors.replay"):
         assert replay_command.run(parse(argv)) == 0
     [producer] = fake_producer.instances
     assert producer.source == "replay"
@@ -201,7 +201,7 @@ def test_ctrl_c_flushes_reports_and_exits_130(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr(fake_producer, "interrupt_after", 2)
-    with caplog.at_level(logging.INFO, logger="connectors.replay"):
+    with caplog.at_level(logging.INFO, logger="dexwatch.connectors.replay"):
         argv = [str(csv_file), "--topic", "t", "--dimensions", "pool"]
         assert replay_command.run(parse(argv)) == 130
     [producer] = fake_producer.instances
@@ -215,7 +215,7 @@ def test_a_replay_that_sent_nothing_never_says_done_and_exits_3(
 ) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("timestamp,v\nyesterday,1\n2026-01-05T00:00:00Z,oops\n")
-    with caplog.at_level(logging.INFO, logger="connectors.replay"):
+    with caplog.at_level(logging.INFO, logger="dexwatch.connectors.replay"):
         assert replay_command.run(parse([str(path), "--topic", "t"])) == 3
     assert replay_command.NOTHING_SENT == 3
     assert "nothing sent: 0 events sent, 0 delivered, 2 bad row(s)" in caplog.text
@@ -224,7 +224,7 @@ def test_a_replay_that_sent_nothing_never_says_done_and_exits_3(
     empty = tmp_path / "empty.csv"
     empty.write_text("timestamp,v\n")
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="connectors.replay"):
+    with caplog.at_level(logging.INFO, logger="dexwatch.connectors.replay"):
         assert replay_command.run(parse([str(empty), "--topic", "t"])) == 3
     assert "no event was sent: the file holds no rows" in caplog.text
 
@@ -237,7 +237,7 @@ def test_a_header_that_cannot_make_events_fails_before_a_producer_exists(
 ) -> None:
     path = tmp_path / "export.csv"
     path.write_text("timestamp,Virtual Price\n2026-01-05T00:00:00Z,1.01\n")
-    with caplog.at_level(logging.INFO, logger="connectors.replay"):
+    with caplog.at_level(logging.INFO, logger="dexwatch.connectors.replay"):
         assert main(["replay", str(path), "--topic", "t"]) == 1
     assert "--rename 'Virtual Price=virtual_price'" in capsys.readouterr().err
     assert not fake_producer.instances, "nothing was about to be sent"

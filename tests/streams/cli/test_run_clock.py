@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from schemas import MetricEvent, encode
-from streams.cli.run_clock import last_event_time, next_monday
+from dexwatch.schemas import MetricEvent, encode
+from dexwatch.streams.cli.run_clock import last_event_time, next_monday
 from tests.kafka_helpers import create_topic, produce
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
-from streams.cli.main import main
-from streams.cli.run_command import _ANOMALY_AT_STEP
-from streams.local_kafka import LocalKafkaBroker, broker_answers
+from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
+from dexwatch.streams.cli.main import main
+from dexwatch.streams.cli.run_command import _ANOMALY_AT_STEP
+from dexwatch.streams.local_kafka import LocalKafkaBroker, broker_answers
 from tests.kafka_helpers import free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -86,7 +86,7 @@ def _run_until_an_incident(state_dir: Path, ports: list[str]) -> str:
             [
                 sys.executable,
                 "-m",
-                "streams.cli.main",
+                "dexwatch.streams.cli.main",
                 "run",
                 "--duration",
                 "120",

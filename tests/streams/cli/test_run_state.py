@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from schemas.errors import DexwatchError
-from streams.cli.run_state import RunPlaces, run_places
+from dexwatch.schemas.errors import DexwatchError
+from dexwatch.streams.cli.run_state import RunPlaces, run_places
 
 
 def _leave_state(state_dir: Path) -> list[Path]:

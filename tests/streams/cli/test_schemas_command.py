@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.cli import schemas_command
-from streams.cli.main import main
+from dexwatch.streams.cli import schemas_command
+from dexwatch.streams.cli.main import main
 
 NAMES = [
     "metric-event.schema.json",

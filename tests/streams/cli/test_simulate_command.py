@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
-from schemas.codec import decode
-from schemas.errors import ConfigError
-from schemas.metric_event import MetricEvent
-from streams.cli import simulate_command
+from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
+from dexwatch.schemas.codec import decode
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.streams.cli import simulate_command
 from tests.fake_producer import FakeProducer, install_fake_producer
 from tests.kafka_helpers import consume, create_topic
 
@@ -87,7 +87,7 @@ def test_ctrl_c_flushes_writes_clipped_labels_and_exits_0(
     monkeypatch.setattr(fake_producer, "interrupt_after", 4 * 12)  # stop during step 12
     labels_out = tmp_path / "labels.jsonl"
     args = parse(["--rate", "0", "--anomaly-at-step", "10", "--labels-out", str(labels_out)])
-    with caplog.at_level(logging.INFO, logger="connectors.simulate"):
+    with caplog.at_level(logging.INFO, logger="dexwatch.connectors.simulate"):
         assert simulate_command.run(args) == 0
     [producer] = fake_producer.instances
     assert len(producer.sent) == 48
@@ -176,7 +176,7 @@ def test_simulate_produces_every_event_and_writes_labels(
             str(labels_out),
         ]
     )
-    with caplog.at_level(logging.INFO, logger="connectors.simulate"):
+    with caplog.at_level(logging.INFO, logger="dexwatch.connectors.simulate"):
         assert args.handler(args) == 0
 
     messages = consume(kafka_bootstrap, topic, count=150, timeout_s=30)
@@ -222,7 +222,7 @@ def test_several_kinds_are_produced_and_labelled_with_shock_ids(
     argv = ["--pools", "8", "--steps", "80", "--rate", "0", "--anomaly-at-step", "20"]
     argv += ["--anomalies", "silent_pool,multi_pool_shock", "--anomaly-spacing", "30"]
     argv += ["--labels-out", str(labels_out)]
-    with caplog.at_level(logging.INFO, logger="connectors.simulate"):
+    with caplog.at_level(logging.INFO, logger="dexwatch.connectors.simulate"):
         assert simulate_command.run(parse(argv)) == 0
     labels = [json.loads(line) for line in labels_out.read_text().splitlines()]
     assert [label["kind"] for label in labels] == ["silent_pool", *["multi_pool_shock"] * 3]

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from streams.cli.main import main
-from streams.cli.unknown_environment import known_environment_names, warn_unknown_environment
+from dexwatch.streams.cli.main import main
+from dexwatch.streams.cli.unknown_environment import (
+    known_environment_names,
+    warn_unknown_environment,
+)
 
 
 def test_known_names_come_from_the_settings_models() -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from streams.commit_marks import Checkpoint, CheckpointBoard, decode_mark, offsets_to_commit
+from dexwatch.streams.commit_marks import (
+    Checkpoint,
+    CheckpointBoard,
+    decode_mark,
+    offsets_to_commit,
+)
 
 A0, A1, OTHER = ("ticks", 0), ("ticks", 1), ("dexwatch-incident-inputs", 0)
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from streams.commit_marks import CommitMark, decode_mark, encode_mark
+from dexwatch.streams.commit_marks import CommitMark, decode_mark, encode_mark
 
 
 def test_a_mark_reads_back_as_written() -> None:

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from schemas import DeadLetterRecord, MetricEvent, decode, encode
-from streams.commit_marks import CheckpointBoard, decode_mark, offsets_to_commit
-from streams.dataset_runtime import DatasetRuntime
-from streams.metric_event_handler import MetricEventHandler
-from streams.metrics import WorkerMetrics
-from streams.pipeline.dataset_scorer import ScoredInterval
-from streams.records import ConsumedRecord
-from streams.settings import WorkerSettings
+from dexwatch.schemas import DeadLetterRecord, MetricEvent, decode, encode
+from dexwatch.streams.commit_marks import CheckpointBoard, decode_mark, offsets_to_commit
+from dexwatch.streams.dataset_runtime import DatasetRuntime
+from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.pipeline.dataset_scorer import ScoredInterval
+from dexwatch.streams.records import ConsumedRecord
+from dexwatch.streams.settings import WorkerSettings
 from tests.series_data import START
 
 TOPIC = "ticks"

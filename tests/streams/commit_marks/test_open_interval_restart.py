@@ -18,8 +18,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from schemas import AnomalyEvent, MetricEvent, decode, encode
-from streams.commit_marks.committed_marks import read_committed
+from dexwatch.schemas import AnomalyEvent, MetricEvent, decode, encode
+from dexwatch.streams.commit_marks.committed_marks import read_committed
 from tests.kafka_helpers import ProducedRecord, TopicReader, create_topic, produce_records, wait_for
 from tests.series_data import START
 from tests.worker_process import WorkerProcess

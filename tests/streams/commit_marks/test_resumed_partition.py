@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from schemas import DeadLetterRecord, MetricEvent, decode, encode
-from schemas.errors import ConfigError
-from streams.commit_marks import CommitMark
-from streams.metric_event_handler import MetricEventHandler
-from streams.metrics import WorkerMetrics
-from streams.records import ConsumedRecord
-from streams.settings import WorkerSettings
+from dexwatch.schemas import DeadLetterRecord, MetricEvent, decode, encode
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.commit_marks import CommitMark
+from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.records import ConsumedRecord
+from dexwatch.streams.settings import WorkerSettings
 from tests.series_data import START
 
 TOPIC = "ticks"

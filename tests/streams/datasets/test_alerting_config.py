@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from streams.datasets import (
+from dexwatch.streams.datasets import (
     AlertingConfig,
     DatasetConfig,
     alerting_hash,

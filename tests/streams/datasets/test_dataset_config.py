@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from schemas.errors import ConfigError
-from streams.datasets import DatasetConfig, load_datasets
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.datasets import DatasetConfig, load_datasets
 
 
 def base(**changes: Any) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from schemas.errors import ConfigError
-from streams.datasets import config_hash, load_datasets
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.datasets import config_hash, load_datasets
 
 SHIPPED = Path(__file__).resolve().parents[3] / "deploy" / "datasets"
 

@@ -8,9 +8,15 @@ from typing import Any
 
 import pytest
 
-from schemas.dex_transaction import DexTransaction
-from schemas.metric_event import MetricEvent
-from streams.datasets import DatasetConfig, EventSelector, Observation, Rejection, load_datasets
+from dexwatch.schemas.dex_transaction import DexTransaction
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.streams.datasets import (
+    DatasetConfig,
+    EventSelector,
+    Observation,
+    Rejection,
+    load_datasets,
+)
 
 SHIPPED = Path(__file__).resolve().parents[3] / "deploy" / "datasets"
 TIME = datetime(2026, 1, 5, 12, 0, 11, tzinfo=UTC)

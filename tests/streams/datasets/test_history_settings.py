@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streams.datasets import DatasetConfig, config_hash
+from dexwatch.streams.datasets import DatasetConfig, config_hash
 from tests.streams.datasets.test_dataset_config import base, failure
 
 

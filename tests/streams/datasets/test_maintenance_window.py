@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.datasets.maintenance_window import MaintenanceWindow, in_maintenance
+from dexwatch.streams.datasets.maintenance_window import MaintenanceWindow, in_maintenance
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
 

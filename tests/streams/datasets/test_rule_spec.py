@@ -8,9 +8,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from schemas.errors import ConfigError
-from streams.datasets import DatasetConfig, config_hash, load_datasets
-from streams.datasets.rule_spec import Argument
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.datasets import DatasetConfig, config_hash, load_datasets
+from dexwatch.streams.datasets.rule_spec import Argument
 
 DATASET = """\
 name: pegged

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from schemas import ModelActionEvent, decode, encode, model_action_id
-from streams.drift import (
+from dexwatch.schemas import ModelActionEvent, decode, encode, model_action_id
+from dexwatch.streams.drift import (
     DriftRuleSettings,
     DriftScores,
     NotEnoughDataError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.drift import AnomalyHold, RecentPoints
+from dexwatch.streams.drift import AnomalyHold, RecentPoints
 
 HOUR = 3600.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.drift import (
+from dexwatch.streams.drift import (
     ActionAttempt,
     DriftActionError,
     DriftDecision,
@@ -14,7 +14,7 @@ from streams.drift import (
     NotEnoughDataError,
     apply_decision,
 )
-from streams.drift.drift_rules import DriftAction
+from dexwatch.streams.drift.drift_rules import DriftAction
 
 
 class FakeActions:

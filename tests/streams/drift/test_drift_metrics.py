@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
 
-from streams.drift import (
+from dexwatch.streams.drift import (
     ActionAttempt,
     AppliedDecision,
     DriftDecision,
     DriftMetrics,
     DriftScores,
 )
-from streams.drift.drift_rules import DriftAction
+from dexwatch.streams.drift.drift_rules import DriftAction
 
 
 def applied(decided: DriftAction, *attempts: ActionAttempt) -> AppliedDecision:

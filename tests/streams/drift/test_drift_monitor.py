@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.errors import DetectorInputError, StateFormatError
-from streams.drift import DriftChannel, DriftMonitor, DriftMonitorSettings, DriftScores
+from dexwatch.schemas.errors import DetectorInputError, StateFormatError
+from dexwatch.streams.drift import DriftChannel, DriftMonitor, DriftMonitorSettings, DriftScores
 from tests.streams.drift.streams import points, shifted
 
 RAW = DriftMonitorSettings(transform="none")

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from streams.drift import (
+from dexwatch.streams.drift import (
     ACTIONS,
     DriftMonitor,
     DriftMonitorSettings,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.errors import DetectorInputError, StateFormatError
-from streams.drift import DriftMonitor, RecentPoints
+from dexwatch.schemas.errors import DetectorInputError, StateFormatError
+from dexwatch.streams.drift import DriftMonitor, RecentPoints
 
 values = st.floats(-1e12, 1e12, allow_nan=False)
 

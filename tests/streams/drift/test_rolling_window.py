@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from streams.drift.rolling_window import BUCKETS, RollingWindow
+from dexwatch.streams.drift.rolling_window import BUCKETS, RollingWindow
 
 DAY = 86_400.0
 HOUR = DAY / BUCKETS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from schemas import (
+from dexwatch.schemas import (
     AnomalyEvent,
     FeedbackEvent,
     FeedbackTarget,
@@ -14,8 +14,8 @@ from schemas import (
     anomaly_id,
     feedback_id,
 )
-from schemas.feedback import FeedbackVerdict
-from schemas.metric_event import series_key
+from dexwatch.schemas.feedback import FeedbackVerdict
+from dexwatch.schemas.metric_event import series_key
 
 __all__ = ["START", "STEP", "anomaly", "feedback_on", "pool"]
 

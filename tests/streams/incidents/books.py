@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from schemas import AnomalyEvent
-from streams.datasets import DatasetConfig
-from streams.incidents.incident_book import BookResult, IncidentBook
-from streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits
+from dexwatch.schemas import AnomalyEvent
+from dexwatch.streams.datasets import DatasetConfig
+from dexwatch.streams.incidents.incident_book import BookResult, IncidentBook
+from dexwatch.streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits
 
 __all__ = ["dataset", "judged", "make_book"]
 

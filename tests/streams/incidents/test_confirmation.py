@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.datasets.alerting_config import ConfirmationConfig
-from streams.incidents.confirmation import Confirmation
+from dexwatch.streams.datasets.alerting_config import ConfirmationConfig
+from dexwatch.streams.incidents.confirmation import Confirmation
 
 
 @given(

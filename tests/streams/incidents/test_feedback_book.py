@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.datasets.alerting_config import FeedbackConfig
-from streams.incidents.feedback_book import FeedbackBook
+from dexwatch.streams.datasets.alerting_config import FeedbackConfig
+from dexwatch.streams.incidents.feedback_book import FeedbackBook
 from tests.streams.incidents.anomalies import START
 
 CONFIG = FeedbackConfig(step=60, max_offset=100, half_life="1d")

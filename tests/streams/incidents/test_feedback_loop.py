@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas import IncidentEvent, encode
+from dexwatch.schemas import IncidentEvent, encode
 from tests.kafka_helpers import produce, wait_for
 from tests.streams.incidents.anomalies import START, STEP, anomaly, pool
 from tests.streams.incidents.worker_alerts import incidents_on, start_worker
@@ -49,7 +49,7 @@ def feedback(
         [
             sys.executable,
             "-m",
-            "streams.cli.main",
+            "dexwatch.streams.cli.main",
             "feedback",
             incident,
             *verdict,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.datasets import AlertingConfig
-from streams.incidents.grouping import connected, shared_group
-from streams.incidents.relations import Relation
+from dexwatch.streams.datasets import AlertingConfig
+from dexwatch.streams.incidents.grouping import connected, shared_group
+from dexwatch.streams.incidents.relations import Relation
 
 relations = st.lists(
     st.frozensets(st.tuples(st.sampled_from(["dex", "token"]), st.sampled_from("abcdef"))),

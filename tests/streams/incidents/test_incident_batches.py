@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas import FeedbackEvent, FeedbackTarget, IncidentEvent, encode, feedback_id
-from schemas.feedback import FeedbackVerdict
-from streams.incidents.incident_book import IncidentBook
-from streams.incidents.incident_inputs import InputKind, Tick
-from streams.incidents.incident_limits import IncidentLimits
-from streams.incidents.incident_runner import IncidentRunner
-from streams.incidents.incident_state import AlertState, decode_state, encode_state
-from streams.metrics import WorkerMetrics
+from dexwatch.schemas import FeedbackEvent, FeedbackTarget, IncidentEvent, encode, feedback_id
+from dexwatch.schemas.feedback import FeedbackVerdict
+from dexwatch.streams.incidents.incident_book import IncidentBook
+from dexwatch.streams.incidents.incident_inputs import InputKind, Tick
+from dexwatch.streams.incidents.incident_limits import IncidentLimits
+from dexwatch.streams.incidents.incident_runner import IncidentRunner
+from dexwatch.streams.incidents.incident_state import AlertState, decode_state, encode_state
+from dexwatch.streams.metrics import WorkerMetrics
 from tests.streams.incidents.anomalies import START, STEP, anomaly, pool
 from tests.streams.incidents.books import dataset
 
@@ -150,7 +150,7 @@ def test_a_batch_is_encoded_and_written_once(monkeypatch: pytest.MonkeyPatch) ->
         encodes.append(1)
         return encode_state(state)
 
-    monkeypatch.setattr("streams.incidents.incident_runner.encode_state", counted)
+    monkeypatch.setattr("dexwatch.streams.incidents.incident_runner.encode_state", counted)
     runner = IncidentRunner([dataset()], WorkerMetrics())
     for index, some in enumerate(POOLS):
         assert runner.apply("pools", "anomaly", encode(anomaly(some)), None, 0, index / 10) == []

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from schemas import IncidentEvent
-from schemas.feedback import FeedbackVerdict
-from streams.incidents.incident_book import IncidentBook
+from dexwatch.schemas import IncidentEvent
+from dexwatch.schemas.feedback import FeedbackVerdict
+from dexwatch.streams.incidents.incident_book import IncidentBook
 from tests.streams.incidents.anomalies import START, STEP, anomaly, feedback_on, pool
 from tests.streams.incidents.books import WAIT, judged, make_book
 

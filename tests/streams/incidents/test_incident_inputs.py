@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.incidents.incident_inputs import (
+from dexwatch.streams.incidents.incident_inputs import (
     INPUT_HEADER,
     incident_inputs_topic,
     incident_state_changelog,

@@ -6,16 +6,16 @@ from datetime import timedelta
 
 import pytest
 
-from schemas import encode
-from streams.datasets.alerting_config import ConfirmationConfig, FeedbackConfig
-from streams.incidents.confirmation import Confirmation
-from streams.incidents.feedback_book import FeedbackBook
-from streams.incidents.incident_book import IncidentBook
-from streams.incidents.incident_limits import IncidentLimits
-from streams.incidents.incident_runner import IncidentRunner
-from streams.incidents.incident_state import decode_state, encode_state
-from streams.incidents.limit_reports import WARN_EVERY_S
-from streams.metrics import WorkerMetrics
+from dexwatch.schemas import encode
+from dexwatch.streams.datasets.alerting_config import ConfirmationConfig, FeedbackConfig
+from dexwatch.streams.incidents.confirmation import Confirmation
+from dexwatch.streams.incidents.feedback_book import FeedbackBook
+from dexwatch.streams.incidents.incident_book import IncidentBook
+from dexwatch.streams.incidents.incident_limits import IncidentLimits
+from dexwatch.streams.incidents.incident_runner import IncidentRunner
+from dexwatch.streams.incidents.incident_state import decode_state, encode_state
+from dexwatch.streams.incidents.limit_reports import WARN_EVERY_S
+from dexwatch.streams.metrics import WorkerMetrics
 from tests.streams.incidents.anomalies import START, STEP, anomaly, feedback_on, pool
 from tests.streams.incidents.books import WAIT, dataset, judged, make_book
 

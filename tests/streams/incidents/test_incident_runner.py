@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from schemas import encode
-from streams.incidents.incident_inputs import Tick
-from streams.incidents.incident_runner import BROADCAST_S, IncidentRunner
-from streams.incidents.incident_state import decode_state
-from streams.metrics import WorkerMetrics
+from dexwatch.schemas import encode
+from dexwatch.streams.incidents.incident_inputs import Tick
+from dexwatch.streams.incidents.incident_runner import BROADCAST_S, IncidentRunner
+from dexwatch.streams.incidents.incident_state import decode_state
+from dexwatch.streams.metrics import WorkerMetrics
 from tests.streams.incidents.anomalies import START, STEP, anomaly, pool
 from tests.streams.incidents.books import WAIT, dataset
 

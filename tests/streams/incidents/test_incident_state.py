@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas import IncidentEvent
-from schemas.errors import StateFormatError
-from streams.incidents.incident_book import IncidentBook
-from streams.incidents.incident_state import AlertState, decode_state, encode_state
+from dexwatch.schemas import IncidentEvent
+from dexwatch.schemas.errors import StateFormatError
+from dexwatch.streams.incidents.incident_book import IncidentBook
+from dexwatch.streams.incidents.incident_state import AlertState, decode_state, encode_state
 from tests.streams.incidents.anomalies import START, STEP, anomaly, pool
 from tests.streams.incidents.books import dataset
 

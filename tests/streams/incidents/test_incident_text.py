@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.incidents.incident_text import describe_incident
+from dexwatch.streams.incidents.incident_text import describe_incident
 from tests.streams.incidents.anomalies import anomaly, pool
 from tests.streams.incidents.books import judged, make_book
 

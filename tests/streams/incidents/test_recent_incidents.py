@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.incidents.recent_incidents import RecentIncidents, with_link
+from dexwatch.streams.incidents.recent_incidents import RecentIncidents, with_link
 from tests.sinks.incidents import incident
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from streams.datasets import AlertingConfig
-from streams.incidents.relations import relation_values, tokens_of
+from dexwatch.streams.datasets import AlertingConfig
+from dexwatch.streams.incidents.relations import relation_values, tokens_of
 
 
 def test_a_pair_gives_its_tokens() -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
-from schemas import IncidentEvent, decode
+from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
+from dexwatch.schemas import IncidentEvent, decode
 from tests.kafka_helpers import produce_records, wait_for
 from tests.streams.incidents.worker_alerts import incidents_on, simulated_records, start_worker
 
@@ -99,7 +99,7 @@ def test_a_multi_pool_shock_is_one_incident(
             [
                 sys.executable,
                 "-m",
-                "streams.cli.main",
+                "dexwatch.streams.cli.main",
                 "tail",
                 "--alerts",
                 "--from-beginning",

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas import encode
-from schemas.metric_event import series_key
-from streams.incidents.band_status import BandStatus, BandStatuses
-from streams.incidents.incident_book import IncidentBook
-from streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits
-from streams.incidents.incident_runner import IncidentRunner
-from streams.incidents.incident_state import AlertState, decode_state, encode_state
-from streams.incidents.state_budget import SHED_PARTS, fit_state
-from streams.metrics import WorkerMetrics
+from dexwatch.schemas import encode
+from dexwatch.schemas.metric_event import series_key
+from dexwatch.streams.incidents.band_status import BandStatus, BandStatuses
+from dexwatch.streams.incidents.incident_book import IncidentBook
+from dexwatch.streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits
+from dexwatch.streams.incidents.incident_runner import IncidentRunner
+from dexwatch.streams.incidents.incident_state import AlertState, decode_state, encode_state
+from dexwatch.streams.incidents.state_budget import SHED_PARTS, fit_state
+from dexwatch.streams.metrics import WorkerMetrics
 from tests.streams.incidents.anomalies import START, STEP, anomaly, feedback_on, pool
 from tests.streams.incidents.books import WAIT, dataset, judged
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from confluent_kafka import Message
 
-from connectors.dex_simulator import DexMarketSimulator
-from schemas import IncidentEvent, decode, encode
+from dexwatch.connectors.dex_simulator import DexMarketSimulator
+from dexwatch.schemas import IncidentEvent, decode, encode
 from tests.kafka_helpers import ProducedRecord, consume_until, create_topic, free_port
 from tests.worker_process import WorkerProcess
 

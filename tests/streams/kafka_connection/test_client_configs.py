@@ -8,7 +8,7 @@ from pathlib import Path
 import faust
 import pytest
 
-from streams.kafka_connection import (
+from dexwatch.streams.kafka_connection import (
     KafkaConnection,
     aiokafka_config,
     confluent_config,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from schemas.errors import ConfigError
-from streams.kafka_connection import KafkaConnection, connection_for
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.kafka_connection import KafkaConnection, connection_for
 
 PASSWORD = "correct-horse-battery"
 

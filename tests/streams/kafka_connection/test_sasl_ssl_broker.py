@@ -18,13 +18,13 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from connectors.kafka_producer import EventProducer
-from schemas.errors import KafkaSetupError
-from schemas.metric_event import MetricEvent
-from streams.kafka_connection import aiokafka_config, connection_for
-from streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings, SaslSslListener
-from streams.topic_reader import StartPosition, TopicReader
-from streams.topics import ensure_topics
+from dexwatch.connectors.kafka_producer import EventProducer
+from dexwatch.schemas.errors import KafkaSetupError
+from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.streams.kafka_connection import aiokafka_config, connection_for
+from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings, SaslSslListener
+from dexwatch.streams.topic_reader import StartPosition, TopicReader
+from dexwatch.streams.topics import ensure_topics
 from tests.kafka_helpers import free_port, wait_for
 from tests.streams.kafka_connection.certificates import write_certificates
 from tests.worker_process import WorkerProcess
@@ -167,7 +167,14 @@ def test_a_wrong_password_fails_at_start_up(
     assert "not-the-password" not in str(raised.value)
 
     worker = subprocess.run(
-        [sys.executable, "-m", "streams.cli.main", "worker", "--bootstrap-servers", bootstrap],
+        [
+            sys.executable,
+            "-m",
+            "dexwatch.streams.cli.main",
+            "worker",
+            "--bootstrap-servers",
+            bootstrap,
+        ],
         capture_output=True,
         text=True,
         timeout=120,

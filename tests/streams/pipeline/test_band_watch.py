@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from detectors.verdict import MeasureMove, Verdict
-from streams.aggregation import ClosedInterval
-from streams.incidents.band_status import STATUSES_PER_RECORD, BandTiming, band_timing
-from streams.pipeline.band_watch import DatasetBandWatch
-from streams.pipeline.dataset_scorer import ScoredInterval
+from dexwatch.detectors.verdict import MeasureMove, Verdict
+from dexwatch.streams.aggregation import ClosedInterval
+from dexwatch.streams.incidents.band_status import STATUSES_PER_RECORD, BandTiming, band_timing
+from dexwatch.streams.pipeline.band_watch import DatasetBandWatch
+from dexwatch.streams.pipeline.dataset_scorer import ScoredInterval
 from tests.streams.incidents.books import dataset
 
 START = datetime(2023, 3, 11, tzinfo=UTC)

@@ -6,10 +6,10 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from detectors.series_settings import SeriesModelSettings
-from streams.aggregation import ClosedInterval
-from streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
-from streams.snapshots.snapshot_store import Snapshot
+from dexwatch.detectors.series_settings import SeriesModelSettings
+from dexwatch.streams.aggregation import ClosedInterval
+from dexwatch.streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
+from dexwatch.streams.snapshots.snapshot_store import Snapshot
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 STEP = timedelta(minutes=5)

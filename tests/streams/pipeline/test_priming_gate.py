@@ -6,11 +6,11 @@ import functools
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from schemas import AnomalyEvent, decode, encode
-from streams.metric_event_handler import MetricEventHandler
-from streams.metrics import WorkerMetrics
-from streams.records import ConsumedRecord
-from streams.settings import WorkerSettings
+from dexwatch.schemas import AnomalyEvent, decode, encode
+from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.records import ConsumedRecord
+from dexwatch.streams.settings import WorkerSettings
 from tests.series_data import START, STEP, pool_events
 
 TOPIC = "pools"

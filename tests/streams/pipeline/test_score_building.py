@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from schemas import MetricEvent, decode, encode
-from schemas.score_event import ScoreEvent
-from streams.metric_event_handler import MetricEventHandler
-from streams.metrics import WorkerMetrics
-from streams.records import ConsumedRecord, OutputRecord
-from streams.settings import WorkerSettings
+from dexwatch.schemas import MetricEvent, decode, encode
+from dexwatch.schemas.score_event import ScoreEvent
+from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.metrics import WorkerMetrics
+from dexwatch.streams.records import ConsumedRecord, OutputRecord
+from dexwatch.streams.settings import WorkerSettings
 from tests.series_data import START
 
 TOPIC = "pools.scores"

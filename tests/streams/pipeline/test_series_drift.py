@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from streams.aggregation import ClosedInterval
-from streams.datasets import DatasetConfig
-from streams.drift import (
+from dexwatch.streams.aggregation import ClosedInterval
+from dexwatch.streams.datasets import DatasetConfig
+from dexwatch.streams.drift import (
     DriftActionError,
     DriftDecision,
     DriftMetrics,
@@ -20,9 +20,9 @@ from streams.drift import (
     NotEnoughDataError,
     apply_decision,
 )
-from streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
-from streams.pipeline.series_drift import SeriesDrift, _Actions
-from streams.snapshots.snapshot_store import Snapshot
+from dexwatch.streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
+from dexwatch.streams.pipeline.series_drift import SeriesDrift, _Actions
+from dexwatch.streams.snapshots.snapshot_store import Snapshot
 from tests.streams.drift.streams import points
 
 SERIES = "pool=a"

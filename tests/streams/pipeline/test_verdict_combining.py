@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from detectors.verdict import MeasureMove, Verdict
-from streams.datasets.rule_spec import RuleSpec
-from streams.pipeline.series_rules import RuleFinding, SeriesRules
-from streams.pipeline.verdict_combining import combine_verdicts, rule_severity
+from dexwatch.detectors.verdict import MeasureMove, Verdict
+from dexwatch.streams.datasets.rule_spec import RuleSpec
+from dexwatch.streams.pipeline.series_rules import RuleFinding, SeriesRules
+from dexwatch.streams.pipeline.verdict_combining import combine_verdicts, rule_severity
 
 QUIET = Verdict(0.3, 30, False, False, ())
 MODEL_MOVE = MeasureMove("volume", 900.0, 10.0, 90.0, 7.5, "level")

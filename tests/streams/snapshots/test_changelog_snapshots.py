@@ -7,7 +7,11 @@ from collections.abc import Callable
 import pytest
 from confluent_kafka import Producer
 
-from streams.snapshots.changelog_snapshots import ChangelogRecord, snapshot_keys, write_changelog
+from dexwatch.streams.snapshots.changelog_snapshots import (
+    ChangelogRecord,
+    snapshot_keys,
+    write_changelog,
+)
 from tests.kafka_helpers import consume, create_topic
 
 pytestmark = pytest.mark.kafka

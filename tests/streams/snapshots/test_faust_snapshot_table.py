@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer, Message, TopicPartition
 
-from streams.snapshots import Snapshot, decode_record
+from dexwatch.streams.snapshots import Snapshot, decode_record
 from tests.kafka_helpers import consume_until, create_topic, produce, wait_for
 from tests.streams.snapshots.counter_app import changelog_topic
 from tests.streams.snapshots.counter_process import CounterProcess

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from streams.snapshots import (
+from dexwatch.streams.snapshots import (
     InMemorySnapshotStore,
     PartitionedSnapshotStore,
     SeriesSnapshotter,

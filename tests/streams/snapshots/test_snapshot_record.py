@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.errors import StateFormatError
-from streams.snapshots import (
+from dexwatch.schemas.errors import StateFormatError
+from dexwatch.streams.snapshots import (
     MAGIC,
     Snapshot,
     decode_record,

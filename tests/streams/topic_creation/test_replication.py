@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.errors import ConfigError
-from streams.topic_creation import Replication, TopicPolicy, decide_replication
-from streams.topic_creation.topic_policy import topic_policy_from_environment
+from dexwatch.schemas.errors import ConfigError
+from dexwatch.streams.topic_creation import Replication, TopicPolicy, decide_replication
+from dexwatch.streams.topic_creation.topic_policy import topic_policy_from_environment
 
 
 @pytest.mark.parametrize(
