@@ -564,7 +564,7 @@ def process_points(
             repeat_block = iparams[I_REPEAT_BLOCK]
             if usual > 0.0 and fparams[F_REPEAT_SPAN] > 0.0:
                 by_time = fparams[F_REPEAT_SPAN] / repeat_blocks / usual
-                repeat_block = max(1, min(repeat_block, int(by_time)))
+                repeat_block = max(1, min(repeat_block, int(min(by_time, 1e9))))
             recent = record_value(state, repeat, repeat_blocks)
             if score <= recent:
                 flag |= 4
