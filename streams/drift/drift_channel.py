@@ -129,7 +129,7 @@ class DriftChannel:
         self._ref_n, self._ref_mean, self._ref_m2 = 0, 0.0, 0.0
         self._after_n, self._after_sum = 0, 0.0
         # Event times (Unix seconds; NaN: not known) of the reference's first value, of the
-        # first value after the latest detection, and of the latest value.
+        # first detection since the reference, and of the latest value.
         self._ref_since = self._after_since = self._last_at = math.nan
         self._window = RollingWindow(settings.settle_hours * 3600.0)
         self._adwin = AdwinDriftDetector(_FEATURE, delta=settings.adwin_delta)
