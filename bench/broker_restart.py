@@ -3,7 +3,7 @@
     python -m bench.broker_restart [--kills 2] [--rate 300] [--series 64] [--down-s 5]
                                    [--between-s 30] [--json OUT.json]
 
-Starts its own Apache Kafka (`streams.local_kafka`, free loopback ports, a temporary data dir),
+Starts its own Apache Kafka (`deploy.local_kafka`, free loopback ports, a temporary data dir),
 a `dexwatch worker` on the default dataset over an 8-partition topic, a steady producer and a
 watcher of the group's committed offsets (each its own process: `bench.restart_clients`). The
 broker is killed with SIGKILL `--kills` times, `--between-s` apart, and started again after
@@ -36,7 +36,7 @@ import orjson
 from confluent_kafka import Consumer, TopicPartition
 
 from bench.pipeline import PARTITIONS, Worker, create_topics, free_port, say
-from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+from dexwatch.deploy.local_kafka import LocalKafkaBroker, LocalKafkaSettings
 
 __all__ = ["main"]
 

@@ -220,8 +220,8 @@ async def latencies(
 def ingest(args: argparse.Namespace, root: Path) -> str:
     from confluent_kafka import Producer
 
-    from dexwatch.streams.kafka_connection import connection_for
-    from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+    from dexwatch.deploy.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+    from dexwatch.messaging import connection_for
     from tests.kafka_helpers import create_topic, free_port
 
     broker = LocalKafkaBroker(

@@ -17,11 +17,11 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from dexwatch.cli.run_command import _ANOMALY_AT_STEP
 from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
 from dexwatch.detectors.backtest import Backtest, BacktestColumns
-from dexwatch.detectors.backtest_io import CsvRecord
 from dexwatch.detectors.series_model import SeriesModelSettings
-from dexwatch.streams.cli.run_command import _ANOMALY_AT_STEP
+from dexwatch.tabular.csv_input import CsvRecord
 
 __all__ = ["Alert", "SeedRun", "main", "run_seed"]
 

@@ -30,9 +30,9 @@ from bench.quality.data import DEFAULT_DATA
 from dexwatch.streams.aggregation import ClosedInterval
 from dexwatch.streams.datasets import DatasetConfig
 from dexwatch.streams.drift import DriftMetrics
-from dexwatch.streams.pipeline.dataset_scorer import DatasetScorer, ScoredInterval
-from dexwatch.streams.pipeline.series_drift import SeriesDrift
-from dexwatch.streams.snapshots.snapshot_store import Snapshot
+from dexwatch.streams.drift.series_drift import SeriesDrift
+from dexwatch.streams.scoring.dataset_scorer import DatasetScorer, ScoredInterval
+from dexwatch.streams.snapshots.store import Snapshot
 
 __all__ = ["main", "replay"]
 

@@ -27,9 +27,9 @@ from datetime import UTC, datetime, timedelta
 from dexwatch.schemas import AnomalyEvent, MeasureContribution, anomaly_id, encode
 from dexwatch.schemas.metric_event import series_key
 from dexwatch.streams.datasets import DatasetConfig
-from dexwatch.streams.incidents.faust_incidents import BATCH_INPUTS, CHUNK_INPUTS
-from dexwatch.streams.incidents.incident_inputs import InputKind, Tick
-from dexwatch.streams.incidents.incident_runner import IncidentRunner
+from dexwatch.streams.engine.faust.incident_agents import BATCH_INPUTS, CHUNK_INPUTS
+from dexwatch.streams.incidents.inputs import InputKind, Tick
+from dexwatch.streams.incidents.runner import IncidentRunner
 from dexwatch.streams.metrics import WorkerMetrics
 
 __all__ = ["burst_inputs", "main"]

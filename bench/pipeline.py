@@ -2,7 +2,7 @@
 
     python -m bench.pipeline [--events 1000000] [--series 10000] [--only PART] ...
 
-Starts its own Apache Kafka (`streams.local_kafka`, free loopback ports, a temporary data dir)
+Starts its own Apache Kafka (`deploy.local_kafka`, free loopback ports, a temporary data dir)
 and stops it at the end; every worker is a `dexwatch worker` subprocess with its own app id
 (consumer group), data dir and web port, read through its Prometheus `/metrics`.
 
@@ -265,7 +265,7 @@ class Worker:
                 [
                     sys.executable,
                     "-m",
-                    "dexwatch.streams.cli.main",
+                    "dexwatch.cli.main",
                     "--log-level",
                     self.log_level,
                     "worker",
@@ -1055,7 +1055,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parts = args.only or list(PARTS)
     say(f"machine: {machine()}")
 
-    from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+    from dexwatch.deploy.local_kafka import LocalKafkaBroker, LocalKafkaSettings
 
     root = Path(tempfile.mkdtemp(prefix="dexwatch-bench-"))
     broker = LocalKafkaBroker(

@@ -28,10 +28,10 @@ import yaml
 
 from bench.quality.data import DEFAULT_DATA, REPOSITORY, MissingData, require
 from dexwatch.schemas import MetricEvent, encode
-from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.intake.metric_event_handler import MetricEventHandler
+from dexwatch.streams.intake.records import ConsumedRecord
 from dexwatch.streams.metrics import WorkerMetrics
-from dexwatch.streams.pipeline.dataset_scorer import ScoredInterval
-from dexwatch.streams.records import ConsumedRecord
+from dexwatch.streams.scoring.dataset_scorer import ScoredInterval
 from dexwatch.streams.settings import WorkerSettings
 
 __all__ = ["main"]

@@ -29,12 +29,12 @@ import orjson
 
 from bench.quality.data import DEFAULT_DATA
 from dexwatch.schemas import IncidentEvent, MetricEvent, encode
-from dexwatch.streams.incidents.incident_inputs import InputKind, Tick, input_kind
-from dexwatch.streams.incidents.incident_runner import IncidentRunner
-from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.incidents.inputs import InputKind, Tick, input_kind
+from dexwatch.streams.incidents.runner import IncidentRunner
+from dexwatch.streams.intake.metric_event_handler import MetricEventHandler
+from dexwatch.streams.intake.records import ConsumedRecord, OutputRecord
 from dexwatch.streams.metrics import WorkerMetrics
-from dexwatch.streams.pipeline.band_watch import watch_bands
-from dexwatch.streams.records import ConsumedRecord, OutputRecord
+from dexwatch.streams.scoring.band_watch import watch_bands
 from dexwatch.streams.settings import WorkerSettings
 
 __all__ = ["SvbRun", "main", "run"]

@@ -9,7 +9,7 @@ for the whole file. Columns can be renamed and constant dimensions added (`Colum
 Everything about the columns is checked when `CsvEvents` is made, before a single event is:
 a missing column, a name that cannot be a measure or dimension name (with a `--rename` that
 would fix it), a column named twice. A series' rows out of time order (a newest-first export)
-are put in order, as the file backtest does (`detectors.backtest_order`), unless told to keep
+are put in order, as the file backtest does (`tabular.row_order`), unless told to keep
 the file's order; a bad row never stops the reading (it goes to `on_reject`).
 """
 
@@ -27,13 +27,13 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 
 from dexwatch.connectors.rejected_rows import TEXT_LIMIT, RejectedRow
-from dexwatch.detectors.backtest_columns import default_measures
-from dexwatch.detectors.backtest_io import CsvInput, CsvRecord, TimeParseError, parse_time
-from dexwatch.detectors.backtest_order import LateRows, OrderKey, sorted_per_series
-from dexwatch.detectors.csv_columns import ColumnShape
 from dexwatch.schemas.codec import describe_validation_error
 from dexwatch.schemas.errors import ConfigError
 from dexwatch.schemas.metric_event import MeasureName, MetricEvent
+from dexwatch.tabular.column_shape import ColumnShape
+from dexwatch.tabular.columns import default_measures
+from dexwatch.tabular.csv_input import CsvInput, CsvRecord, TimeParseError, parse_time
+from dexwatch.tabular.row_order import LateRows, OrderKey, sorted_per_series
 
 __all__ = ["CsvEvents", "CsvLayout"]
 

@@ -24,10 +24,10 @@ import confluent_kafka
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from pydantic import BaseModel
 
+from dexwatch.messaging import confluent_client_config
 from dexwatch.schemas.codec import encode
 from dexwatch.schemas.errors import DexwatchError
 from dexwatch.schemas.metric_event import MetricEvent
-from dexwatch.streams.kafka_connection import confluent_client_config
 
 __all__ = ["DEFAULT_PRODUCER_CONFIG", "EventProducer", "ProducerClient", "ProducerError"]
 

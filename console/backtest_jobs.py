@@ -23,9 +23,9 @@ from dexwatch.console.api.documents import BacktestAnomaly, BacktestJob
 from dexwatch.console.errors import ConsoleError
 from dexwatch.console.topic_backtest import TopicBacktest, TopicRange
 from dexwatch.detectors.backtest import Backtest, BacktestColumns, backtest_file, default_measures
-from dexwatch.detectors.backtest_io import CsvInput
 from dexwatch.detectors.series_settings import SeriesModelSettings
 from dexwatch.schemas.errors import DexwatchError
+from dexwatch.tabular.csv_input import CsvInput
 
 __all__ = ["BacktestJobs", "BacktestRequest", "TooManyJobs"]
 

@@ -28,8 +28,8 @@ from dexwatch.console.topic_backtest import TopicBacktest
 from dexwatch.console.topic_ingest import TopicIngest
 from dexwatch.console.topics import ConsoleTopics
 from dexwatch.detectors.series_settings import SeriesModelSettings
+from dexwatch.messaging import KafkaConnection, aiokafka_config
 from dexwatch.schemas.errors import KafkaSetupError
-from dexwatch.streams.kafka_connection import KafkaConnection, aiokafka_config
 
 __all__ = ["ConsoleService"]
 

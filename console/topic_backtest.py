@@ -1,7 +1,7 @@
 """A backtest of a topic's range: the existing `dexwatch backtest --topic` run as a process.
 
 The console imports none of the worker's internals: the worker's own handler and datasets
-replay the topic in a child process (`streams.cli.main backtest --topic`), whose output CSV
+replay the topic in a child process (`cli.main backtest --topic`), whose output CSV
 (one row per scored interval) is read back for the job's counts and anomalies.
 """
 
@@ -47,7 +47,7 @@ class TopicBacktest:
         command = [
             sys.executable,
             "-m",
-            "dexwatch.streams.cli.main",
+            "dexwatch.cli.main",
             "--log-level",
             "WARNING",
             "backtest",

@@ -25,6 +25,7 @@ from dexwatch.console.metrics import ConsoleMetrics
 from dexwatch.console.store.console_store import ConsoleStore
 from dexwatch.console.store.ingest_batch import IngestBatch
 from dexwatch.console.topics import ConsoleTopics
+from dexwatch.messaging import KafkaConnection, aiokafka_config, topic_partitions
 from dexwatch.schemas.anomaly_event import AnomalyEvent
 from dexwatch.schemas.codec import decode
 from dexwatch.schemas.errors import KafkaSetupError, SchemaError
@@ -33,7 +34,6 @@ from dexwatch.schemas.incident import IncidentEvent
 from dexwatch.schemas.incident_control import IncidentControl
 from dexwatch.schemas.model_action import ModelActionEvent
 from dexwatch.schemas.score_event import ScoreEvent
-from dexwatch.streams.kafka_connection import KafkaConnection, aiokafka_config, topic_partitions
 
 __all__ = ["TopicIngest"]
 

@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dexwatch.detectors.backtest_columns import BacktestColumns, default_measures
-from dexwatch.detectors.backtest_io import CsvInput, CsvRecord, TimeParseError, count_data_lines
-from dexwatch.detectors.backtest_order import LateRows, OrderKey, RowOrder, sorted_per_series
-from dexwatch.detectors.backtest_times import FileTimes, MixedTimeFormatError
-from dexwatch.detectors.csv_columns import ColumnShape
 from dexwatch.detectors.series_model import SeriesModel, SeriesModelSettings, Verdict
 from dexwatch.schemas.errors import ConfigError, DetectorInputError
+from dexwatch.tabular.column_shape import ColumnShape
+from dexwatch.tabular.columns import BacktestColumns, default_measures
+from dexwatch.tabular.csv_input import CsvInput, CsvRecord, TimeParseError, count_data_lines
+from dexwatch.tabular.row_order import LateRows, OrderKey, RowOrder, sorted_per_series
+from dexwatch.tabular.time_format import FileTimes, MixedTimeFormatError
 
 __all__ = [
     "Backtest",

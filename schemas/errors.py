@@ -15,8 +15,8 @@ whole tree (`tests/test_exception_tree.py` fails on any exception class outside 
     ├── DriftActionError (RuntimeError)          streams/drift: a retrain or rollback failed
     │   ├── NoSnapshotError (LookupError)
     │   └── NotEnoughDataError
-    ├── CommittedReadError (RuntimeError)        streams/commit_marks
-    ├── CommitHookError (RuntimeError)           streams/commit_marks
+    ├── CommittedReadError (RuntimeError)        streams/engine/commit_marks
+    ├── CommitHookError (RuntimeError)           streams/engine/commit_marks
     ├── ChangelogWriteError (RuntimeError)       streams/snapshots
     ├── IncidentNotFoundError (LookupError)      streams/incidents
     ├── TopicReadError (RuntimeError)            streams/topic_reader

@@ -13,12 +13,12 @@ import time
 
 from aiokafka import AIOKafkaConsumer
 
+from dexwatch.messaging import topic_partitions
 from dexwatch.schemas.codec import decode
 from dexwatch.schemas.errors import SchemaError
 from dexwatch.schemas.incident_control import IncidentControl
 from dexwatch.sinks.metrics import SinkMetrics
 from dexwatch.sinks.snooze_book import SnoozeBook
-from dexwatch.streams.kafka_connection import topic_partitions
 
 __all__ = ["read_controls"]
 

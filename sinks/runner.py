@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
+from dexwatch.messaging import KafkaConnection, aiokafka_config, connection_for
 from dexwatch.schemas.errors import KafkaSetupError
 from dexwatch.sinks.base import Sink
 from dexwatch.sinks.config import SinkConfig, SinksConfig, SlackSinkConfig
@@ -24,7 +25,6 @@ from dexwatch.sinks.sink_consumer import SinkConsumer
 from dexwatch.sinks.slack.slack_sink import SlackSink
 from dexwatch.sinks.snooze_book import SnoozeBook
 from dexwatch.sinks.webhook.webhook_sink import WebhookSink
-from dexwatch.streams.kafka_connection import KafkaConnection, aiokafka_config, connection_for
 
 __all__ = ["build_sink", "run_sinks"]
 

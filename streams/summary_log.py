@@ -3,8 +3,8 @@ count since, at most every `every_s`, with the latest example.
 
 For refusals that leave no dead letter to count them by (an incident input that does not
 decode, an interval whose records were read in earlier batches): a flood of them writes a line
-a minute, not a line each. `streams/refusal_log.py` does the same, per dataset and reason, for
-events a dataset refused.
+a minute, not a line each. `streams/intake/refusal_log.py` does the same, per dataset and
+reason, for events a dataset refused.
 """
 
 from __future__ import annotations

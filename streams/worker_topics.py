@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dexwatch.streams.incidents.incident_inputs import (
+from dexwatch.messaging.topic_creation import Replication, TopicSpec, topic_policy_from_environment
+from dexwatch.messaging.topics import changelog_topic, faust_leader_topic
+from dexwatch.streams.incidents.inputs import (
     incident_inputs_topic,
     incident_state_changelog,
 )
 from dexwatch.streams.settings import WorkerSettings
 from dexwatch.streams.snapshots.table_names import snapshot_table_name
-from dexwatch.streams.topic_creation import Replication, TopicSpec, topic_policy_from_environment
-from dexwatch.streams.topics import changelog_topic, faust_leader_topic
 
 __all__ = ["declare_as_created", "worker_topics"]
 

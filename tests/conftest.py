@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+from dexwatch.deploy.local_kafka import LocalKafkaBroker, LocalKafkaSettings
 from tests.kafka_helpers import free_port
 
 

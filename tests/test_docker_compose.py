@@ -240,7 +240,7 @@ def test_simulator_command_is_accepted_by_the_dexwatch_cli(compose: dict[str, An
     command = _command(_service(compose, "simulator"))
     # Imported by name so that type-checking this file does not pull in the whole CLI (the full
     # `mypy` run checks that); at run time this is the parser the image's ENTRYPOINT uses.
-    cli = importlib.import_module("dexwatch.streams.cli.main")
+    cli = importlib.import_module("dexwatch.cli.main")
     parser: argparse.ArgumentParser = cli.build_parser()
     args = parser.parse_args(command)
     assert args.command == "simulate"
@@ -372,7 +372,7 @@ def _dexwatch_services(compose: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_every_dexwatch_service_runs_a_real_dexwatch_command(compose: dict[str, Any]) -> None:
-    cli = importlib.import_module("dexwatch.streams.cli.main")
+    cli = importlib.import_module("dexwatch.cli.main")
     parser: argparse.ArgumentParser = cli.build_parser()
     services = _dexwatch_services(compose)
     assert set(services) >= SERVICES - {"kafka", "prometheus", "grafana"}

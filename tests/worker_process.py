@@ -45,7 +45,7 @@ class WorkerProcess:
         }
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dexwatch.streams.cli.main", "worker"],
+            [sys.executable, "-m", "dexwatch.cli.main", "worker"],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,

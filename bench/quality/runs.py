@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from dexwatch.detectors.backtest import Backtest, BacktestColumns
-from dexwatch.detectors.backtest_io import CsvInput
 from dexwatch.detectors.evaluation.labels import nab_key
 from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.tabular.csv_input import CsvInput
 
 __all__ = ["TIME_COLUMN", "FileRun", "OnDone", "detect_all", "detect_file"]
 

@@ -21,8 +21,8 @@ from dexwatch.connectors.kafka_producer import (
     ProducerError,
 )
 from dexwatch.connectors.thegraph.metrics import TheGraphMetrics
+from dexwatch.messaging import confluent_client_config
 from dexwatch.schemas.codec import encode
-from dexwatch.streams.kafka_connection import confluent_client_config
 
 __all__ = ["KafkaRecordSink", "RecordSink"]
 

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from dexwatch.detectors.backtest_io import TimeParseError, parse_time
 from dexwatch.schemas.errors import DexwatchError
+from dexwatch.tabular.csv_input import TimeParseError, parse_time
 
 __all__ = [
     "LabelError",

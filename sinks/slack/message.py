@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dexwatch.schemas.anomaly_text import compact_number
 from dexwatch.schemas.incident import IncidentContributor, IncidentEvent
-from dexwatch.streams.anomaly_text import compact_number
 
 __all__ = ["HEADER_LIMIT", "SECTION_LIMIT", "slack_message", "status_mark"]
 

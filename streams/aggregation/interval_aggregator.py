@@ -37,10 +37,10 @@ from dexwatch.streams.aggregation.interval_outputs import (
 from dexwatch.streams.aggregation.open_offsets import OpenOffsets
 from dexwatch.streams.aggregation.series_clocks import SeriesClock, SeriesClocks
 from dexwatch.streams.aggregation.series_tracker import SeriesRecord, SeriesTracker, from_micros
-from dexwatch.streams.datasets.dataset_config import DatasetConfig
+from dexwatch.streams.datasets.config import DatasetConfig
 from dexwatch.streams.datasets.measure_spec import Aggregation
 from dexwatch.streams.datasets.rejection import LATE, SERIES_LIMIT, Rejection
-from dexwatch.streams.records import Partition
+from dexwatch.streams.intake.records import Partition
 
 __all__ = ["AggregatorCounts", "IntervalAggregator"]
 

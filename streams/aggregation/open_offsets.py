@@ -1,7 +1,7 @@
 """The first source offset, per partition, of the records a re-read would need.
 
 The worker commits no partition past the oldest record it still holds in an open interval
-(`streams/commit_marks`): after a crash or a rebalance those records are read again and their
+(`streams/engine/commit_marks`): after a crash or a rebalance those records are read again and their
 intervals rebuilt, instead of being lost with the process. Each series closes its intervals at
 its own time, while a commit mark vouches for one watermark per dataset (the lowest of its
 series, `IntervalAggregator.watermark_us`): a closed interval ending after that watermark is
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from dexwatch.streams.records import Partition
+from dexwatch.streams.intake.records import Partition
 
 __all__ = ["BucketKey", "OpenOffsets"]
 

@@ -1,13 +1,13 @@
 """Datasets as configuration: what to watch, loaded from YAML, and how events map onto it."""
 
 from dexwatch.streams.datasets.alerting_config import AlertingConfig
+from dexwatch.streams.datasets.config import DatasetConfig
 from dexwatch.streams.datasets.config_hash import alerting_hash, config_hash, incident_config_hash
-from dexwatch.streams.datasets.dataset_config import DatasetConfig
-from dexwatch.streams.datasets.dataset_loading import load_datasets
-from dexwatch.streams.datasets.dataset_source import DatasetSource, SourceFilter
 from dexwatch.streams.datasets.event_selection import EventSelector, Observation
+from dexwatch.streams.datasets.loading import load_datasets
 from dexwatch.streams.datasets.measure_spec import MeasureSpec
 from dexwatch.streams.datasets.rejection import REJECT_REASONS, Rejection
+from dexwatch.streams.datasets.source import DatasetSource, SourceFilter
 
 __all__ = [
     "REJECT_REASONS",

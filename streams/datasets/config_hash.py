@@ -17,7 +17,7 @@ import hashlib
 
 import orjson
 
-from dexwatch.streams.datasets.dataset_config import DatasetConfig
+from dexwatch.streams.datasets.config import DatasetConfig
 
 __all__ = ["alerting_hash", "config_hash", "incident_config_hash"]
 

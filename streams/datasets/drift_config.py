@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dexwatch.streams.datasets.durations import format_duration, parse_duration
-from dexwatch.streams.drift.drift_monitor import DriftMonitorSettings
-from dexwatch.streams.drift.drift_rules import DriftRuleSettings
+from dexwatch.streams.drift.monitor import DriftMonitorSettings
+from dexwatch.streams.drift.rules import DriftRuleSettings
 
 __all__ = ["DEFAULT_RETRAIN_POINTS", "DriftConfig"]
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from dexwatch.schemas.dex_transaction import DexTransaction
 from dexwatch.schemas.metric_event import MetricEvent, series_key
-from dexwatch.streams.datasets.dataset_config import DatasetConfig
+from dexwatch.streams.datasets.config import DatasetConfig
 from dexwatch.streams.datasets.measure_spec import MeasureSpec
 from dexwatch.streams.datasets.rejection import MISSING_DIMENSION, NO_MEASURES, Rejection
 

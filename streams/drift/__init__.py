@@ -7,8 +7,7 @@ anomaly holds it) `apply_decision` with its `ModelActions`, `DriftMetrics.record
 """
 
 from dexwatch.streams.drift.action_event import model_action_event
-from dexwatch.streams.drift.anomaly_hold import AnomalyHold, HoldReason
-from dexwatch.streams.drift.drift_actions import (
+from dexwatch.streams.drift.actions import (
     ActionAttempt,
     AppliedDecision,
     DriftActionError,
@@ -17,10 +16,12 @@ from dexwatch.streams.drift.drift_actions import (
     NotEnoughDataError,
     apply_decision,
 )
-from dexwatch.streams.drift.drift_channel import DriftChannel
-from dexwatch.streams.drift.drift_metrics import DriftMetrics
-from dexwatch.streams.drift.drift_monitor import DriftMonitor, DriftMonitorSettings, DriftScores
-from dexwatch.streams.drift.drift_rules import (
+from dexwatch.streams.drift.anomaly_hold import AnomalyHold, HoldReason
+from dexwatch.streams.drift.channel import DriftChannel
+from dexwatch.streams.drift.metrics import DriftMetrics
+from dexwatch.streams.drift.monitor import DriftMonitor, DriftMonitorSettings, DriftScores
+from dexwatch.streams.drift.recent_points import RecentPoints
+from dexwatch.streams.drift.rules import (
     ACTIONS,
     MODEL_SCORE,
     DriftAction,
@@ -28,7 +29,6 @@ from dexwatch.streams.drift.drift_rules import (
     DriftRuleSettings,
     decide,
 )
-from dexwatch.streams.drift.recent_points import RecentPoints
 
 __all__ = [
     "ACTIONS",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from dexwatch.schemas.model_action import ActionAttemptRecord, ModelActionEvent, model_action_id
-from dexwatch.streams.drift.drift_actions import AppliedDecision
+from dexwatch.streams.drift.actions import AppliedDecision
 
 __all__ = ["model_action_event"]
 

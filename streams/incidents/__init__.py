@@ -4,13 +4,13 @@ The logic (`IncidentBook` and one module per concept) is plain Python, free of K
 `install_incidents` wires it into the worker's faust app.
 """
 
-from dexwatch.streams.incidents.faust_incidents import install_incidents
-from dexwatch.streams.incidents.incident_book import SUPPRESSION_REASONS, BookResult, IncidentBook
-from dexwatch.streams.incidents.incident_limits import DEFAULT_LIMITS, LIMIT_NAMES, IncidentLimits
-from dexwatch.streams.incidents.incident_lookup import IncidentNotFoundError, find_incident
-from dexwatch.streams.incidents.incident_runner import IncidentRunner
-from dexwatch.streams.incidents.incident_state import AlertState, decode_state, encode_state
-from dexwatch.streams.incidents.incident_text import describe_incident
+from dexwatch.schemas.incident_text import describe_incident
+from dexwatch.streams.engine.faust.incident_agents import install_incidents
+from dexwatch.streams.incidents.book import SUPPRESSION_REASONS, BookResult, IncidentBook
+from dexwatch.streams.incidents.limits import DEFAULT_LIMITS, LIMIT_NAMES, IncidentLimits
+from dexwatch.streams.incidents.lookup import IncidentNotFoundError, find_incident
+from dexwatch.streams.incidents.runner import IncidentRunner
+from dexwatch.streams.incidents.state import AlertState, decode_state, encode_state
 
 __all__ = [
     "DEFAULT_LIMITS",

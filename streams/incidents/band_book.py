@@ -25,7 +25,7 @@ from collections.abc import Iterable, Set
 from datetime import datetime
 
 from dexwatch.streams.incidents.band_status import BandStatus, BandTiming
-from dexwatch.streams.incidents.incident_state import BandEntry
+from dexwatch.streams.incidents.state import BandEntry
 
 __all__ = ["STALE_WAIT_S", "UNLINKED_KEEP_S", "BandBook"]
 

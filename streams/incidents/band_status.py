@@ -3,7 +3,7 @@ incidents agent, and how often.
 
 The repeat guard holds back anomaly events while a departure goes on (one alert, not fifty),
 so an incident cannot tell "nothing new" from "over" by anomalies alone. The worker's scorer
-(`streams.pipeline.band_watch`) therefore reports, per series, which of its measures are still
+(`streams.scoring.band_watch`) therefore reports, per series, which of its measures are still
 outside the band they left: when that changes, and while out at most once per `heartbeat` of
 event time (the incidents agent takes an out series unheard for `stale_after` as one that
 stopped reporting). Statuses of one handler batch and dataset travel together, at most
@@ -18,7 +18,7 @@ from datetime import timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from dexwatch.schemas.metric_event import UtcDatetime
-from dexwatch.streams.datasets.dataset_config import DatasetConfig
+from dexwatch.streams.datasets.config import DatasetConfig
 
 __all__ = ["STATUSES_PER_RECORD", "BandStatus", "BandStatuses", "BandTiming", "band_timing"]
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from dexwatch.schemas.anomaly_event import AnomalyEvent
 from dexwatch.schemas.incident import IncidentContributor
-from dexwatch.streams.incidents.incident_state import ContributorRecord
+from dexwatch.streams.incidents.state import ContributorRecord
 
 __all__ = ["anomaly_strength", "contributors_of", "keep_strongest", "ranked"]
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from dexwatch.schemas.feedback import FeedbackVerdict
 from dexwatch.streams.datasets.alerting_config import FeedbackConfig
 from dexwatch.streams.datasets.durations import parse_duration
-from dexwatch.streams.incidents.incident_state import TargetOffset
+from dexwatch.streams.incidents.state import TargetOffset
 
 __all__ = ["FeedbackBook"]
 

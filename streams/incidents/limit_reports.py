@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter
 
-from dexwatch.streams.incidents.incident_limits import (
+from dexwatch.streams.incidents.limits import (
     LIMIT_ADVICE,
     LIMIT_NAMES,
     IncidentLimits,

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from dexwatch.streams.incidents.contributors import anomaly_strength
-from dexwatch.streams.incidents.incident_state import AlertState, encode_state
+from dexwatch.streams.incidents.state import AlertState, encode_state
 
 __all__ = ["SHED_PARTS", "Fitted", "fit_state"]
 

@@ -19,18 +19,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from dexwatch.messaging.topics import changelog_topic
 from dexwatch.schemas.codec import decode
 from dexwatch.schemas.dead_letter import DeadLetterRecord
-from dexwatch.streams.dataset_runtime import SNAPSHOT_KEY_SEPARATOR
-from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.intake.metric_event_handler import MetricEventHandler
+from dexwatch.streams.intake.records import ConsumedRecord, OutputRecord
 from dexwatch.streams.metrics import WorkerMetrics
-from dexwatch.streams.records import ConsumedRecord, OutputRecord
+from dexwatch.streams.scoring.dataset_runtime import SNAPSHOT_KEY_SEPARATOR
 from dexwatch.streams.settings import WorkerSettings
 from dexwatch.streams.snapshots.changelog_snapshots import ChangelogRecord
-from dexwatch.streams.snapshots.snapshot_record import push_snapshot
-from dexwatch.streams.snapshots.snapshot_store import Snapshot
+from dexwatch.streams.snapshots.record import push_snapshot
+from dexwatch.streams.snapshots.store import Snapshot
 from dexwatch.streams.snapshots.table_names import snapshot_table_name
-from dexwatch.streams.topics import changelog_topic
 
 __all__ = ["HistoryPrimer", "PrimedSeries"]
 

@@ -19,15 +19,15 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 from dexwatch.connectors.file_replay import CsvLayout, RejectedRow, ReplayFormat, read_events
+from dexwatch.messaging import confluent_client_config
 from dexwatch.schemas.codec import encode
 from dexwatch.schemas.errors import KafkaSetupError
-from dexwatch.streams.kafka_connection import confluent_client_config
-from dexwatch.streams.records import ConsumedRecord
-from dexwatch.streams.topic_reader import StartPosition, TopicReader
+from dexwatch.streams.intake.records import ConsumedRecord
+from dexwatch.streams.priming.topic_reader import StartPosition, TopicReader
 
 __all__ = ["BATCH_RECORDS", "file_records", "partition_of", "topic_partitions", "topic_records"]
 
-BATCH_RECORDS = 1000  # as the worker's agent takes them (streams.app.BATCH_RECORDS)
+BATCH_RECORDS = 1000  # as the worker's agent takes them (streams.engine.faust.app.BATCH_RECORDS)
 
 Batches = Iterator[list[ConsumedRecord]]
 

@@ -7,18 +7,18 @@ series on rebalance and shutdown, and is restored by faust's changelog recovery 
 See docs/snapshots.md.
 """
 
-from dexwatch.streams.snapshots.faust_snapshot_table import FaustSnapshotTable
+from dexwatch.streams.engine.faust.snapshot_table import FaustSnapshotTable
 from dexwatch.streams.snapshots.in_memory_snapshot_store import InMemorySnapshotStore
-from dexwatch.streams.snapshots.series_snapshotter import SeriesSnapshotter, SeriesState
-from dexwatch.streams.snapshots.snapshot_record import (
+from dexwatch.streams.snapshots.record import (
     MAGIC,
     RECORD_VERSION,
     decode_record,
     encode_record,
     push_snapshot,
 )
-from dexwatch.streams.snapshots.snapshot_scheduler import SnapshotScheduler
-from dexwatch.streams.snapshots.snapshot_store import (
+from dexwatch.streams.snapshots.scheduler import SnapshotScheduler
+from dexwatch.streams.snapshots.series_snapshotter import SeriesSnapshotter, SeriesState
+from dexwatch.streams.snapshots.store import (
     DEFAULT_HISTORY,
     PartitionedSnapshotStore,
     Snapshot,

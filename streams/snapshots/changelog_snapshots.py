@@ -17,9 +17,9 @@ from typing import Any
 
 import confluent_kafka
 
+from dexwatch.messaging import confluent_client_config
 from dexwatch.schemas.errors import DexwatchError
-from dexwatch.streams.kafka_connection import confluent_client_config
-from dexwatch.streams.topic_reader import StartPosition, TopicReader
+from dexwatch.streams.priming.topic_reader import StartPosition, TopicReader
 
 __all__ = ["ChangelogRecord", "ChangelogWriteError", "snapshot_keys", "write_changelog"]
 

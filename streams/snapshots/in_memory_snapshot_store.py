@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from dexwatch.streams.snapshots.snapshot_record import decode_record, push_snapshot
-from dexwatch.streams.snapshots.snapshot_store import DEFAULT_HISTORY, Snapshot
+from dexwatch.streams.snapshots.record import decode_record, push_snapshot
+from dexwatch.streams.snapshots.store import DEFAULT_HISTORY, Snapshot
 
 __all__ = ["InMemorySnapshotStore"]
 

@@ -17,8 +17,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from dexwatch.streams.snapshots.snapshot_scheduler import SnapshotScheduler
-from dexwatch.streams.snapshots.snapshot_store import PartitionedSnapshotStore
+from dexwatch.streams.snapshots.scheduler import SnapshotScheduler
+from dexwatch.streams.snapshots.store import PartitionedSnapshotStore
 
 __all__ = ["SeriesSnapshotter", "SeriesState"]
 

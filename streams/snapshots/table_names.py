@@ -1,4 +1,4 @@
-"""The names of the snapshot tables (their changelog topics: `streams.topics.changelog_topic`).
+"""The names of the snapshot tables (their changelog topics: `messaging.topics.changelog_topic`).
 
 The worker creates the changelog topics itself before faust subscribes: faust ignores a topic
 created as it subscribes until its next metadata refresh (minutes), and a table that sees its

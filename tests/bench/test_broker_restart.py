@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from bench.broker_restart import IDLE_LIMIT_S, idle_after
-from dexwatch.streams.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+from dexwatch.deploy.local_kafka import LocalKafkaBroker, LocalKafkaSettings
 
 
 def _sample(t: float, committed: list[int], high: list[int]) -> dict[str, object]:

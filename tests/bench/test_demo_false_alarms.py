@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from bench.demo_false_alarms import run_seed
+from dexwatch.cli.run_command import _ANOMALY_AT_STEP
 from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
 from dexwatch.detectors.series_layout import VIEWS
-from dexwatch.streams.cli.run_command import _ANOMALY_AT_STEP
 
 
 def test_the_burst_is_the_injected_alert_and_every_other_alert_lies_outside_the_labels() -> None:

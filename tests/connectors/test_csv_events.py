@@ -9,9 +9,9 @@ import pytest
 
 from dexwatch.connectors.csv_events import CsvEvents, CsvLayout
 from dexwatch.connectors.file_replay import RejectedRow
-from dexwatch.detectors.csv_columns import ColumnShape
 from dexwatch.schemas.errors import ConfigError
 from dexwatch.schemas.metric_event import MetricEvent
+from dexwatch.tabular.column_shape import ColumnShape
 
 T0 = datetime(2023, 3, 10, tzinfo=UTC)
 # As exported by a dashboard: names for people, newest first, no pool column.

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from dexwatch.console.service import ConsoleService
 from dexwatch.console.settings import ConsoleSettings
 from dexwatch.console.topics import ConsoleTopics
-from dexwatch.streams.kafka_connection import connection_for
+from dexwatch.messaging import connection_for
 from tests.kafka_helpers import create_topic, wait_for
 from tests.loop_thread import LoopThread
 

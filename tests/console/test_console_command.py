@@ -51,7 +51,7 @@ def test_the_console_process_serves_behind_its_token_and_stops_cleanly(
     }
     log = (tmp_path / "console.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "dexwatch.streams.cli.main", "console"],
+        [sys.executable, "-m", "dexwatch.cli.main", "console"],
         env=env,
         stdout=log,
         stderr=log,

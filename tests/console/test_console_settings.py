@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from dexwatch.cli.main import main
+from dexwatch.cli.unknown_environment import known_environment_names
 from dexwatch.console.settings import ConsoleSettings, load_console_settings
 from dexwatch.schemas.errors import ConfigError
-from dexwatch.streams.cli.main import main
-from dexwatch.streams.cli.unknown_environment import known_environment_names
 
 
 @pytest.fixture(autouse=True)

@@ -79,7 +79,7 @@ def _connector(
     return [
         sys.executable,
         "-m",
-        "dexwatch.streams.cli.main",
+        "dexwatch.cli.main",
         "connect",
         "thegraph",
         "--endpoint",

@@ -18,9 +18,9 @@ from dexwatch.detectors.backtest import (
     default_measures,
 )
 from dexwatch.detectors.backtest_config import load_detector_settings, settings_with
-from dexwatch.detectors.backtest_order import RowOrder
 from dexwatch.detectors.series_model import SeriesModel, SeriesModelSettings
 from dexwatch.schemas.errors import ConfigError
+from dexwatch.tabular.row_order import RowOrder
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 VALUE = BacktestColumns(time_column="timestamp", measures=("value",))

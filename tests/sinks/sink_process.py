@@ -34,7 +34,7 @@ class SinkProcess:
                 [
                     sys.executable,
                     "-m",
-                    "dexwatch.streams.cli.main",
+                    "dexwatch.cli.main",
                     "sink",
                     "--config",
                     str(self.config),

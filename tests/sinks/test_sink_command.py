@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dexwatch.streams.cli import sink_command
-from dexwatch.streams.cli.main import build_parser, main
+from dexwatch.cli import sink_command
+from dexwatch.cli.main import build_parser, main
 
 URL = "https://hooks.slack.com/services/T1/B1/topsecrettoken"
 

@@ -12,9 +12,9 @@ from prometheus_client import CollectorRegistry
 from dexwatch.schemas import AnomalyEvent, DeadLetterRecord, MetricEvent, decode, encode
 from dexwatch.schemas.errors import ConfigError
 from dexwatch.streams.datasets import config_hash
-from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.intake.metric_event_handler import MetricEventHandler
+from dexwatch.streams.intake.records import ConsumedRecord, OutputRecord
 from dexwatch.streams.metrics import WorkerMetrics
-from dexwatch.streams.records import ConsumedRecord, OutputRecord
 from dexwatch.streams.settings import WorkerSettings
 from tests.series_data import START
 

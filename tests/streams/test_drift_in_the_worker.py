@@ -12,11 +12,11 @@ from prometheus_client import CollectorRegistry
 
 from dexwatch.schemas import MetricEvent, decode, encode
 from dexwatch.schemas.model_action import ModelActionEvent
-from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.intake.metric_event_handler import MetricEventHandler
+from dexwatch.streams.intake.records import ConsumedRecord, OutputRecord
 from dexwatch.streams.metrics import WorkerMetrics
-from dexwatch.streams.records import ConsumedRecord, OutputRecord
 from dexwatch.streams.settings import WorkerSettings
-from dexwatch.streams.snapshots.snapshot_store import Snapshot
+from dexwatch.streams.snapshots.store import Snapshot
 from tests.kafka_helpers import consume_until, create_topic, produce, wait_for
 from tests.worker_process import WorkerProcess
 

@@ -16,9 +16,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from dexwatch.schemas import AnomalyEvent, MetricEvent, decode, encode
-from dexwatch.streams.metric_event_handler import MetricEventHandler
+from dexwatch.streams.intake.metric_event_handler import MetricEventHandler
+from dexwatch.streams.intake.records import ConsumedRecord
 from dexwatch.streams.metrics import WorkerMetrics
-from dexwatch.streams.records import ConsumedRecord
 from dexwatch.streams.settings import WorkerSettings
 from tests.kafka_helpers import consume_until, create_topic, produce, wait_for
 from tests.worker_process import WorkerProcess

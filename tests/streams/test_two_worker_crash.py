@@ -26,11 +26,11 @@ import orjson
 import pytest
 from confluent_kafka import Message, Producer
 
+from dexwatch.messaging.topics import changelog_topic
 from dexwatch.schemas import AnomalyEvent, DeadLetterRecord, MetricEvent, decode, encode
-from dexwatch.streams.dataset_runtime import snapshot_key
-from dexwatch.streams.snapshots.snapshot_record import decode_record
+from dexwatch.streams.scoring.dataset_runtime import snapshot_key
+from dexwatch.streams.snapshots.record import decode_record
 from dexwatch.streams.snapshots.table_names import snapshot_table_name
-from dexwatch.streams.topics import changelog_topic
 from tests.kafka_helpers import (
     TopicReader,
     committed_offsets,

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dexwatch.cli.main import main
 from dexwatch.schemas import AnomalyEvent, decode
-from dexwatch.streams.cli.main import main
 from tests.kafka_helpers import consume_until, create_topic, wait_for
 from tests.thegraph_server import RunningServer, ServerControl, TheGraphTestServer
 from tests.thegraph_server.dataset import DEPEG_PRICE

@@ -15,7 +15,7 @@ from dexwatch.streams.datasets import (
     config_hash,
     incident_config_hash,
 )
-from tests.streams.datasets.test_dataset_config import base, failure
+from tests.streams.datasets.test_config import base, failure
 
 
 def with_alerting(**alerting: Any) -> dict[str, Any]:

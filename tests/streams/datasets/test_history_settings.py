@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dexwatch.streams.datasets import DatasetConfig, config_hash
-from tests.streams.datasets.test_dataset_config import base, failure
+from tests.streams.datasets.test_config import base, failure
 
 
 def test_backfill_defaults_to_the_detectors_warmup_in_intervals() -> None:

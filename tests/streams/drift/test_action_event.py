@@ -13,7 +13,7 @@ from dexwatch.streams.drift import (
     decide,
     model_action_event,
 )
-from tests.streams.drift.test_drift_actions import FakeActions
+from tests.streams.drift.test_actions import FakeActions
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

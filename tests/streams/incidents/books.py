@@ -7,8 +7,8 @@ from typing import Any
 
 from dexwatch.schemas import AnomalyEvent
 from dexwatch.streams.datasets import DatasetConfig
-from dexwatch.streams.incidents.incident_book import BookResult, IncidentBook
-from dexwatch.streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits
+from dexwatch.streams.incidents.book import BookResult, IncidentBook
+from dexwatch.streams.incidents.limits import DEFAULT_LIMITS, IncidentLimits
 
 __all__ = ["dataset", "judged", "make_book"]
 

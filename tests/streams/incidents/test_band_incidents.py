@@ -10,8 +10,8 @@ from dexwatch.schemas import IncidentEvent
 from dexwatch.schemas.metric_event import series_key
 from dexwatch.streams.incidents.band_book import STALE_WAIT_S, UNLINKED_KEEP_S
 from dexwatch.streams.incidents.band_status import BandStatus, BandStatuses
-from dexwatch.streams.incidents.incident_book import IncidentBook
-from dexwatch.streams.incidents.incident_limits import IncidentLimits
+from dexwatch.streams.incidents.book import IncidentBook
+from dexwatch.streams.incidents.limits import IncidentLimits
 from tests.streams.incidents.anomalies import START, STEP, anomaly, pool
 from tests.streams.incidents.books import WAIT, make_book
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dexwatch.streams.incidents.contributors import contributors_of, keep_strongest, ranked
-from dexwatch.streams.incidents.incident_state import ContributorRecord
+from dexwatch.streams.incidents.state import ContributorRecord
 from tests.streams.incidents.anomalies import START, anomaly, pool
 
 

@@ -15,7 +15,7 @@ from confluent_kafka import Message
 
 from dexwatch.schemas import AnomalyEvent, IncidentEvent, MetricEvent, decode, encode
 from dexwatch.streams.incidents.band_status import BandStatus, BandStatuses
-from dexwatch.streams.incidents.incident_inputs import Tick, incident_inputs_topic, input_kind
+from dexwatch.streams.incidents.inputs import Tick, incident_inputs_topic, input_kind
 from tests.kafka_helpers import ProducedRecord, consume_until, produce_records
 from tests.streams.incidents.depeg_series import (
     CALM,

@@ -49,7 +49,7 @@ def feedback(
         [
             sys.executable,
             "-m",
-            "dexwatch.streams.cli.main",
+            "dexwatch.cli.main",
             "feedback",
             incident,
             *verdict,

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from dexwatch.schemas import FeedbackEvent, FeedbackTarget, IncidentEvent, encode, feedback_id
 from dexwatch.schemas.feedback import FeedbackVerdict
-from dexwatch.streams.incidents.incident_book import IncidentBook
-from dexwatch.streams.incidents.incident_inputs import InputKind, Tick
-from dexwatch.streams.incidents.incident_limits import IncidentLimits
-from dexwatch.streams.incidents.incident_runner import IncidentRunner
-from dexwatch.streams.incidents.incident_state import AlertState, decode_state, encode_state
+from dexwatch.streams.incidents.book import IncidentBook
+from dexwatch.streams.incidents.inputs import InputKind, Tick
+from dexwatch.streams.incidents.limits import IncidentLimits
+from dexwatch.streams.incidents.runner import IncidentRunner
+from dexwatch.streams.incidents.state import AlertState, decode_state, encode_state
 from dexwatch.streams.metrics import WorkerMetrics
 from tests.streams.incidents.anomalies import START, STEP, anomaly, pool
 from tests.streams.incidents.books import dataset
@@ -150,7 +150,7 @@ def test_a_batch_is_encoded_and_written_once(monkeypatch: pytest.MonkeyPatch) ->
         encodes.append(1)
         return encode_state(state)
 
-    monkeypatch.setattr("dexwatch.streams.incidents.incident_runner.encode_state", counted)
+    monkeypatch.setattr("dexwatch.streams.incidents.runner.encode_state", counted)
     runner = IncidentRunner([dataset()], WorkerMetrics())
     for index, some in enumerate(POOLS):
         assert runner.apply("pools", "anomaly", encode(anomaly(some)), None, 0, index / 10) == []

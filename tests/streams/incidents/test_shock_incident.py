@@ -99,7 +99,7 @@ def test_a_multi_pool_shock_is_one_incident(
             [
                 sys.executable,
                 "-m",
-                "dexwatch.streams.cli.main",
+                "dexwatch.cli.main",
                 "tail",
                 "--alerts",
                 "--from-beginning",

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from dexwatch.schemas import encode
 from dexwatch.schemas.metric_event import series_key
 from dexwatch.streams.incidents.band_status import BandStatus, BandStatuses
-from dexwatch.streams.incidents.incident_book import IncidentBook
-from dexwatch.streams.incidents.incident_limits import DEFAULT_LIMITS, IncidentLimits
-from dexwatch.streams.incidents.incident_runner import IncidentRunner
-from dexwatch.streams.incidents.incident_state import AlertState, decode_state, encode_state
+from dexwatch.streams.incidents.book import IncidentBook
+from dexwatch.streams.incidents.limits import DEFAULT_LIMITS, IncidentLimits
+from dexwatch.streams.incidents.runner import IncidentRunner
+from dexwatch.streams.incidents.state import AlertState, decode_state, encode_state
 from dexwatch.streams.incidents.state_budget import SHED_PARTS, fit_state
 from dexwatch.streams.metrics import WorkerMetrics
 from tests.streams.incidents.anomalies import START, STEP, anomaly, feedback_on, pool

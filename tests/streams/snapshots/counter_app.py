@@ -17,13 +17,13 @@ from typing import Any
 import faust
 from faust.worker import Worker
 
+from dexwatch.messaging.topics import changelog_topic as faust_changelog_topic
 from dexwatch.streams.snapshots import (
     FaustSnapshotTable,
     SeriesSnapshotter,
     SeriesState,
     SnapshotScheduler,
 )
-from dexwatch.streams.topics import changelog_topic as faust_changelog_topic
 
 __all__ = ["TABLE_NAME", "changelog_topic", "create_counter_app"]
 

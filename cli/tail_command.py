@@ -1,0 +1,73 @@
+"""`dexwatch tail`: print anomaly events (or, with `--alerts`, incidents) as they arrive."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+from pydantic import BaseModel
+
+from dexwatch.messaging.anomaly_reader import now_ms, read_events
+from dexwatch.schemas.anomaly_event import AnomalyEvent
+from dexwatch.schemas.anomaly_text import describe_anomaly
+from dexwatch.schemas.codec import encode
+from dexwatch.schemas.incident import IncidentEvent
+from dexwatch.schemas.incident_text import describe_incident
+
+__all__ = ["register"]
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "tail", help="print anomaly events (or, with --alerts, incidents) as they arrive"
+    )
+    parser.add_argument(
+        "--bootstrap-servers",
+        default=os.environ.get("DEXWATCH_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+    )
+    parser.add_argument(
+        "--alerts",
+        action="store_true",
+        help="print incidents from the alerts topic instead of anomalies",
+    )
+    parser.add_argument(
+        "--topic",
+        help="default: $DEXWATCH_ANOMALIES_TOPIC or dexwatch.anomalies (with --alerts: "
+        "$DEXWATCH_ALERTS_TOPIC or dexwatch.alerts)",
+    )
+    parser.add_argument(
+        "--from-beginning", action="store_true", help="also print earlier anomalies"
+    )
+    parser.add_argument("--json", action="store_true", help="print the events as JSON lines")
+    parser.add_argument("--max", type=int, default=0, help="stop after this many (0: never)")
+    parser.add_argument("--timeout", type=float, default=0, help="stop after S seconds (0: never)")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    deadline = time.monotonic() + args.timeout if args.timeout > 0 else None
+    printed = 0
+    since = None if args.from_beginning else now_ms()
+    model: type[BaseModel] = IncidentEvent if args.alerts else AnomalyEvent
+    topic = args.topic or (
+        os.environ.get("DEXWATCH_ALERTS_TOPIC", "dexwatch.alerts")
+        if args.alerts
+        else os.environ.get("DEXWATCH_ANOMALIES_TOPIC", "dexwatch.anomalies")
+    )
+    for event in read_events(args.bootstrap_servers, topic, since, model):
+        if event is not None:
+            print(encode(event).decode() if args.json else _describe(event), flush=True)
+            printed += 1
+            if args.max and printed >= args.max:
+                break
+        if deadline is not None and time.monotonic() > deadline:
+            break
+    return 0
+
+
+def _describe(event: BaseModel) -> str:
+    if isinstance(event, IncidentEvent):
+        return describe_incident(event)
+    assert isinstance(event, AnomalyEvent)
+    return describe_anomaly(event)
