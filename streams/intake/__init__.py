@@ -1,1 +1,1 @@
-"""streams/intake."""
+"""Intake: a consumed batch decoded, validated and handed to each dataset, or dead-lettered."""
