@@ -165,3 +165,21 @@ def time_argument(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"expected an ISO 8601 time (naive means UTC) or epoch seconds, got {text!r}"
         ) from None
+
+
+def add_topic_start(parser: argparse.ArgumentParser, topic_flag: str) -> None:
+    """`--from-offset N | --from-time ISO`: where every partition of `topic_flag`'s topic starts."""
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument(
+        "--from-offset",
+        type=int_between(0, None),
+        metavar="N",
+        help=f"with {topic_flag}: start every partition at offset N (default: the beginning)",
+    )
+    start.add_argument(
+        "--from-time",
+        type=time_argument,
+        metavar="ISO",
+        help=f"with {topic_flag}: start every partition at its first record stamped at or after "
+        "ISO (Kafka record timestamps; naive means UTC)",
+    )

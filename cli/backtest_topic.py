@@ -18,9 +18,8 @@ from typing import Any
 
 from dexwatch.cli.arguments import (
     add_bootstrap_servers,
+    add_topic_start,
     existing_path,
-    int_between,
-    time_argument,
 )
 from dexwatch.cli.backtest_report import print_evaluation
 from dexwatch.detectors.backtest import BacktestRow
@@ -61,20 +60,7 @@ _TOPIC_ONLY = (
 def add_topic_arguments(parser: argparse.ArgumentParser, source: Any) -> None:
     """`--topic` (in the `source` group, against INPUT.csv) and the options only it takes."""
     source.add_argument("--topic", help="replay this topic through the worker instead of a file")
-    start = parser.add_mutually_exclusive_group()
-    start.add_argument(
-        "--from-offset",
-        type=int_between(0, None),
-        metavar="N",
-        help="with --topic: start every partition at offset N (default: the beginning)",
-    )
-    start.add_argument(
-        "--from-time",
-        type=time_argument,
-        metavar="ISO",
-        help="with --topic: start every partition at its first record stamped at or after ISO "
-        "(Kafka record timestamps; naive means UTC)",
-    )
+    add_topic_start(parser, "--topic")
     add_bootstrap_servers(parser)
     parser.add_argument(
         "--datasets",

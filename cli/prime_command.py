@@ -19,11 +19,10 @@ from typing import Any
 
 from dexwatch.cli.arguments import (
     add_bootstrap_servers,
+    add_topic_start,
     column_list,
     existing_file,
     existing_path,
-    int_between,
-    time_argument,
 )
 from dexwatch.connectors.file_replay import (
     FORMATS,
@@ -66,19 +65,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--from-file", type=existing_file, metavar="FILE", help="history file")
     source.add_argument("--from-topic", metavar="TOPIC", help="history on a Kafka topic")
-    start = parser.add_mutually_exclusive_group()
-    start.add_argument(
-        "--from-offset",
-        type=int_between(0, None),
-        metavar="N",
-        help="with --from-topic: every partition from offset N (default: the beginning)",
-    )
-    start.add_argument(
-        "--from-time",
-        type=time_argument,
-        metavar="ISO",
-        help="with --from-topic: every partition from its first record stamped at or after ISO",
-    )
+    add_topic_start(parser, "--from-topic")
     parser.add_argument(
         "--as-topic",
         metavar="TOPIC",

@@ -20,7 +20,7 @@ from dexwatch.detectors.backtest_search import MAX_COMBINATIONS
 from dexwatch.detectors.series_model import SeriesModelSettings
 from tests.nab_like_data import taxi_like
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 STEP = timedelta(minutes=5)
 SPIKE_AT = 1500

@@ -16,7 +16,7 @@ from dexwatch.schemas.metric_event import MetricEvent
 from tests.kafka_helpers import create_topic, produce
 from tests.nab_like_data import ec2_like, taxi_like
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 M = {"value": 1.0}
 VERDICT = ("score", "severity", "is_anomaly", "explanation")

@@ -10,7 +10,7 @@ from dexwatch.cli.connect_backfill import backfill_for, with_dataset_backfill
 from dexwatch.connectors.thegraph.settings import load_settings
 from dexwatch.streams.datasets import load_datasets
 
-SHIPPED = Path(__file__).resolve().parents[3] / "deploy" / "datasets"
+SHIPPED = Path(__file__).resolve().parents[2] / "deploy" / "datasets"
 METRICS, TRANSACTIONS = "dexwatch.metrics", "dexwatch.dex-transactions"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from dexwatch.cli.main import main
 
-SHIPPED = Path(__file__).resolve().parents[3] / "deploy" / "datasets"
+SHIPPED = Path(__file__).resolve().parents[2] / "deploy" / "datasets"
 NO_BROKER = ["--bootstrap-servers", "127.0.0.1:1"]
 
 

@@ -23,7 +23,7 @@ from dexwatch.tabular.csv_input import parse_time
 from tests.kafka_helpers import ProducedRecord, create_topic, produce_records
 from tests.nab_like_data import ec2_like
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 BEGINNING = StartPosition()
 
