@@ -109,7 +109,7 @@ def run(
 
 def _input(settings: WorkerSettings, output: OutputRecord) -> tuple[InputKind | None, bytes]:
     """What the incidents agent would get from this output (anomalies via the intake)."""
-    if output.topic == settings.anomalies_topic:
+    if output.topic == settings.topics.anomalies:
         return "anomaly", output.value
     return input_kind(output.headers), output.value
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from dexwatch.messaging.kafka_settings import DEFAULT_BOOTSTRAP_SERVERS, KafkaSettings
+from dexwatch.streams.settings_loading import load_settings
 from dexwatch.tabular.column_shape import ColumnShape
 from dexwatch.tabular.csv_input import TimeParseError, parse_time
 
 __all__ = [
-    "DEFAULT_BOOTSTRAP_SERVERS",
     "add_bootstrap_servers",
     "add_column_shaping",
     "column_list",
@@ -26,21 +26,27 @@ __all__ = [
     "existing_file",
     "existing_path",
     "int_between",
+    "kafka_settings",
     "non_negative_float",
     "positive_float",
     "time_argument",
 ]
 
-DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092"
-
 
 def add_bootstrap_servers(parser: argparse.ArgumentParser) -> None:
-    """`--bootstrap-servers`, defaulting to `$DEXWATCH_BOOTSTRAP_SERVERS`, then 127.0.0.1:9092."""
+    """`--bootstrap-servers`; not given, `kafka_settings` takes the environment's."""
     parser.add_argument(
         "--bootstrap-servers",
-        default=os.environ.get("DEXWATCH_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
-        help="Kafka bootstrap servers (default: $DEXWATCH_BOOTSTRAP_SERVERS or %(default)s)",
+        help="Kafka bootstrap servers (default: $DEXWATCH_BOOTSTRAP_SERVERS or "
+        f"{DEFAULT_BOOTSTRAP_SERVERS})",
     )
+
+
+def kafka_settings(args: argparse.Namespace) -> KafkaSettings:
+    """The environment's `KafkaSettings` under `--bootstrap-servers`; a bad value raises
+    `ConfigError` naming it."""
+    given = {"bootstrap_servers": args.bootstrap_servers} if args.bootstrap_servers else {}
+    return load_settings(KafkaSettings, **given)
 
 
 def int_between(low: int, high: int | None) -> Callable[[str], int]:

@@ -20,12 +20,14 @@ from dexwatch.cli.arguments import (
     add_bootstrap_servers,
     add_topic_start,
     existing_path,
+    kafka_settings,
 )
 from dexwatch.cli.backtest_report import print_evaluation
 from dexwatch.detectors.backtest import BacktestRow
 from dexwatch.detectors.backtest_config import load_detector_settings
 from dexwatch.detectors.backtest_evaluation import LabelSpec, RunRecord
 from dexwatch.detectors.evaluation.labels import read_nab_windows
+from dexwatch.messaging.topic_names import topic_names
 from dexwatch.schemas.errors import ConfigError
 from dexwatch.streams.priming.topic_reader import StartPosition
 from dexwatch.streams.priming.topic_replay import ReplayedRow, ReplaySummary, TopicReplay
@@ -90,8 +92,9 @@ def run_topic_backtest(parser: argparse.ArgumentParser, args: argparse.Namespace
             parser.error(f"{option} only applies with INPUT.csv (a topic's datasets say it)")
     if args.config is not None and args.datasets is not None:
         parser.error("--config sets the default dataset's detector; with --datasets, set it there")
+    settings = _settings(args)
     replay = TopicReplay(
-        _settings(args),
+        settings,
         args.topic,
         on_progress=_progress,
         progress_seconds=_PROGRESS_SECONDS,
@@ -117,7 +120,7 @@ def run_topic_backtest(parser: argparse.ArgumentParser, args: argparse.Namespace
                 record.add(backtest_row)
 
         summary = replay.run(start, write)
-    _print_summary(args, start, summary, writer.rows_written)
+    _print_summary(args, settings, start, summary, writer.rows_written)
     if labels is not None:
         print_evaluation(labels, record.evaluate(), record)
     return 0
@@ -125,8 +128,8 @@ def run_topic_backtest(parser: argparse.ArgumentParser, args: argparse.Namespace
 
 def _settings(args: argparse.Namespace) -> WorkerSettings:
     overrides: dict[str, Any] = {
-        "bootstrap_servers": args.bootstrap_servers,
-        "metrics_topic": args.topic,
+        "bootstrap_servers": kafka_settings(args).bootstrap_servers,
+        "topics": topic_names(metrics=args.topic),
     }
     if args.datasets is not None:
         overrides["datasets"] = args.datasets
@@ -198,11 +201,15 @@ def _progress(records: int, total: int, elapsed: float) -> None:
 
 
 def _print_summary(
-    args: argparse.Namespace, start: StartPosition, summary: ReplaySummary, written: int
+    args: argparse.Namespace,
+    settings: WorkerSettings,
+    start: StartPosition,
+    summary: ReplaySummary,
+    written: int,
 ) -> None:
     rate = summary.records / summary.seconds if summary.seconds > 0 else 0.0
     ranges = ", ".join(f"{r.partition}:[{r.start},{r.end})" for r in summary.ranges if r.count)
-    print(f"backtest: topic {args.topic} from {start.describe()} ({args.bootstrap_servers})")
+    print(f"backtest: topic {args.topic} from {start.describe()} ({settings.bootstrap_servers})")
     print(f"partitions: {ranges or 'nothing to read'}")
     print(
         f"records: {summary.records:,} read, {summary.rows:,} scored, {summary.series:,} series, "

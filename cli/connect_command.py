@@ -27,6 +27,7 @@ from dexwatch.connectors.thegraph import (
     load_settings,
 )
 from dexwatch.connectors.thegraph.settings import TheGraphSettings
+from dexwatch.messaging.topic_names import DEFAULT_TOPICS
 from dexwatch.schemas.errors import ConfigError
 from dexwatch.streams.datasets.durations import parse_duration
 
@@ -90,14 +91,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     thegraph.add_argument(
         "--topic",
         dest="metrics_topic",
-        default=os.environ.get("DEXWATCH_METRICS_TOPIC", "dexwatch.metrics"),
-        help="topic for pool metric events (default: $DEXWATCH_METRICS_TOPIC or %(default)s)",
+        help="topic for pool metric events (default: $DEXWATCH_THEGRAPH_METRICS_TOPIC, "
+        f"$DEXWATCH_METRICS_TOPIC or {DEFAULT_TOPICS.metrics})",
     )
     thegraph.add_argument(
-        "--transactions-topic", default=None, help="topic for swaps, mints and burns"
+        "--transactions-topic",
+        default=None,
+        help="topic for swaps, mints and burns (default: $DEXWATCH_THEGRAPH_TRANSACTIONS_TOPIC, "
+        f"$DEXWATCH_DEX_TRANSACTIONS_TOPIC or {DEFAULT_TOPICS.dex_transactions})",
     )
     thegraph.add_argument(
-        "--dead-letter-topic", default=None, help="topic for refused upstream rows"
+        "--dead-letter-topic",
+        default=None,
+        help="topic for refused upstream rows (default: $DEXWATCH_THEGRAPH_DEAD_LETTER_TOPIC, "
+        f"$DEXWATCH_DEAD_LETTER_TOPIC or {DEFAULT_TOPICS.dead_letter})",
     )
     thegraph.add_argument(
         "--no-transactions",

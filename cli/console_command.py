@@ -57,17 +57,16 @@ def _run(args: argparse.Namespace) -> int:
         if value is not None
     }
     settings = load_console_settings(**overrides)
+    given = {"bootstrap_servers": args.bootstrap_servers, "datasets": args.datasets}
     worker = load_settings(
-        WorkerSettings,
-        bootstrap_servers=args.bootstrap_servers,
-        **({"datasets": args.datasets} if args.datasets is not None else {}),
+        WorkerSettings, **{name: value for name, value in given.items() if value is not None}
     )
     dataset_settings = (
         {dataset.name: dataset.series_settings for dataset in worker.dataset_configs()}
         if worker.datasets is not None
         else {}
     )
-    topics = ConsoleTopics.of(worker)
+    topics = ConsoleTopics.of(worker.topics, worker.topic_partitions)
     ensure_topics(
         worker.bootstrap_servers,
         [topic for topic in topics.read if topic != topics.incident_controls],

@@ -9,12 +9,12 @@ to alert again, and records the verdict on the incident (docs/alerts.md).
 from __future__ import annotations
 
 import argparse
-import os
 import uuid
 from datetime import UTC, datetime
 
-from dexwatch.cli.arguments import add_bootstrap_servers, positive_float
+from dexwatch.cli.arguments import add_bootstrap_servers, kafka_settings, positive_float
 from dexwatch.connectors.kafka_producer import EventProducer
+from dexwatch.messaging.topic_names import DEFAULT_TOPICS
 from dexwatch.schemas.feedback import FeedbackVerdict, feedback_on
 from dexwatch.streams.incidents.lookup import find_incident
 
@@ -47,13 +47,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_bootstrap_servers(parser)
     parser.add_argument(
         "--alerts-topic",
-        default=os.environ.get("DEXWATCH_ALERTS_TOPIC", "dexwatch.alerts"),
-        help="where incidents are (default: $DEXWATCH_ALERTS_TOPIC or %(default)s)",
+        help=f"where incidents are (default: $DEXWATCH_ALERTS_TOPIC or {DEFAULT_TOPICS.alerts})",
     )
     parser.add_argument(
         "--feedback-topic",
-        default=os.environ.get("DEXWATCH_FEEDBACK_TOPIC", "dexwatch.feedback"),
-        help="where verdicts go (default: $DEXWATCH_FEEDBACK_TOPIC or %(default)s)",
+        help=f"where verdicts go (default: $DEXWATCH_FEEDBACK_TOPIC or {DEFAULT_TOPICS.feedback})",
     )
     parser.add_argument(
         "--timeout",
@@ -83,20 +81,21 @@ def _note(text: str) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    incident = find_incident(
-        args.bootstrap_servers, args.alerts_topic, args.incident_id, args.timeout
-    )
+    kafka = kafka_settings(args)
+    alerts_topic = args.alerts_topic or kafka.topics.alerts
+    feedback_topic = args.feedback_topic or kafka.topics.feedback
+    incident = find_incident(kafka.bootstrap_servers, alerts_topic, args.incident_id, args.timeout)
     verdict: FeedbackVerdict = args.verdict
     given_at = datetime.now(UTC)
     feedback = feedback_on(incident, verdict, args.note, given_at)
     targets = feedback.targets
-    with EventProducer(args.bootstrap_servers, source="feedback") as producer:
-        producer.send_record(args.feedback_topic, incident.dataset.encode(), feedback)
+    with EventProducer(kafka.bootstrap_servers, source="feedback") as producer:
+        producer.send_record(feedback_topic, incident.dataset.encode(), feedback)
     measures = sorted({target.measure or "no data" for target in targets})
     print(
         f"feedback {verdict} on incident {incident.incident_id} (v{incident.version}, "
         f"{incident.status}, dataset {incident.dataset}: {incident.title}) sent to "
-        f"{args.feedback_topic}: {len(targets)} series-measures "
+        f"{feedback_topic}: {len(targets)} series-measures "
         f"({len({t.series for t in targets})} series; {', '.join(measures)}); "
         f"feedback id {feedback.feedback_id}"
     )

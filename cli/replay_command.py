@@ -34,6 +34,7 @@ from dexwatch.cli.arguments import (
     column_shape,
     existing_file,
     int_between,
+    kafka_settings,
     positive_float,
 )
 from dexwatch.connectors.file_replay import (
@@ -266,8 +267,9 @@ def run(args: argparse.Namespace) -> int:
     source = open_events(args.input, file_format, _layout(args, file_format))
     pacer = Pacer()
     result = ReplayResult(0, interrupted=False)
+    bootstrap_servers = kafka_settings(args).bootstrap_servers
     producer = EventProducer(
-        args.bootstrap_servers,
+        bootstrap_servers,
         source=SOURCE,
         extra_config={"message.timeout.ms": _DELIVERY_TIMEOUT_MS},
     )
@@ -276,7 +278,7 @@ def run(args: argparse.Namespace) -> int:
         args.input,
         file_format,
         args.topic,
-        args.bootstrap_servers,
+        bootstrap_servers,
         f"at {args.speed:g}x event time" if args.speed else "as fast as possible",
     )
     finished = False

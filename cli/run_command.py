@@ -18,6 +18,7 @@ from dexwatch.cli.run_clock import last_event_time, next_monday
 from dexwatch.cli.run_state import RUN_SCOPED, RunPlaces, run_places
 from dexwatch.deploy.local_kafka import LocalKafkaBroker, LocalKafkaSettings, broker_answers
 from dexwatch.messaging.anomaly_reader import now_ms, read_anomalies, read_events
+from dexwatch.messaging.kafka_settings import KafkaSettings
 from dexwatch.messaging.topics import ensure_topics
 from dexwatch.schemas.anomaly_text import describe_anomaly
 from dexwatch.schemas.errors import DexwatchError, KafkaSetupError
@@ -124,10 +125,9 @@ def _run_in(places: RunPlaces, args: argparse.Namespace) -> int:
         "DEXWATCH_WEB_PORT": str(args.web_port),
         "DEXWATCH_DATA_DIR": str(places.worker),
     }
-    metrics_topic = env.get("DEXWATCH_METRICS_TOPIC", "dexwatch.metrics")
-    anomalies_topic = env.get("DEXWATCH_ANOMALIES_TOPIC", "dexwatch.anomalies")
-    dead_letter_topic = env.get("DEXWATCH_DEAD_LETTER_TOPIC", "dexwatch.dead-letter")
-    alerts_topic = env.get("DEXWATCH_ALERTS_TOPIC", "dexwatch.alerts")
+    topics = load_settings(KafkaSettings, bootstrap_servers=bootstrap).topics  # the worker's
+    metrics_topic, anomalies_topic = topics.metrics, topics.anomalies
+    dead_letter_topic, alerts_topic = topics.dead_letter, topics.alerts
     ensure_topics(bootstrap, [metrics_topic, anomalies_topic, dead_letter_topic], 8)
     previous = last_event_time(bootstrap, metrics_topic)
     start = ["--start", next_monday(previous).isoformat()] if previous is not None else []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from dexwatch.cli.arguments import (
     add_bootstrap_servers,
     int_between,
+    kafka_settings,
     non_negative_float,
     positive_float,
     time_argument,
@@ -33,6 +33,7 @@ from dexwatch.connectors.dex_simulator import (
 )
 from dexwatch.connectors.kafka_producer import EventProducer
 from dexwatch.connectors.pacing import Pacer
+from dexwatch.messaging.topic_names import DEFAULT_TOPICS
 from dexwatch.schemas.codec import describe_validation_error
 from dexwatch.schemas.errors import ConfigError
 
@@ -40,7 +41,6 @@ __all__ = ["register", "run"]
 
 _LOG = logging.getLogger("dexwatch.connectors.simulate")
 
-DEFAULT_METRICS_TOPIC = "dexwatch.metrics"
 _DELIVERY_TIMEOUT_MS = 30_000
 _FAILING_FLUSH_TIMEOUT_S = 2.0
 
@@ -59,8 +59,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_bootstrap_servers(parser)
     parser.add_argument(
         "--topic",
-        default=os.environ.get("DEXWATCH_METRICS_TOPIC", DEFAULT_METRICS_TOPIC),
-        help="topic to produce to (default: $DEXWATCH_METRICS_TOPIC or %(default)s)",
+        help=f"topic to produce to (default: $DEXWATCH_METRICS_TOPIC or {DEFAULT_TOPICS.metrics})",
     )
     parser.add_argument(
         "--pools",
@@ -184,14 +183,16 @@ def run(args: argparse.Namespace) -> int:
         starts[label.start].append(label)
     step_count: int | None = args.steps or None
     rate = _steps_per_second(args, config)
+    kafka = kafka_settings(args)
+    topic = args.topic or kafka.topics.metrics
 
     _LOG.info(
         "simulating %d pools (seed=%d, %ds per step) to topic=%s at %s, %s, %s",
         config.pools,
         config.seed,
         config.step_seconds,
-        args.topic,
-        args.bootstrap_servers,
+        topic,
+        kafka.bootstrap_servers,
         f"{step_count} steps" if step_count else "until Ctrl-C",
         f"{rate:g} steps/s" if rate > 0 else "as fast as possible",
     )
@@ -201,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     # A missing broker shows within 30 s as failed deliveries, not after librdkafka's 5 minutes.
     producer_config = {"message.timeout.ms": _DELIVERY_TIMEOUT_MS}
     with EventProducer(
-        args.bootstrap_servers, source=SOURCE, extra_config=producer_config
+        kafka.bootstrap_servers, source=SOURCE, extra_config=producer_config
     ) as producer:
         try:
             for step, step_events in enumerate(simulator.steps(step_count)):
@@ -210,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
                 for label in starts.get(simulator.event_time(step), ()):
                     _log_injection(label)
                 for event in step_events:
-                    producer.send(args.topic, event)
+                    producer.send(topic, event)
                     events += 1
                 steps_done = step + 1
                 if producer.failed:

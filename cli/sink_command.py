@@ -13,11 +13,14 @@ from typing import Any
 from prometheus_client import start_http_server
 
 from dexwatch.cli.arguments import existing_file, int_between
+from dexwatch.messaging.kafka_settings import KafkaSettings
+from dexwatch.messaging.topic_names import DEFAULT_TOPICS
 from dexwatch.messaging.topics import ensure_topics
 from dexwatch.schemas.errors import ConfigError
 from dexwatch.sinks.config import SinksConfig, load_sinks_config
 from dexwatch.sinks.metrics import SinkMetrics
 from dexwatch.sinks.runner import run_sinks
+from dexwatch.streams.settings_loading import load_settings
 
 __all__ = ["register"]
 
@@ -55,8 +58,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="Kafka host:port[,...] (default: the file's, $DEXWATCH_BOOTSTRAP_SERVERS, "
         "or 127.0.0.1:9092)",
     )
-    parser.add_argument("--alerts-topic", help="default: $DEXWATCH_ALERTS_TOPIC or dexwatch.alerts")
-    parser.add_argument("--dead-letter-topic", help="default: dexwatch.sink-dead-letter")
+    parser.add_argument(
+        "--alerts-topic",
+        help=f"default: the file's, $DEXWATCH_ALERTS_TOPIC or {DEFAULT_TOPICS.alerts}",
+    )
+    parser.add_argument(
+        "--dead-letter-topic",
+        help="default: the file's, $DEXWATCH_SINK_DEAD_LETTER_TOPIC or "
+        f"{DEFAULT_TOPICS.sink_dead_letter}",
+    )
     parser.add_argument("--data-dir", type=Path, help="where ledgers live (.dexwatch/sinks)")
     parser.add_argument(
         "--metrics-port",
@@ -75,9 +85,12 @@ def _settings(args: argparse.Namespace) -> SinksConfig:
         "data_dir": args.data_dir,
         "metrics_port": args.metrics_port,
     }
-    defaults = {
-        "bootstrap_servers": os.environ.get("DEXWATCH_BOOTSTRAP_SERVERS"),
-        "alerts_topic": os.environ.get("DEXWATCH_ALERTS_TOPIC"),
+    kafka = load_settings(KafkaSettings)
+    defaults = {  # under the file's values: the environment's
+        "bootstrap_servers": kafka.bootstrap_servers,
+        "alerts_topic": kafka.topics.alerts,
+        "dead_letter_topic": kafka.topics.sink_dead_letter,
+        "incident_controls_topic": kafka.topics.incident_controls,
     }
     if args.config is None:
         if args.slack_webhook_url_file is not None:

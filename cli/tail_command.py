@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
 from pydantic import BaseModel
 
+from dexwatch.cli.arguments import add_bootstrap_servers, kafka_settings
 from dexwatch.messaging.anomaly_reader import now_ms, read_events
+from dexwatch.messaging.topic_names import DEFAULT_TOPICS
 from dexwatch.schemas.anomaly_event import AnomalyEvent
 from dexwatch.schemas.anomaly_text import describe_anomaly
 from dexwatch.schemas.codec import encode
@@ -22,10 +23,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "tail", help="print anomaly events (or, with --alerts, incidents) as they arrive"
     )
-    parser.add_argument(
-        "--bootstrap-servers",
-        default=os.environ.get("DEXWATCH_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-    )
+    add_bootstrap_servers(parser)
     parser.add_argument(
         "--alerts",
         action="store_true",
@@ -33,8 +31,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument(
         "--topic",
-        help="default: $DEXWATCH_ANOMALIES_TOPIC or dexwatch.anomalies (with --alerts: "
-        "$DEXWATCH_ALERTS_TOPIC or dexwatch.alerts)",
+        help=f"default: $DEXWATCH_ANOMALIES_TOPIC or {DEFAULT_TOPICS.anomalies} (with --alerts: "
+        f"$DEXWATCH_ALERTS_TOPIC or {DEFAULT_TOPICS.alerts})",
     )
     parser.add_argument(
         "--from-beginning", action="store_true", help="also print earlier anomalies"
@@ -50,12 +48,9 @@ def _run(args: argparse.Namespace) -> int:
     printed = 0
     since = None if args.from_beginning else now_ms()
     model: type[BaseModel] = IncidentEvent if args.alerts else AnomalyEvent
-    topic = args.topic or (
-        os.environ.get("DEXWATCH_ALERTS_TOPIC", "dexwatch.alerts")
-        if args.alerts
-        else os.environ.get("DEXWATCH_ANOMALIES_TOPIC", "dexwatch.anomalies")
-    )
-    for event in read_events(args.bootstrap_servers, topic, since, model):
+    kafka = kafka_settings(args)
+    topic = args.topic or (kafka.topics.alerts if args.alerts else kafka.topics.anomalies)
+    for event in read_events(kafka.bootstrap_servers, topic, since, model):
         if event is not None:
             print(encode(event).decode() if args.json else _describe(event), flush=True)
             printed += 1

@@ -20,6 +20,7 @@ from dexwatch.console.settings import ConsoleSettings
 from dexwatch.deploy.local_kafka import LocalKafkaSettings
 from dexwatch.messaging import KafkaConnection
 from dexwatch.messaging.topic_creation import TopicPolicy
+from dexwatch.messaging.topic_names import TopicNames
 from dexwatch.streams.settings import WorkerSettings
 
 __all__ = ["known_environment_names", "warn_unknown_environment"]
@@ -33,6 +34,7 @@ _SETTINGS: tuple[type[BaseSettings], ...] = (
     LocalKafkaSettings,
     TheGraphSettings,
     TopicPolicy,
+    TopicNames,
     ConsoleSettings,
 )
 # Read outside a settings model: the sink command's Slack URL, deploy/sinks.yaml's secret.
@@ -67,7 +69,10 @@ def warn_unknown_environment(environ: Mapping[str, str]) -> list[str]:
 
 def _field_names(model: type[BaseModel], prefix: str, delimiter: str | None) -> Iterator[str]:
     for name, field in model.model_fields.items():
-        full = prefix + name.upper()
+        if any(issubclass(nested, BaseSettings) for nested in _models(field.annotation)):
+            continue  # read from its own variables (`topics`: `TopicNames`, listed above)
+        alias = field.validation_alias
+        full = alias.upper() if isinstance(alias, str) else prefix + name.upper()
         yield full
         if delimiter:
             for nested in _models(field.annotation):

@@ -66,8 +66,8 @@ def _run(args: argparse.Namespace) -> int:
         settings.app_id,
         ", ".join(runtime.dataset.name for runtime in handler.datasets),
         ", ".join(handler.topics),
-        settings.anomalies_topic,
-        settings.dead_letter_topic,
+        settings.topics.anomalies,
+        settings.topics.dead_letter,
         settings.web_bind,
         settings.web_port,
     )

@@ -1,7 +1,7 @@
 """The console's settings: typed, frozen, from `DEXWATCH_CONSOLE__*` environment variables.
 
-Topic names are not here: the console reads the worker's own topic settings
-(`DEXWATCH_ANOMALIES_TOPIC`, ...; `console.topics`), so both always agree.
+Topic names are not here: the console reads the worker's `TopicNames`
+(`DEXWATCH_ANOMALIES_TOPIC`, ...; `messaging/topic_names.py`), so both always agree.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""The topics the console reads and writes, named by the worker's own topic settings."""
+"""The topics the console reads and writes, named by the same `TopicNames` as the worker's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dexwatch.streams.settings import WorkerSettings
+from dexwatch.messaging.topic_names import TopicNames
 
 __all__ = ["ConsoleTopics"]
 
@@ -20,15 +20,15 @@ class ConsoleTopics:
     partitions: int  # for the topics the console creates when missing
 
     @classmethod
-    def of(cls, settings: WorkerSettings) -> ConsoleTopics:
+    def of(cls, names: TopicNames, partitions: int) -> ConsoleTopics:
         return cls(
-            anomalies=settings.anomalies_topic,
-            alerts=settings.alerts_topic,
-            scores=settings.scores_topic,
-            model_actions=settings.model_actions_topic,
-            feedback=settings.feedback_topic,
-            incident_controls=settings.incident_controls_topic,
-            partitions=settings.topic_partitions,
+            anomalies=names.anomalies,
+            alerts=names.alerts,
+            scores=names.scores,
+            model_actions=names.model_actions,
+            feedback=names.feedback,
+            incident_controls=names.incident_controls,
+            partitions=partitions,
         )
 
     @property

@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from dexwatch.messaging.kafka_settings import DEFAULT_BOOTSTRAP_SERVERS
+from dexwatch.messaging.topic_names import DEFAULT_TOPICS, TOPIC_PATTERN
 from dexwatch.schemas.errors import ConfigError
 from dexwatch.schemas.secret_file import read_secret_file
 from dexwatch.sinks.delivery_policy import DeliveryPolicy
@@ -39,7 +41,6 @@ __all__ = [
     "load_sinks_config",
 ]
 
-_TOPIC_PATTERN = r"^[A-Za-z0-9._\-]{1,249}$"
 _NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
 FROM_FILE = "from_file"  # validation context: the values come from a config file
 
@@ -144,12 +145,13 @@ class SinksConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    bootstrap_servers: str = Field(default="127.0.0.1:9092", min_length=1)
-    alerts_topic: str = Field(default="dexwatch.alerts", pattern=_TOPIC_PATTERN)
-    dead_letter_topic: str = Field(default="dexwatch.sink-dead-letter", pattern=_TOPIC_PATTERN)
+    # Defaults: `TopicNames`' (`dexwatch sink` puts the environment's under the file's).
+    bootstrap_servers: str = Field(default=DEFAULT_BOOTSTRAP_SERVERS, min_length=1)
+    alerts_topic: str = Field(default=DEFAULT_TOPICS.alerts, pattern=TOPIC_PATTERN)
+    dead_letter_topic: str = Field(default=DEFAULT_TOPICS.sink_dead_letter, pattern=TOPIC_PATTERN)
     incident_controls_topic: str = Field(
-        default="dexwatch.incident-controls",
-        pattern=_TOPIC_PATTERN,
+        default=DEFAULT_TOPICS.incident_controls,
+        pattern=TOPIC_PATTERN,
         description="Snoozes set in the console: a snoozed incident's versions wait.",
     )
     topic_partitions: int = Field(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.messaging.kafka_settings import KafkaSettings
 from dexwatch.schemas.codec import describe_validation_error
 from dexwatch.schemas.errors import ConfigError
 from dexwatch.streams.datasets import DatasetConfig, load_datasets
@@ -15,39 +16,19 @@ from dexwatch.streams.datasets.event_time_window import EventTimeWindow
 
 __all__ = ["WorkerSettings"]
 
-_TOPIC_PATTERN = r"^[A-Za-z0-9._\-]{1,249}$"
 
+class WorkerSettings(KafkaSettings):
+    """Everything `dexwatch worker` needs. Nested detector fields: `DEXWATCH_DETECTOR__<FIELD>`.
 
-class WorkerSettings(BaseSettings):
-    """Everything `dexwatch worker` needs. Nested detector fields: `DEXWATCH_DETECTOR__<FIELD>`."""
+    Kafka and the topic names are `KafkaSettings`' (`bootstrap_servers`, `topics`).
+    """
 
     model_config = SettingsConfigDict(
         env_prefix="DEXWATCH_", env_nested_delimiter="__", frozen=True, extra="ignore"
     )
 
-    bootstrap_servers: str = Field(default="127.0.0.1:9092", min_length=1)
     app_id: str = Field(default="dexwatch", pattern=r"^[A-Za-z0-9._\-]+$")
     dataset: str = Field(default="default", min_length=1, description="Name on anomaly events.")
-    metrics_topic: str = Field(default="dexwatch.metrics", pattern=_TOPIC_PATTERN)
-    anomalies_topic: str = Field(default="dexwatch.anomalies", pattern=_TOPIC_PATTERN)
-    dead_letter_topic: str = Field(default="dexwatch.dead-letter", pattern=_TOPIC_PATTERN)
-    model_actions_topic: str = Field(default="dexwatch.model-actions", pattern=_TOPIC_PATTERN)
-    alerts_topic: str = Field(
-        default="dexwatch.alerts", pattern=_TOPIC_PATTERN, description="Incident versions."
-    )
-    feedback_topic: str = Field(
-        default="dexwatch.feedback", pattern=_TOPIC_PATTERN, description="Verdicts on incidents."
-    )
-    scores_topic: str = Field(
-        default="dexwatch.scores",
-        pattern=_TOPIC_PATTERN,
-        description="A record per scored interval of datasets with `publish_scores`.",
-    )
-    incident_controls_topic: str = Field(
-        default="dexwatch.incident-controls",
-        pattern=_TOPIC_PATTERN,
-        description="Acknowledgements and snoozes (compacted; the console writes, sinks read).",
-    )
     topic_partitions: int = Field(default=8, ge=1, le=1024)
     web_bind: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)
@@ -113,7 +94,7 @@ class WorkerSettings(BaseSettings):
     datasets: Path | None = Field(
         default=None,
         description="A YAML file or folder of datasets (docs/datasets.md). Without it, one "
-        "dataset named `dataset` scores every event of `metrics_topic` on its own, with "
+        "dataset named `dataset` scores every event of `topics.metrics` on its own, with "
         "`detector` and `max_series`.",
     )
 
@@ -126,7 +107,7 @@ class WorkerSettings(BaseSettings):
                 DatasetConfig.model_validate(
                     {
                         "name": self.dataset,
-                        "source": {"topic": self.metrics_topic},
+                        "source": {"topic": self.topics.metrics},
                         "dimensions": "*",
                         "measures": "*",
                         "interval": "none",
@@ -143,3 +124,29 @@ class WorkerSettings(BaseSettings):
     def faust_broker_url(self) -> str:
         hosts = [host.strip() for host in self.bootstrap_servers.split(",") if host.strip()]
         return "kafka://" + ";".join(hosts)
+
+    # The engine's names for the topics it reads and writes; the engine seam (issue 16 item 1)
+    # moves it to `topics` and these go.
+    @property
+    def anomalies_topic(self) -> str:
+        return self.topics.anomalies
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return self.topics.dead_letter
+
+    @property
+    def model_actions_topic(self) -> str:
+        return self.topics.model_actions
+
+    @property
+    def alerts_topic(self) -> str:
+        return self.topics.alerts
+
+    @property
+    def feedback_topic(self) -> str:
+        return self.topics.feedback
+
+    @property
+    def scores_topic(self) -> str:
+        return self.topics.scores

@@ -27,12 +27,12 @@ def worker_topics(settings: WorkerSettings, input_topics: Sequence[str]) -> list
     partitions = settings.topic_partitions
     plain = [
         *input_topics,
-        settings.anomalies_topic,
-        settings.dead_letter_topic,
-        settings.model_actions_topic,
-        settings.scores_topic,
-        settings.alerts_topic,
-        settings.feedback_topic,
+        settings.topics.anomalies,
+        settings.topics.dead_letter,
+        settings.topics.model_actions,
+        settings.topics.scores,
+        settings.topics.alerts,
+        settings.topics.feedback,
         incident_inputs_topic(settings.app_id),
     ]
     compacted = [

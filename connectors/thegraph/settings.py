@@ -24,11 +24,12 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dexwatch.connectors.thegraph.queries import SchemaVersion
+from dexwatch.messaging.kafka_settings import KafkaSettings
+from dexwatch.messaging.topic_names import TOPIC_PATTERN
 from dexwatch.schemas.errors import ConfigError
 
 __all__ = ["RetrySettings", "TheGraphSettings", "load_settings", "redact_endpoint"]
 
-_TOPIC_PATTERN = r"^[A-Za-z0-9._\-]{1,249}$"
 _LABEL_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
 _API_KEY = re.compile(r"[0-9a-fA-F]{32}")
 # The gateway's key-in-path form: /api/<KEY>/subgraphs/id/<ID>.
@@ -81,10 +82,20 @@ class TheGraphSettings(BaseSettings):
     top_pools_refresh_s: float = Field(default=3600.0, gt=0)
     interval_s: float = Field(default=300.0, gt=0, description="Seconds between polls.")
     transactions: bool = Field(default=True, description="Also read swaps, mints and burns.")
-    bootstrap_servers: str = Field(default="127.0.0.1:9092", min_length=1)
-    metrics_topic: str = Field(default="dexwatch.metrics", pattern=_TOPIC_PATTERN)
-    transactions_topic: str = Field(default="dexwatch.dex-transactions", pattern=_TOPIC_PATTERN)
-    dead_letter_topic: str = Field(default="dexwatch.dead-letter", pattern=_TOPIC_PATTERN)
+    # Unset: `KafkaSettings`' (`DEXWATCH_BOOTSTRAP_SERVERS`, `DEXWATCH_<NAME>_TOPIC`), as the
+    # worker's, so that the connector writes where the worker reads.
+    bootstrap_servers: str = Field(
+        default_factory=lambda: KafkaSettings().bootstrap_servers, min_length=1
+    )
+    metrics_topic: str = Field(
+        default_factory=lambda: KafkaSettings().topics.metrics, pattern=TOPIC_PATTERN
+    )
+    transactions_topic: str = Field(
+        default_factory=lambda: KafkaSettings().topics.dex_transactions, pattern=TOPIC_PATTERN
+    )
+    dead_letter_topic: str = Field(
+        default_factory=lambda: KafkaSettings().topics.dead_letter, pattern=TOPIC_PATTERN
+    )
     checkpoint_path: Path = Path(".dexwatch/thegraph-checkpoint.json")
     page_size: int = Field(default=1000, ge=1, le=1000, description="`first`, at most 1000.")
     # 14 days: what the shipped hourly dataset asks for (`backfill: 14d`, docs/priming.md).

@@ -93,7 +93,7 @@ class MetricEventHandler:
         self._formats: dict[str, type[BaseModel]] = {}
         self.replay_marks = ReplayMarks()
         self._handling_errors = 0
-        self.refusals = RefusalLog(settings.dead_letter_topic)  # summaries, not a line each
+        self.refusals = RefusalLog(settings.topics.dead_letter)  # summaries, not a line each
         self._unscored_log = SummaryLog(
             log,
             "intervals not scored whose records were read in earlier batches",
@@ -415,7 +415,7 @@ class MetricEventHandler:
                 self.drift_metrics.record(applied)
                 outputs.append(
                     OutputRecord(
-                        self.settings.model_actions_topic,
+                        self.settings.topics.model_actions,
                         result.interval.series.encode(),
                         encode(event),
                     )
@@ -463,10 +463,10 @@ class MetricEventHandler:
         if event is None:
             return []
         key = result.interval.series.encode()
-        return [OutputRecord(self.settings.scores_topic, key, encode(event))]
+        return [OutputRecord(self.settings.topics.scores, key, encode(event))]
 
     def _anomaly_record(self, series: str, value: bytes) -> OutputRecord:
-        return OutputRecord(self.settings.anomalies_topic, series.encode(), value)
+        return OutputRecord(self.settings.topics.anomalies, series.encode(), value)
 
     def _rejected(
         self, record: ConsumedRecord, runtime: DatasetRuntime, rejection: Rejection
@@ -484,7 +484,7 @@ class MetricEventHandler:
         """`original`: the element of a batch record that was refused (default: the record).
         Counted and logged (in summaries) by whoever writes it, once the broker has it."""
         return dead_letter_output(
-            self.settings.dead_letter_topic,
+            self.settings.topics.dead_letter,
             record,
             kind,
             reason,

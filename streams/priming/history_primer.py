@@ -85,9 +85,9 @@ class HistoryPrimer:
 
     def _tally(self, outputs: list[OutputRecord]) -> None:
         for output in outputs:
-            if output.topic == self.settings.anomalies_topic:
+            if output.topic == self.settings.topics.anomalies:
                 self.tally.anomalies += 1
-            elif output.topic == self.settings.dead_letter_topic:
+            elif output.topic == self.settings.topics.dead_letter:
                 kind = decode(DeadLetterRecord, output.value).reason_kind
                 self.tally.dead_letters[kind] += 1
         for key, topic, partition in self.handler.touched:

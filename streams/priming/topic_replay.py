@@ -168,16 +168,16 @@ class TopicReplay:
     def _tally(self, summary: ReplaySummary, output: OutputRecord) -> None:
         """Each output by the topic it would go to: the handler writes anomalies, drift's
         model actions and dead letters."""
-        if output.topic == self.settings.anomalies_topic:
+        if output.topic == self.settings.topics.anomalies:
             anomaly = decode(AnomalyEvent, output.value)
             summary.anomaly_events += 1
             summary.no_data_events += anomaly.kind == "no_data"
             return
-        if output.topic == self.settings.model_actions_topic:
+        if output.topic == self.settings.topics.model_actions:
             action = decode(ModelActionEvent, output.value)
             summary.model_actions[action.applied_action] += 1
             return
-        if output.topic != self.settings.dead_letter_topic:  # an output a replay ignores
+        if output.topic != self.settings.topics.dead_letter:  # an output a replay ignores
             return
         dead = decode(DeadLetterRecord, output.value)
         summary.dead_letters[dead.reason_kind] += 1

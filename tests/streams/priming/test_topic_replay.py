@@ -13,6 +13,7 @@ from dexwatch.connectors.file_replay import CsvLayout, read_events
 from dexwatch.connectors.kafka_producer import EventProducer
 from dexwatch.detectors.backtest import Backtest, BacktestColumns, backtest_file
 from dexwatch.detectors.series_model import SeriesModelSettings
+from dexwatch.messaging.topic_names import TopicNames
 from dexwatch.schemas.codec import encode
 from dexwatch.schemas.errors import ConfigError
 from dexwatch.schemas.metric_event import MetricEvent
@@ -56,7 +57,7 @@ def replay(
 ) -> tuple[list[ReplayedRow], ReplaySummary]:
     """The worker's default dataset over `topic`, from `start`: every row and the summary."""
     rows: list[ReplayedRow] = []
-    settings = WorkerSettings(bootstrap_servers=bootstrap, metrics_topic=topic)
+    settings = WorkerSettings(bootstrap_servers=bootstrap, topics=TopicNames(metrics=topic))
     summary = TopicReplay(settings, topic, batch_records=500).run(start, rows.append)
     return rows, summary
 
