@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,31 @@ def test_every_command_reports_them_at_start(
     with caplog.at_level(logging.WARNING):
         main(["schemas", "export", str(tmp_path)])
     assert any("DEXWATCH_BOOTSTRAP_SERVER is ignored" in r.getMessage() for r in caplog.records)
+
+
+def test_commands_read_topics_and_kafka_only_through_the_settings_models() -> None:
+    """No `os.environ` / `os.getenv` read of a topic or Kafka variable in cli/: `KafkaSettings`
+    (messaging/kafka_settings.py) reads them, so `known_environment_names` knows each."""
+    cli = Path(__file__).resolve().parents[2] / "cli"
+    reads = []
+    for path in sorted(cli.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if _reads_environment(node):
+                names = [
+                    part.value
+                    for part in ast.walk(node)
+                    if isinstance(part, ast.Constant) and isinstance(part.value, str)
+                ]
+                if any(re.fullmatch(_KAFKA_VARIABLES, name) for name in names):
+                    reads.append(f"cli/{path.name}:{getattr(node, 'lineno', 0)}")
+    assert reads == []
+
+
+_KAFKA_VARIABLES = r"DEXWATCH_(BOOTSTRAP_SERVERS|KAFKA__\w+|\w+_TOPIC)"
+
+
+def _reads_environment(node: ast.AST) -> bool:
+    """`os.environ.get(...)`, `os.getenv(...)` or `os.environ[...]`."""
+    if isinstance(node, ast.Call):
+        return ast.unparse(node.func) in ("os.environ.get", "os.getenv")
+    return isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ"
