@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from dexwatch.cli.arguments import add_bootstrap_servers, kafka_settings, positive_float
 from dexwatch.connectors.kafka_producer import EventProducer
+from dexwatch.messaging.kafka_settings import KafkaSettings
 from dexwatch.messaging.topic_names import DEFAULT_TOPICS
 from dexwatch.schemas.feedback import FeedbackVerdict, feedback_on
 from dexwatch.streams.incidents.lookup import find_incident
@@ -80,10 +81,18 @@ def _note(text: str) -> str:
     return text
 
 
-def _run(args: argparse.Namespace) -> int:
+def where(args: argparse.Namespace) -> tuple[KafkaSettings, str, str]:
+    """Kafka, the alerts topic and the feedback topic: the options', else the environment's."""
     kafka = kafka_settings(args)
-    alerts_topic = args.alerts_topic or kafka.topics.alerts
-    feedback_topic = args.feedback_topic or kafka.topics.feedback
+    return (
+        kafka,
+        args.alerts_topic or kafka.topics.alerts,
+        args.feedback_topic or kafka.topics.feedback,
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    kafka, alerts_topic, feedback_topic = where(args)
     incident = find_incident(kafka.bootstrap_servers, alerts_topic, args.incident_id, args.timeout)
     verdict: FeedbackVerdict = args.verdict
     given_at = datetime.now(UTC)

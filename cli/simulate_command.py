@@ -37,7 +37,7 @@ from dexwatch.messaging.topic_names import DEFAULT_TOPICS
 from dexwatch.schemas.codec import describe_validation_error
 from dexwatch.schemas.errors import ConfigError
 
-__all__ = ["register", "run"]
+__all__ = ["destination", "register", "run"]
 
 _LOG = logging.getLogger("dexwatch.connectors.simulate")
 
@@ -174,6 +174,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
+def destination(args: argparse.Namespace) -> tuple[str, str]:
+    """The bootstrap servers and the topic: the options', else the environment's."""
+    kafka = kafka_settings(args)
+    return kafka.bootstrap_servers, args.topic or kafka.topics.metrics
+
+
 def run(args: argparse.Namespace) -> int:
     """Produce the simulated steps; Ctrl-C stops cleanly after flushing."""
     config = _config(args)
@@ -183,8 +189,7 @@ def run(args: argparse.Namespace) -> int:
         starts[label.start].append(label)
     step_count: int | None = args.steps or None
     rate = _steps_per_second(args, config)
-    kafka = kafka_settings(args)
-    topic = args.topic or kafka.topics.metrics
+    bootstrap_servers, topic = destination(args)
 
     _LOG.info(
         "simulating %d pools (seed=%d, %ds per step) to topic=%s at %s, %s, %s",
@@ -192,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         config.seed,
         config.step_seconds,
         topic,
-        kafka.bootstrap_servers,
+        bootstrap_servers,
         f"{step_count} steps" if step_count else "until Ctrl-C",
         f"{rate:g} steps/s" if rate > 0 else "as fast as possible",
     )
@@ -201,9 +206,7 @@ def run(args: argparse.Namespace) -> int:
     pacer = Pacer()
     # A missing broker shows within 30 s as failed deliveries, not after librdkafka's 5 minutes.
     producer_config = {"message.timeout.ms": _DELIVERY_TIMEOUT_MS}
-    with EventProducer(
-        kafka.bootstrap_servers, source=SOURCE, extra_config=producer_config
-    ) as producer:
+    with EventProducer(bootstrap_servers, source=SOURCE, extra_config=producer_config) as producer:
         try:
             for step, step_events in enumerate(simulator.steps(step_count)):
                 if rate > 0:

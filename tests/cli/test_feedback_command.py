@@ -30,19 +30,38 @@ def refused(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().err
 
 
-def test_a_verdict_with_its_defaults() -> None:
+def test_a_verdict_with_its_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DEXWATCH_ALERTS_TOPIC", raising=False)
+    monkeypatch.delenv("DEXWATCH_FEEDBACK_TOPIC", raising=False)
     args = parse(["feedback", INCIDENT.upper(), "--not-relevant", "--note", "a known burst"])
     assert (args.incident_id, args.verdict, args.note) == (
         INCIDENT,
         "not_relevant",
         "a known burst",
     )
-    assert (args.alerts_topic, args.feedback_topic, args.timeout) == (
+    _, alerts_topic, feedback_topic = feedback_command.where(args)
+    assert (alerts_topic, feedback_topic, args.timeout) == (
         "dexwatch.alerts",
         "dexwatch.feedback",
         30.0,
     )
     assert parse(["feedback", INCIDENT, "--relevant"]).verdict == "relevant"
+
+
+def test_topics_come_from_the_environment_unless_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEXWATCH_ALERTS_TOPIC", "mine.alerts")
+    monkeypatch.setenv("DEXWATCH_FEEDBACK_TOPIC", "mine.feedback")
+    monkeypatch.setenv("DEXWATCH_BOOTSTRAP_SERVERS", "broker:29092")
+    kafka, alerts, feedback = feedback_command.where(parse(["feedback", INCIDENT, "--relevant"]))
+    assert (kafka.bootstrap_servers, alerts, feedback) == (
+        "broker:29092",
+        "mine.alerts",
+        "mine.feedback",
+    )
+    given = parse(
+        ["feedback", INCIDENT, "--relevant", "--alerts-topic", "a", "--feedback-topic", "f"]
+    )
+    assert feedback_command.where(given)[1:] == ("a", "f")
 
 
 def test_bad_arguments_say_what_was_expected(capsys: pytest.CaptureFixture[str]) -> None:

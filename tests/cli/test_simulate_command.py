@@ -60,7 +60,7 @@ def test_defaults_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("DEXWATCH_BOOTSTRAP_SERVERS", raising=False)
     monkeypatch.delenv("DEXWATCH_METRICS_TOPIC", raising=False)
     args = parse([])
-    assert (args.bootstrap_servers, args.topic) == ("127.0.0.1:9092", "dexwatch.metrics")
+    assert simulate_command.destination(args) == ("127.0.0.1:9092", "dexwatch.metrics")
     assert (args.pools, args.seed, args.steps, args.rate) == (4, 7, 0, 20.0)
     assert args.anomaly_at_step == 300
     assert args.labels_out is None
@@ -69,7 +69,7 @@ def test_defaults_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("DEXWATCH_BOOTSTRAP_SERVERS", "broker:29092")
     monkeypatch.setenv("DEXWATCH_METRICS_TOPIC", "metrics.dex")
     args = parse(["--anomaly-at-step", "none"])
-    assert (args.bootstrap_servers, args.topic) == ("broker:29092", "metrics.dex")
+    assert simulate_command.destination(args) == ("broker:29092", "metrics.dex")
     assert args.anomaly_at_step is None
 
 

@@ -15,7 +15,7 @@ from dexwatch.streams.settings import WorkerSettings
 
 REPO = Path(__file__).resolve().parents[2]
 _PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-_FOLDERS = sorted(set(_PYPROJECT["tool"]["setuptools"]["package-dir"].values())) + ["bench"]
+_FOLDERS = [*sorted(set(_PYPROJECT["tool"]["setuptools"]["package-dir"].values())), "bench"]
 _THE_MODEL = REPO / "messaging" / "topic_names.py"
 # The variables users and deploy files set today: they must keep working.
 _VARIABLES_IN_USE = {
