@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from dexwatch.connectors.thegraph.settings import TheGraphSettings, load_settings
 from dexwatch.streams.datasets import DatasetConfig, load_datasets
+from dexwatch.streams.settings_loading import environment_values
 
 __all__ = [
     "MAX_BACKFILL_HOURS",
@@ -62,7 +62,7 @@ def with_dataset_backfill(
     taken = {
         name: value
         for name, value in wanted.items()
-        if name not in values and f"DEXWATCH_THEGRAPH_{name.upper()}" not in os.environ
+        if name not in values and name not in environment_values(TheGraphSettings)
     }
     if not taken:
         return settings

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import math
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,8 @@ from dexwatch.connectors.thegraph.settings import TheGraphSettings
 from dexwatch.messaging.topic_names import DEFAULT_TOPICS
 from dexwatch.schemas.errors import ConfigError
 from dexwatch.streams.datasets.durations import parse_duration
+from dexwatch.streams.settings import WorkerSettings
+from dexwatch.streams.settings_loading import environment_values
 
 __all__ = ["register", "run_thegraph"]
 
@@ -59,7 +60,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     thegraph.add_argument(
         "--endpoint",
-        default=os.environ.get("DEXWATCH_THEGRAPH_ENDPOINT"),
         metavar="URL",
         help="the subgraph's URL, e.g. https://gateway.thegraph.com/api/subgraphs/id/<ID> "
         "(default: $DEXWATCH_THEGRAPH_ENDPOINT)",
@@ -155,7 +155,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     thegraph.add_argument(
         "--datasets",
         type=existing_path,
-        default=os.environ.get("DEXWATCH_DATASETS"),
         metavar="PATH",
         help="the worker's datasets (YAML file or folder; default: $DEXWATCH_DATASETS): the "
         "first run backfills the longest history those reading its topics need (docs/priming.md)",
@@ -196,16 +195,19 @@ def run_thegraph(args: argparse.Namespace) -> int:
     values: dict[str, Any] = {
         name: getattr(args, name) for name in _SETTING_ARGUMENTS if getattr(args, name) is not None
     }
-    if "endpoint" not in values:
+    environment = environment_values(TheGraphSettings)
+    if "endpoint" not in values | environment:
         raise ConfigError(
             "expected --endpoint URL (or $DEXWATCH_THEGRAPH_ENDPOINT): the subgraph's URL, e.g. "
             "https://gateway.thegraph.com/api/subgraphs/id/<SUBGRAPH_ID>"
         )
-    if "pools" not in values and "top_pools" not in values and not _pools_in_environment():
+    if not {"pools", "top_pools"} & (values | environment).keys():
         raise ConfigError("expected --pools A,B (pool addresses) or --top-pools N")
     settings = load_settings(**values)
-    if args.datasets is not None:
-        settings = with_dataset_backfill(settings, Path(args.datasets), values)
+    # The worker's datasets (`DEXWATCH_DATASETS`), when the flag does not name them.
+    datasets = args.datasets or environment_values(WorkerSettings).get("datasets")
+    if datasets:
+        settings = with_dataset_backfill(settings, Path(datasets), values)
     metrics = TheGraphMetrics()
     if args.metrics_port is not None:
         start_http_server(args.metrics_port, registry=metrics.registry)
@@ -251,10 +253,6 @@ def _backfill_hours(text: str) -> int:
             f"expected at most {MAX_BACKFILL_HOURS // 24}d, got {text!r}"
         )
     return hours
-
-
-def _pools_in_environment() -> bool:
-    return any(os.environ.get(f"DEXWATCH_THEGRAPH_{name}") for name in ("POOLS", "TOP_POOLS"))
 
 
 def _pool_list(text: str) -> tuple[str, ...]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,12 @@ from dexwatch.schemas.errors import ConfigError
 from dexwatch.sinks.config import SinksConfig, load_sinks_config
 from dexwatch.sinks.metrics import SinkMetrics
 from dexwatch.sinks.runner import run_sinks
+from dexwatch.sinks.slack.default_webhook import SLACK_URL_ENV, DefaultSlackWebhook
 from dexwatch.streams.settings_loading import load_settings
 
 __all__ = ["register"]
 
 _LOG = logging.getLogger("dexwatch.sinks")
-SLACK_URL_ENV = "DEXWATCH_SLACK_WEBHOOK_URL"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -95,7 +94,7 @@ def _settings(args: argparse.Namespace) -> SinksConfig:
     if args.config is None:
         if args.slack_webhook_url_file is not None:
             slack = {"name": "slack", "webhook_url_file": args.slack_webhook_url_file}
-        elif os.environ.get(SLACK_URL_ENV):
+        elif DefaultSlackWebhook().is_set:
             slack = {"name": "slack", "webhook_url_env": SLACK_URL_ENV}
         else:
             raise ConfigError(

@@ -21,6 +21,7 @@ from dexwatch.deploy.local_kafka import LocalKafkaSettings
 from dexwatch.messaging import KafkaConnection
 from dexwatch.messaging.topic_creation import TopicPolicy
 from dexwatch.messaging.topic_names import TopicNames
+from dexwatch.sinks.slack.default_webhook import DefaultSlackWebhook
 from dexwatch.streams.settings import WorkerSettings
 
 __all__ = ["known_environment_names", "warn_unknown_environment"]
@@ -36,9 +37,10 @@ _SETTINGS: tuple[type[BaseSettings], ...] = (
     TopicPolicy,
     TopicNames,
     ConsoleSettings,
+    DefaultSlackWebhook,
 )
-# Read outside a settings model: the sink command's Slack URL, deploy/sinks.yaml's secret.
-_OTHER_NAMES = frozenset({"DEXWATCH_SLACK_WEBHOOK_URL", "DEXWATCH_WEBHOOK_SECRET_RISK"})
+# Read outside a settings model: deploy/sinks.yaml's secret (by the name the file gives).
+_OTHER_NAMES = frozenset({"DEXWATCH_WEBHOOK_SECRET_RISK"})
 # Always replaced by the command's own DEXWATCH_BOOTSTRAP_SERVERS (or --bootstrap-servers).
 _NOT_READ = frozenset({"DEXWATCH_KAFKA__BOOTSTRAP_SERVERS"})
 

@@ -57,6 +57,16 @@ def test_bad_arguments_say_what_was_expected(
     assert (caught.value.code, USAGE_ERRORS[arguments] in capsys.readouterr().err) == (2, True)
 
 
+def test_the_endpoint_and_pools_may_come_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEXWATCH_THEGRAPH_ENDPOINT", "gopher://x")
+    monkeypatch.setenv("DEXWATCH_THEGRAPH_TOP_POOLS", "3")
+    assert main(["connect", "thegraph"]) == 1
+    # Past the checks that each is given: the environment's endpoint is the one refused.
+    assert "endpoint: Value error, expected" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
