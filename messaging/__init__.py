@@ -1,5 +1,8 @@
 """How every client reaches Kafka: one settings model and its translation for each library.
 
+`TopicNames` (`topic_names`) names every topic once; `KafkaSettings` (`kafka_settings`) is
+the bootstrap servers and the topic names every command's settings compose.
+
 Also where topics are created (`topics`, `topic_creation`) and read back (`anomaly_reader`).
 faust's form of the settings lives with the engine (`streams/engine/faust/credentials.py`).
 """

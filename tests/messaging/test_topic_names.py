@@ -89,3 +89,16 @@ def test_the_worker_reads_them_beside_the_topic_policy(monkeypatch: pytest.Monke
     assert settings.bootstrap_servers == "kafka-0:9092"
     assert settings.dataset_configs()[0].source.topic == "mine.metrics"
     assert KafkaSettings().topics == settings.topics
+
+
+def test_the_readme_lists_every_topic_with_its_default_and_variable() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = {
+        cells[1].strip(" `"): cells[2].strip(" `")
+        for line in readme.splitlines()
+        if line.startswith("| `dexwatch.") and (cells := line.split("|"))
+    }
+    assert rows == {
+        str(field.default): str(field.validation_alias)
+        for field in TopicNames.model_fields.values()
+    }
