@@ -14,6 +14,7 @@ from typing import Any, Final
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dexwatch.schemas.codec import describe_validation_error
 from dexwatch.schemas.errors import ConfigError
 
 __all__ = ["DEFAULT_TOPICS", "TOPIC_PATTERN", "TopicNames", "topic_env_name", "topic_names"]
@@ -87,8 +88,4 @@ def topic_names(**overrides: Any) -> TopicNames:
     try:
         return TopicNames(**overrides)
     except ValidationError as error:
-        problems = [
-            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
-            for item in error.errors(include_url=False, include_input=False)
-        ]
-        raise ConfigError(f"topic names ({'; '.join(problems)})") from None
+        raise ConfigError(f"topic names ({describe_validation_error(error)})") from None
