@@ -18,7 +18,6 @@ from dexwatch.cli.arguments import add_bootstrap_servers, int_between
 from dexwatch.console.service import ConsoleService
 from dexwatch.console.settings import load_console_settings
 from dexwatch.console.topics import ConsoleTopics
-from dexwatch.messaging import connection_for
 from dexwatch.messaging.topics import ensure_topics
 from dexwatch.streams.settings import WorkerSettings
 from dexwatch.streams.settings_loading import load_settings
@@ -78,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
             ConsoleService(
                 settings,
                 topics,
-                connection_for(worker.bootstrap_servers),
+                worker.connection,
                 dataset_settings,
                 datasets=worker.datasets,
             )
