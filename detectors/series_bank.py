@@ -36,7 +36,9 @@ __all__ = [
 ]
 
 _KIND = "series_model"
-_LAYOUT = 2  # 2: each measure keeps its quantum
+_LAYOUT = 3  # 2: each measure keeps its quantum; 3: and the say of its slot views
+_SAYS_FROM = 3  # layout 2 states lack the says: read with says of 0, retaken at the next point
+_READABLE_LAYOUTS = (2, _LAYOUT)
 _MIN_BAND_POINTS = 20  # a band's spread is too young to divide by before this
 _MIN_DAY_POINTS = 3
 _MIN_WEEK_POINTS = 3
@@ -360,8 +362,15 @@ class SeriesBank:
             (self._counts, "counts", np.uint8),
             (self._joint, "joint", np.uint8),
         ):
-            array = arrays.array(name, dtype, (target.shape[1],))
-            target[row] = array
+            size = target.shape[1]
+            if name == "profiles" and arrays.layout < _SAYS_FROM:
+                # The says follow the slots: an older state has none (0: no say until the
+                # next point within its bands takes it again from the restored profile).
+                target[row] = 0.0
+                size = self.layout.says
+                target[row, :size] = arrays.array(name, dtype, (size,))
+                continue
+            target[row] = arrays.array(name, dtype, (size,))
 
     def _checked(self, row: int) -> int:
         if not 0 <= row < self._size:
@@ -381,8 +390,10 @@ def empty_state(settings: SeriesModelSettings) -> bytes:
 def read_state(data: bytes) -> tuple[SeriesModelSettings, tuple[str, ...], DecodedState]:
     """The settings, input measures and arrays of a saved series (format checked)."""
     state = decode_state(data, expected_kind=_KIND)
-    if state.layout != _LAYOUT:
-        raise StateFormatError(f"{_KIND} state layout {state.layout} is not {_LAYOUT}")
+    if state.layout not in _READABLE_LAYOUTS:
+        raise StateFormatError(
+            f"{_KIND} state layout {state.layout} is not one of {list(_READABLE_LAYOUTS)}"
+        )
     try:
         settings = SeriesModelSettings.model_validate(state.params)
     except ValueError as error:
@@ -461,6 +472,7 @@ def _parameters(
         (kernel.I_JOINT_BASE, layout.joint_base if layout.joint_trees else 0),
         (kernel.I_JOINT_HEIGHT, max(layout.joint_height, 1)),
         (kernel.I_JOINT_WINDOW, settings.joint_window),
+        (kernel.I_SAYS, layout.says),
     ):
         iparams[index] = value
     return fparams, iparams

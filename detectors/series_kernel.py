@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dexwatch.detectors.cycle_evidence import cycle_say
 from dexwatch.detectors.joint_view import joint_point
 from dexwatch.detectors.kernel_bands import (
     band_learn,
@@ -47,6 +48,7 @@ from dexwatch.detectors.series_layout import (
     RECENT,
     RECENT_FILLED,
     RECENT_NEXT,
+    SAYS,
     SERIES_HEADER,
     SMOOTHED,
     VIEWS,
@@ -81,6 +83,7 @@ __all__ = [
     "I_RECORDS",
     "I_RECORD_BLOCK",
     "I_RECORD_BLOCKS",
+    "I_SAYS",
     "I_REPEAT_BLOCK",
     "I_REPEAT_BLOCKS",
     "I_SMOOTH_POINTS",
@@ -142,8 +145,9 @@ N_FLOAT_PARAMS = F_WEIGHTS + len(VIEWS)
     I_JOINT_BASE,  # 0: no joint view
     I_JOINT_HEIGHT,
     I_JOINT_WINDOW,
-) = range(20)
-N_INT_PARAMS = 20
+    I_SAYS,  # offset of the measures' says in `profiles`
+) = range(21)
+N_INT_PARAMS = 21
 
 # Per view of each measure of each point: its weighted ratio (NaN: the view said nothing), its
 # deviation in sd, the band it was expected in and the value it judged (in the transformed space).
@@ -152,6 +156,8 @@ N_OUT = 5
 
 _N_VIEWS = len(VIEWS)
 _DAY_S = 86400.0
+_WEEK_S = 7 * _DAY_S
+_DAY_VIEW, _WEEK_VIEW = VIEWS.index("time_of_day"), VIEWS.index("time_of_week")
 _MIN_POINTS_PER_DAY = 4  # for a time-of-day view to judge
 _WEEK_SLOTS_PER_DAY = 24  # the week is kept by hour: finer slots see too few values
 
@@ -200,19 +206,20 @@ def _slot_view(
     fparams: Any,
     out: Any,
     view: int,
-) -> None:
+) -> bool:
     """The value against its slot's mean; a young slot's spread is floored by the overall.
+    True when the view judged.
 
     A slot whose mean lies outside the level's band says nothing: the series has left that
     profile behind (a trending or wandering measure, whose past days are history, not what
     to expect now); a cycle stays within its level's band.
     """
     if counts[base + slot] < min_points:
-        return
+        return False
     width = fparams[F_WIDTH]
     mean = float(profiles[2 * (base + slot)])
     if overall > 0.0 and abs(mean - level) > width * max(overall, floor):
-        return
+        return False
     spread = max(
         math.sqrt(max(float(profiles[2 * (base + slot) + 1]), 0.0)),
         fparams[F_SPREAD_FLOOR] * overall,
@@ -220,6 +227,13 @@ def _slot_view(
     )
     deviation = (value - mean) / spread if spread > 0.0 else 0.0
     _put(out, view, 0.0, deviation, mean - width * spread, mean + width * spread, value)
+    return True
+
+
+@compiled
+def _cycles(seen: float, usual_step: float, cycle_seconds: float) -> float:
+    """Complete cycles a series' points cover at its usual step (fewer across gaps)."""
+    return math.floor(seen * usual_step / cycle_seconds)
 
 
 @compiled
@@ -377,37 +391,79 @@ def _measure(
     week_visit = _points_per_visit(_DAY_S / _WEEK_SLOTS_PER_DAY, usual)
     min_day = min(iparams[I_MIN_DAY] * day_visit, 255.0)
     min_week = min(iparams[I_MIN_WEEK] * week_visit, 255.0)
-    if usual <= _DAY_S / _MIN_POINTS_PER_DAY:
-        _slot_view(
+    week_base = slot_base + day_slots
+    has_day = usual <= _DAY_S / _MIN_POINTS_PER_DAY
+    day_judged = has_day and _slot_view(
+        profiles,
+        counts,
+        slot_base,
+        day_slot,
+        min_day,
+        value,
+        level,
+        overall,
+        floor,
+        fparams,
+        out,
+        _DAY_VIEW,
+    )
+    week_judged = usual <= _DAY_S and _slot_view(
+        profiles,
+        counts,
+        week_base,
+        week_slot,
+        min_week,
+        value,
+        level,
+        overall,
+        floor,
+        fparams,
+        out,
+        _WEEK_VIEW,
+    )
+    # Each slot view has as much say as the evidence that the series has its cycle
+    # (`cycle_evidence`): without a cycle, the series is judged by its other views. The say is
+    # taken while the measure is within its level and smoothed bands, and kept while it is
+    # out: a departure that reaches every slot (a failure lasting days) widens them all and
+    # would otherwise take the say away while it lasts.
+    says = iparams[I_SAYS] + SAYS * measure
+    width = fparams[F_WIDTH]
+    within = not abs(out[0, 1]) > width and not abs(out[2, 1]) > width  # NaN: no band yet
+    span, seen = fparams[F_SEASON_SPAN], small[CLOCK_SEEN]
+    if within and day_judged:
+        profiles[says] = cycle_say(
             profiles,
             counts,
             slot_base,
-            day_slot,
+            day_slots,
             min_day,
-            value,
-            level,
-            overall,
-            floor,
-            fparams,
-            out,
-            3,
+            day_visit,
+            0,
+            0,
+            0.0,
+            _cycles(seen, usual, _DAY_S),
+            span,
+            floor * floor,
+            fparams[F_SPREAD_FLOOR],
         )
-    week_base = slot_base + day_slots
-    if usual <= _DAY_S:
-        _slot_view(
+    if within and week_judged:
+        # The week earns its say beyond the day profile, where there is one to compare with.
+        profiles[says + 1] = cycle_say(
             profiles,
             counts,
             week_base,
-            week_slot,
+            week_slots,
             min_week,
-            value,
-            level,
-            overall,
-            floor,
-            fparams,
-            out,
-            4,
+            week_visit,
+            slot_base,
+            day_slots if has_day else 0,
+            min_day,
+            _cycles(seen, usual, _WEEK_S),
+            span,
+            floor * floor,
+            fparams[F_SPREAD_FLOOR],
         )
+    day_say, week_say = float(profiles[says]), float(profiles[says + 1])
     # Each view's |z| against its record; records learn in the warm-up too, so that the first
     # verdicts have a record to beat.
     records, blocks = base + iparams[I_RECORDS], iparams[I_RECORD_BLOCKS]
@@ -421,7 +477,9 @@ def _measure(
             coverage = record_coverage(small, record, blocks, record_block, iparams[I_HORIZON])
             least = young_floor(fparams[F_WIDTH], fparams[F_YOUNG_RECORD], coverage)
             beaten = max(record_value(small, record, blocks), least)
-            out[view, 0] = fparams[F_WEIGHTS + view] * size / beaten
+            say = day_say if view == _DAY_VIEW else week_say if view == _WEEK_VIEW else 1.0
+            out[view, 0] = say * fparams[F_WEIGHTS + view] * size / beaten
+        # The record keeps the raw |z| whatever the say: it means the same as the say grows.
         record_learn(small, record, blocks, record_block, size)
     # Learn.
     band_learn(small, base + LEVEL, value, fparams[F_LEVEL_ALPHA])

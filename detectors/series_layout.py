@@ -2,7 +2,8 @@
 
 A series model is kept as one row in each of three arrays (see `detectors.series_bank`):
 `small` (float64: bands, records, the recent values, the clock), `profiles` (float32: the mean
-and variance of every time-of-day and time-of-week slot, the bulk of the state) and `counts`
+and variance of every time-of-day and time-of-week slot, the bulk of the state, then each
+measure's say of its slot views) and `counts`
 (uint8: how many values each slot has seen, saturating). A row has no Python object of its own,
 which is what keeps 100,000 series in a few hundred MB and lets one compiled loop run them all.
 
@@ -21,6 +22,7 @@ __all__ = [
     "JOINT_RECORD",
     "JOINT_SCORING",
     "JOINT_WINDOW_COUNT",
+    "SAYS",
     "VIEWS",
     "SeriesLayout",
 ]
@@ -28,6 +30,7 @@ __all__ = [
 VIEWS = ("level", "change", "smoothed", "time_of_day", "time_of_week")
 
 BAND = 3  # mean, variance, points seen
+SAYS = 2  # per measure: the say of its time-of-day and of its time-of-week view
 
 # Series-wide slots of `small`, before the first measure.
 CLOCK_LAST_AT = 0  # event time of the last point, Unix seconds
@@ -118,8 +121,14 @@ class SeriesLayout:
         return self.day_slots + self.week_slots
 
     @property
+    def says(self) -> int:
+        """Offset in `profiles` of each measure's say of its day and week views, the last
+        judged while the measure was within its bands (see `detectors.cycle_evidence`)."""
+        return 2 * self.slots * self.n_measures
+
+    @property
     def profile_size(self) -> int:
-        return 2 * self.slots * self.n_measures  # mean and variance per slot
+        return self.says + SAYS * self.n_measures  # mean and variance per slot, then the says
 
     @property
     def counts_size(self) -> int:
