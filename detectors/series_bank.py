@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from dexwatch.detectors import series_kernel as kernel
 from dexwatch.detectors.half_space_trees import Trees, shared_trees
-from dexwatch.detectors.series_layout import CLOCK_SEEN, VIEWS, SeriesLayout
+from dexwatch.detectors.series_layout import CLOCK_SEEN, SAY_UNKNOWN, VIEWS, SeriesLayout
 from dexwatch.detectors.series_settings import SeriesModelSettings
 from dexwatch.detectors.signed_log import signed_log_inverse
 from dexwatch.detectors.state_codec import DecodedState, decode_state, encode_state, register_kind
@@ -37,7 +37,7 @@ __all__ = [
 
 _KIND = "series_model"
 _LAYOUT = 3  # 2: each measure keeps its quantum; 3: and the say of its slot views
-_SAYS_FROM = 3  # layout 2 states lack the says: read with says of 0, retaken at the next point
+_SAYS_FROM = 3  # layout 2 states lack the says: read as unknown, taken at the next point
 _READABLE_LAYOUTS = (2, _LAYOUT)
 _MIN_BAND_POINTS = 20  # a band's spread is too young to divide by before this
 _MIN_DAY_POINTS = 3
@@ -363,10 +363,10 @@ class SeriesBank:
             (self._joint, "joint", np.uint8),
         ):
             size = target.shape[1]
-            if name == "profiles" and arrays.layout < _SAYS_FROM:
-                # The says follow the slots: an older state has none (0: no say until the
-                # next point within its bands takes it again from the restored profile).
-                target[row] = 0.0
+            if name == "counts" and arrays.layout < _SAYS_FROM:
+                # The says follow the slot counts: an older state has none (unknown: no say
+                # until the next point within its bands takes it from the restored profile).
+                target[row] = SAY_UNKNOWN
                 size = self.layout.says
                 target[row, :size] = arrays.array(name, dtype, (size,))
                 continue

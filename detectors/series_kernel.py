@@ -48,6 +48,7 @@ from dexwatch.detectors.series_layout import (
     RECENT,
     RECENT_FILLED,
     RECENT_NEXT,
+    SAY_UNKNOWN,
     SAYS,
     SERIES_HEADER,
     SMOOTHED,
@@ -83,9 +84,9 @@ __all__ = [
     "I_RECORDS",
     "I_RECORD_BLOCK",
     "I_RECORD_BLOCKS",
-    "I_SAYS",
     "I_REPEAT_BLOCK",
     "I_REPEAT_BLOCKS",
+    "I_SAYS",
     "I_SMOOTH_POINTS",
     "I_WARMUP",
     "I_WEEK_SLOTS",
@@ -145,7 +146,7 @@ N_FLOAT_PARAMS = F_WEIGHTS + len(VIEWS)
     I_JOINT_BASE,  # 0: no joint view
     I_JOINT_HEIGHT,
     I_JOINT_WINDOW,
-    I_SAYS,  # offset of the measures' says in `profiles`
+    I_SAYS,  # offset of the measures' says in `counts`
 ) = range(21)
 N_INT_PARAMS = 21
 
@@ -157,6 +158,7 @@ N_OUT = 5
 _N_VIEWS = len(VIEWS)
 _DAY_S = 86400.0
 _WEEK_S = 7 * _DAY_S
+_SAY_STEPS = float(SAY_UNKNOWN - 1)  # a say is kept in a byte, in 254ths
 _DAY_VIEW, _WEEK_VIEW = VIEWS.index("time_of_day"), VIEWS.index("time_of_week")
 _MIN_POINTS_PER_DAY = 4  # for a time-of-day view to judge
 _WEEK_SLOTS_PER_DAY = 24  # the week is kept by hour: finer slots see too few values
@@ -234,6 +236,11 @@ def _slot_view(
 def _cycles(seen: float, usual_step: float, cycle_seconds: float) -> float:
     """Complete cycles a series' points cover at its usual step (fewer across gaps)."""
     return math.floor(seen * usual_step / cycle_seconds)
+
+
+@compiled
+def _say(stored: int) -> float:
+    return 0.0 if stored == SAY_UNKNOWN else stored / _SAY_STEPS
 
 
 @compiled
@@ -425,13 +432,16 @@ def _measure(
     # (`cycle_evidence`): without a cycle, the series is judged by its other views. The say is
     # taken while the measure is within its level and smoothed bands, and kept while it is
     # out: a departure that reaches every slot (a failure lasting days) widens them all and
-    # would otherwise take the say away while it lasts.
+    # would otherwise take the say away while it lasts. A profile moves little in a visit of
+    # a slot, so the say is taken again once a visit (it reads every slot), or when unknown
+    # (`SAY_UNKNOWN`: a state saved before there were says).
     says = iparams[I_SAYS] + SAYS * measure
     width = fparams[F_WIDTH]
     within = not abs(out[0, 1]) > width and not abs(out[2, 1]) > width  # NaN: no band yet
     span, seen = fparams[F_SEASON_SPAN], small[CLOCK_SEEN]
-    if within and day_judged:
-        profiles[says] = cycle_say(
+    due = int(seen) % int(day_visit) == 0 or counts[says] == SAY_UNKNOWN
+    if within and day_judged and due:
+        say = cycle_say(
             profiles,
             counts,
             slot_base,
@@ -446,9 +456,11 @@ def _measure(
             floor * floor,
             fparams[F_SPREAD_FLOOR],
         )
-    if within and week_judged:
+        counts[says] = round(say * _SAY_STEPS)
+    due = int(seen) % int(week_visit) == 0 or counts[says + 1] == SAY_UNKNOWN
+    if within and week_judged and due:
         # The week earns its say beyond the day profile, where there is one to compare with.
-        profiles[says + 1] = cycle_say(
+        say = cycle_say(
             profiles,
             counts,
             week_base,
@@ -463,7 +475,8 @@ def _measure(
             floor * floor,
             fparams[F_SPREAD_FLOOR],
         )
-    day_say, week_say = float(profiles[says]), float(profiles[says + 1])
+        counts[says + 1] = round(say * _SAY_STEPS)
+    day_say, week_say = _say(counts[says]), _say(counts[says + 1])
     # Each view's |z| against its record; records learn in the warm-up too, so that the first
     # verdicts have a record to beat.
     records, blocks = base + iparams[I_RECORDS], iparams[I_RECORD_BLOCKS]

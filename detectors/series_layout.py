@@ -2,9 +2,9 @@
 
 A series model is kept as one row in each of three arrays (see `detectors.series_bank`):
 `small` (float64: bands, records, the recent values, the clock), `profiles` (float32: the mean
-and variance of every time-of-day and time-of-week slot, the bulk of the state, then each
-measure's say of its slot views) and `counts`
-(uint8: how many values each slot has seen, saturating). A row has no Python object of its own,
+and variance of every time-of-day and time-of-week slot, the bulk of the state) and `counts`
+(uint8: how many values each slot has seen, saturating, then each measure's say of its slot
+views). A row has no Python object of its own,
 which is what keeps 100,000 series in a few hundred MB and lets one compiled loop run them all.
 
 Views, in this order, are the engineered features of each measure (see `series_kernel`).
@@ -23,6 +23,7 @@ __all__ = [
     "JOINT_SCORING",
     "JOINT_WINDOW_COUNT",
     "SAYS",
+    "SAY_UNKNOWN",
     "VIEWS",
     "SeriesLayout",
 ]
@@ -31,6 +32,7 @@ VIEWS = ("level", "change", "smoothed", "time_of_day", "time_of_week")
 
 BAND = 3  # mean, variance, points seen
 SAYS = 2  # per measure: the say of its time-of-day and of its time-of-week view
+SAY_UNKNOWN = 255  # a say not taken yet; a say is kept in 254ths (a byte, as the slot counts)
 
 # Series-wide slots of `small`, before the first measure.
 CLOCK_LAST_AT = 0  # event time of the last point, Unix seconds
@@ -121,18 +123,19 @@ class SeriesLayout:
         return self.day_slots + self.week_slots
 
     @property
-    def says(self) -> int:
-        """Offset in `profiles` of each measure's say of its day and week views, the last
-        judged while the measure was within its bands (see `detectors.cycle_evidence`)."""
-        return 2 * self.slots * self.n_measures
+    def profile_size(self) -> int:
+        return 2 * self.slots * self.n_measures  # mean and variance per slot
 
     @property
-    def profile_size(self) -> int:
-        return self.says + SAYS * self.n_measures  # mean and variance per slot, then the says
+    def says(self) -> int:
+        """Offset in `counts` of each measure's say of its day and week views, in 254ths
+        (`SAY_UNKNOWN`: not taken yet), the last taken while the measure was within its bands
+        (see `detectors.cycle_evidence`)."""
+        return self.slots * self.n_measures
 
     @property
     def counts_size(self) -> int:
-        return self.slots * self.n_measures
+        return self.says + SAYS * self.n_measures
 
     def bytes_per_series(self) -> int:
         return (

@@ -11,8 +11,9 @@ import pytest
 
 from dexwatch.detectors import series_kernel as kernel
 from dexwatch.detectors.series_bank import BankOutput, SeriesBank, empty_state, read_state
-from dexwatch.detectors.series_layout import VIEWS
+from dexwatch.detectors.series_layout import SAY_UNKNOWN, VIEWS
 from dexwatch.detectors.series_model import SeriesModel, SeriesModelSettings, epoch_seconds
+from dexwatch.detectors.state_codec import encode_state
 from dexwatch.schemas.errors import DetectorInputError, StateFormatError
 
 START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
@@ -259,3 +260,24 @@ def test_series_count_as_warming_until_they_have_seen_a_record_horizon() -> None
     assert bank.warming_count() == 2
     _feed(bank, np.array([29.0]), first_step=29)
     assert bank.warming_count() == 1  # row 0 has seen 30 points = 10 * 3
+
+
+def test_a_layout_2_state_restores_and_takes_its_says_again() -> None:
+    """States saved before the slot views' says (layout 2) lack them: they restore as unknown,
+    and the first point within its bands takes them again from the restored profile."""
+    bank = _bank()
+    _feed(bank, _daily(3000, seed=21))
+    _, inputs, state = read_state(bank.to_state(0))
+    arrays = {name: state.array(name) for name in ("small", "profiles", "counts", "joint")}
+    arrays["counts"] = arrays["counts"][: bank.layout.says]
+    older = encode_state("series_model", state.params, arrays, {"measures": inputs}, layout=2)
+    other = _bank()
+    other.restore(0, older)
+    assert (other._counts[0, bank.layout.says :] == SAY_UNKNOWN).all()
+    bank._counts[0, bank.layout.says :] = SAY_UNKNOWN  # as if it too had been saved before
+    later = _daily(20, seed=22, start=3000)
+    np.testing.assert_array_equal(
+        _feed(bank, later, first_step=3000).views, _feed(other, later, first_step=3000).views
+    )
+    with pytest.raises(StateFormatError, match="layout 1 is not one of"):
+        read_state(encode_state("series_model", state.params, arrays, layout=1))
