@@ -50,6 +50,17 @@ def critical_ratio(freedom: float) -> float:
 
 
 @compiled
+def _log_variance_bias(samples: float) -> float:
+    """E[log(s² / σ²)] for the (1 / n) variance s² of `samples` normal values, n >= 2:
+    `ψ((n − 1) / 2) + log(2 / n)`, ψ by its asymptotic series (within 0.01 from n = 3)."""
+    if samples < 2.0:
+        samples = 2.0
+    half = (samples - 1.0) / 2.0
+    digamma = math.log(half) - 1.0 / (2.0 * half) - 1.0 / (12.0 * half * half)
+    return digamma + math.log(2.0 / samples)
+
+
+@compiled
 def cycle_say(
     profiles: Any,
     counts: Any,
@@ -60,6 +71,7 @@ def cycle_say(
     day_base: int,
     day_slots: int,
     day_min_points: float,
+    day_cycles: float,
     cycles: float,
     span: float,
     least_variance: float,
@@ -70,7 +82,8 @@ def cycle_say(
     A slot is ready from `min_points` points; `visit` points make one visit of a slot, and a
     slot has seen at least `cycles` cycles (the series' age) and counts at most `span`.
     `day_slots` > 0: the profile is the week's by hour, judged against the day profile at
-    `day_base` (a week slot whose day slot has fewer than `day_min_points` is left out).
+    `day_base` (a week slot whose day slot has fewer than `day_min_points` is left out), which
+    has seen `day_cycles` days.
     Variances are floored at `least_variance` (the measure's resolution, squared) and at
     `least_share` squared of the slots' mean variance (the slot view's own spread floor).
     """
@@ -131,7 +144,12 @@ def cycle_say(
     if ready < 2 or freedom <= 0.0:
         return 0.0
     # Every slot weighed by the slots' mean visits: one log per `_LOG_EVERY` slots, not each.
-    statistic = visits / ready * logs
+    visits /= ready
+    # A variance of few visits is small more often than not (its log is biased low): each
+    # log ratio is taken net of that bias, the variance of the simpler model having its own.
+    reference_visits = ready * visits if day_slots == 0 else min(day_cycles, span)
+    bias = _log_variance_bias(visits) - _log_variance_bias(reference_visits)
+    statistic = visits * (logs + ready * bias)
     if statistic <= 0.0:
         return 0.0
     return min(1.0, max(0.0, (statistic / freedom - 1.0) / (critical_ratio(freedom) - 1.0)))

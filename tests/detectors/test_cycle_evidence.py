@@ -27,7 +27,7 @@ def _profile(
 def _day_say(profiles: npt.NDArray[np.float32], counts: npt.NDArray[np.uint8]) -> float:
     # 12 points a visit (5-minute points, hourly slots), 20 days seen, 20 days of memory.
     return float(
-        cycle_say(profiles, counts, 0, SLOTS, 36.0, 12.0, 0, 0, 0.0, 20.0, 20.0, 0.0, 0.25)
+        cycle_say(profiles, counts, 0, SLOTS, 36.0, 12.0, 0, 0, 0.0, 0.0, 20.0, 20.0, 0.0, 0.25)
     )
 
 
@@ -42,7 +42,7 @@ def test_slot_means_that_differ_by_noise_alone_have_no_say() -> None:
 def test_a_daily_cycle_has_full_say_and_a_weak_one_less() -> None:
     hours = np.arange(SLOTS)
     strong, _ = _profile(3.0 * np.sin(2 * np.pi * hours / 24), np.ones(SLOTS))
-    weak, counts = _profile(0.5 * np.sin(2 * np.pi * hours / 24), np.ones(SLOTS))
+    weak, counts = _profile(0.7 * np.sin(2 * np.pi * hours / 24), np.ones(SLOTS))
     assert _day_say(strong, counts) == 1.0
     assert 0.0 < _day_say(weak, counts) < 1.0
 
@@ -73,9 +73,29 @@ def test_the_week_earns_its_say_only_beyond_the_day_profile() -> None:
         week_profiles, _ = _profile(week_means, np.full(7 * 24, 1.0))
         profiles = np.concatenate([day_profiles, week_profiles])
         say = cycle_say(
-            profiles, counts, 24, 7 * 24, 36.0, 12.0, 0, 24, 36.0, 20.0, 20.0, 0.0, 0.25
+            profiles, counts, 24, 7 * 24, 36.0, 12.0, 0, 24, 36.0, 20.0, 20.0, 20.0, 0.0, 0.25
         )
         assert say == expected
+
+
+def test_a_variance_of_few_visits_is_not_taken_for_a_steadier_slot() -> None:
+    """Six weeks of a week slot against 20 days of its day slot: the week's variances are 30%
+    smaller, about what a variance of six samples falls short by (a wandering TVL's hours of
+    the week, whose values within a visit barely differ). That is no weekly cycle."""
+    counts = np.full(24 + 7 * 24, 72, dtype=np.uint8)  # six visits of 12 points
+    day_profiles, _ = _profile(np.zeros(24), np.ones(24))
+    week_profiles, _ = _profile(np.zeros(7 * 24), np.full(7 * 24, 0.7))
+    profiles = np.concatenate([day_profiles, week_profiles])
+    say = cycle_say(
+        profiles, counts, 24, 7 * 24, 36.0, 12.0, 0, 24, 36.0, 20.0, 6.0, 20.0, 0.0, 0.25
+    )
+    assert say == 0.0
+    # Twenty weeks of the same: now it is a steadier hour of the week.
+    counts[24:] = 240
+    say = cycle_say(
+        profiles, counts, 24, 7 * 24, 36.0, 12.0, 0, 24, 36.0, 20.0, 20.0, 20.0, 0.0, 0.25
+    )
+    assert say == 1.0
 
 
 def test_the_critical_ratio_shrinks_with_more_evidence() -> None:
