@@ -3,25 +3,27 @@
 A slot view compares a value with what its slot of the day (of the week) usually holds. On a
 series without that cycle its slots hold the overall mean and spread plus sampling noise, and
 the view only repeats the level view less precisely: a false alarm now and then. So a slot
-view's ratio is multiplied by its **say**, taken from the profile it already keeps (nothing new
-is stored, so a restored snapshot has its evidence at once).
+view's ratio is multiplied by its **say**, 0..1, taken from the profile the view already keeps
+(the kernel keeps the last say in a byte; see `series_kernel`).
 
 The evidence is the likelihood ratio of the slot profile (a mean and a variance per slot)
-against one band for every slot, as if each slot's values were normal:
-`G = n sum over ready slots of log(T_s / v_s)`, where `v_s` is the slot's variance, `n` the
-complete cycles the slots have seen on average (days, weeks; at most the profile's memory,
-`season_span`) and
+against a simpler model, as if each slot's values were normal:
+`G = n sum over ready slots of (log(T_s / v_s) - bias)`, where `v_s` is the slot's variance,
+`n` the complete cycles the slots have seen on average (days, weeks, counted in visits: points
+within a visit are not independent evidence; at most the profile's memory, `season_span`) and
 `T_s` what the simpler model expects there: for the day profile the pooled variance of all its
 slots about their common mean (within-slot variance plus the variance of the slot means); for
 the week profile the variance of the same hour in the day profile, so the week earns its say
 only for what the day profile does not explain (a weekend, not the daily cycle again). A slot
 whose mean differs from the others', or whose values are steadier than the rest (a pool idle at
-night), adds to `G`; a profile of noise alone gives `G` about its degrees of freedom `k` (two
-per slot beyond the simpler model's), so `F = G / k` is about 1 without a cycle.
+night), adds to `G`. `bias` is what the log of a variance of `n` samples falls short by on
+average, less the same for `T_s`: a variance of few visits is small more often than not.
 
-The say is `1 - c / F` (0 when negative), `c` the `F` noise alone exceeds once in 20
-(`1 + 1.645 sqrt(2 / k)`). Cycles are counted in visits, not points: points within a visit are
-not independent evidence of a cycle, so `F` errs low (less say), never high.
+`F = G / k`, `k` the degrees of freedom (two per slot beyond the simpler model's), is about 1/2
+for a profile of noise (the bias correction takes the variances' share out): the test errs
+towards less say, since the slots of one day are not independent samples on an autocorrelated
+series. The say is `(F - 1) / (c - 1)` clipped to 0..1, `c` the `F` noise alone would exceed
+once in 20 (`1 + 1.645 sqrt(2 / k)`): no say at noise's level, full say once significant.
 
 The say multiplies the view's ratio only: the view's record keeps its raw |z|, so a record set
 while the say is small is not beaten by ordinary values once the say grows.
@@ -52,7 +54,7 @@ def critical_ratio(freedom: float) -> float:
 @compiled
 def _log_variance_bias(samples: float) -> float:
     """E[log(s² / σ²)] for the (1 / n) variance s² of `samples` normal values, n >= 2:
-    `ψ((n − 1) / 2) + log(2 / n)`, ψ by its asymptotic series (within 0.01 from n = 3)."""
+    `ψ((n - 1) / 2) + log(2 / n)`, ψ by its asymptotic series (within 0.01 from n = 3)."""
     if samples < 2.0:
         samples = 2.0
     half = (samples - 1.0) / 2.0
