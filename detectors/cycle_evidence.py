@@ -40,6 +40,7 @@ __all__ = ["NOISE_QUANTILE", "critical_ratio", "cycle_say"]
 
 NOISE_QUANTILE = 1.645  # one-sided 5%: a say needs evidence noise alone shows once in 20
 _WEEK_SLOTS_PER_DAY = 24  # the week profile is kept by hour
+_SATURATED = 255.0  # a slot's count stops there (a byte)
 _LOG_EVERY = 16  # slots whose ratios are multiplied before one log (a log costs ~20 multiplies)
 
 
@@ -131,8 +132,13 @@ def cycle_say(
                 continue
             reference = max(float(profiles[2 * (day_base + day_slot) + 1]), least)
         product *= reference / max(float(profiles[2 * (base + slot) + 1]), least)
-        # Counts saturate at 255 points: the series' age in cycles is the other lower bound.
-        visits += min(max(seen / visit, cycles), span)
+        # A slot's visits are its count, until the count saturates (255): then the series' age
+        # in cycles is the better lower bound. Not before: a series coarser than the slots (a
+        # daily pool's hours of the week) visits a slot far less than once a cycle.
+        visited = seen / visit
+        if seen >= _SATURATED:
+            visited = max(visited, cycles)
+        visits += min(visited, span)
         ready += 1
         in_product += 1
         if in_product == _LOG_EVERY or not 1e-150 < product < 1e150:

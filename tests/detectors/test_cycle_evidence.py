@@ -127,3 +127,23 @@ def test_a_series_with_a_daily_cycle_keeps_its_day_view() -> None:
     last = _run(values)[-1]
     assert last[kernel.OUT_DEVIATION] > 5
     assert last[kernel.OUT_RATIO] > 1.0, "a record, with its full say"
+
+
+def test_a_slot_visited_less_than_once_a_cycle_counts_its_visits_not_the_cycles() -> None:
+    """A daily pool's hours of the week: after 40 weeks, the hours it happened to land on hold
+    three values each. Their sample variances are small more often than not, which is no weekly
+    cycle: the evidence is three visits, not the series' 40 weeks (a daily Curve pool's week
+    view had taken a full say from this and raised 5 false alarms)."""
+    rng = np.random.default_rng(6)
+    slots, landed = 7 * 24, rng.choice(7 * 24, 40, replace=False)
+    samples = rng.normal(0.0, 1.0, (slots, 3))
+    counts = np.zeros(slots, dtype=np.uint8)
+    counts[landed] = 3
+    profiles, _ = _profile(samples.mean(axis=1), samples.var(axis=1))
+    say = cycle_say(profiles, counts, 0, slots, 3.0, 1.0, 0, 0, 0.0, 0.0, 40.0, 20.0, 0.0, 0.25)
+    assert say == 0.0
+    # Once a slot's count saturates, the series' age is the better lower bound of its visits.
+    counts[landed] = 255
+    profiles, _ = _profile(np.where(np.arange(slots) % 24 < 8, 3.0, 0.0), np.ones(slots))
+    say = cycle_say(profiles, counts, 0, slots, 36.0, 12.0, 0, 0, 0.0, 0.0, 40.0, 20.0, 0.0, 0.25)
+    assert say == 1.0
