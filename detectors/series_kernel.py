@@ -305,6 +305,20 @@ def _robust_band_learn(
 
 
 @compiled
+def _net_size(cell: Any, floor: float, width: float) -> float:
+    """|z| of a view net of the measure's resolution: the least departure the value and the
+    band's mean can be apart, each known only to within the resolution (a quoted price to a
+    tick, a mean of such prices to about as much). On a flat price whose spread is the floor,
+    a 4-tick move is 3 sd, not 4: it does not beat a month of 3-tick moves. Where the spread
+    is many resolutions wide (most measures), this is |z| less a small fraction."""
+    spread = (cell[OUT_HIGH] - cell[OUT_LOW]) / (2.0 * width)
+    size = abs(cell[OUT_DEVIATION])
+    if spread <= 0.0:
+        return size
+    return max(size - floor / spread, 0.0)
+
+
+@compiled
 def _resolution(
     small: Any, base: int, raw: float, value: float, logged: bool, fparams: Any
 ) -> float:
@@ -486,7 +500,7 @@ def _measure(
         if math.isnan(out[view, 1]):
             continue
         record = records + view * (blocks + 3)
-        size = abs(out[view, 1])
+        size = _net_size(out[view], floor, width)
         if judge:
             # A view that began to judge late (a week's slot, say) is as young as its record.
             coverage = record_coverage(small, record, blocks, record_block, iparams[I_HORIZON])

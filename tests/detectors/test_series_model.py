@@ -117,3 +117,23 @@ def test_the_first_move_of_a_measure_that_never_moved_is_one_unit() -> None:
         model.process({"tx_count": 1.0 + step % 2}, START + step * timedelta(hours=1))
     burst = model.process({"tx_count": 400.0}, START + 60 * timedelta(hours=1))
     assert burst.is_anomaly
+
+
+def test_a_few_ticks_on_a_flat_price_do_not_beat_its_records_but_a_real_move_does() -> None:
+    # A stablecoin quoted to 4 decimals, a point a minute, a tick from 1.0004 now and then:
+    # its spread is the floor (a tick) and its records are the band's edge. A 4-tick dip
+    # is 3 ticks net of the price's resolution, no record; a 12-tick dip is one.
+    rng = random.Random(3)
+    model = SeriesModel(SeriesModelSettings())
+    minute = timedelta(minutes=1)
+    for step in range(3000):
+        ticks = rng.choice((0, 0, 0, 0, 0, 0, 0, 0, 1, -1))
+        verdict = model.process({"close": 1.0004 + ticks * 1e-4}, START + step * minute)
+        assert not verdict.is_anomaly, f"step {step}: {verdict.explain()}"
+    dip = model.process({"close": 1.0}, START + 3000 * minute)
+    assert not dip.is_anomaly, dip.explain()
+    for step in range(3001, 3400):
+        model.process({"close": 1.0004}, START + step * minute)
+    drop = model.process({"close": 0.9992}, START + 3400 * minute)
+    assert drop.is_anomaly
+    assert drop.moves[0].direction == "below"
