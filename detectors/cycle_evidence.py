@@ -9,8 +9,9 @@ view's ratio is multiplied by its **say**, 0..1, taken from the profile the view
 The evidence is the likelihood ratio of the slot profile (a mean and a variance per slot)
 against a simpler model, as if each slot's values were normal:
 `G = n sum over ready slots of (log(T_s / v_s) - bias)`, where `v_s` is the slot's variance,
-`n` the complete cycles the slots have seen on average (days, weeks, counted in visits: points
-within a visit are not independent evidence; at most the profile's memory, `season_span`) and
+`n` the visits the slots have had on average (points within a visit are not independent
+evidence; the series' age in cycles only once a slot's count saturates; at most the profile's
+memory, `season_span`) and
 `T_s` what the simpler model expects there: for the day profile the pooled variance of all its
 slots about their common mean (within-slot variance plus the variance of the slot means); for
 the week profile the variance of the same hour in the day profile, so the week earns its say

@@ -7,10 +7,11 @@ Each measure of a point is seen five ways (the `VIEWS` of `series_layout`):
 - time of day / time of week: the value against what this slot of the day (of the week, by
   hour) usually holds. Slots are fixed in event time, so missing intervals do not shift them.
 
-Each view gives |z|, which is divided by the largest |z| that view produced over the last
-~1,500 points: a ratio above 1 is a record, what has not happened in a long while. That is
-the calibration that lets one threshold serve quiet and noisy series alike. A point's surprise
-is its largest weighted ratio, its score `surprise / (1 + surprise)` (0.5 = equals the record).
+Each view gives |z| (net of the measure's resolution), which is divided by the largest |z|
+that view produced over the last ~1,500 points: a ratio above 1 is a record, what has not
+happened in a long while. That is the calibration that lets one threshold serve quiet and
+noisy series alike. A point's surprise is its largest weighted ratio, its score
+`surprise / (1 + surprise)` (0.5 = equals the record).
 
 A repeat guard then damps a score that does not beat every score of the last ~100-150 points:
 an anomaly that goes on is one alert, not fifty.
@@ -311,8 +312,8 @@ def _net_size(cell: Any, floor: float, width: float) -> float:
     tick, a mean of such prices to about as much). On a flat price whose spread is the floor,
     a 4-tick move is 3 sd, not 4: it does not beat a month of 3-tick moves. Where the spread
     is many resolutions wide (most measures), this is |z| less a small fraction."""
-    spread = (cell[OUT_HIGH] - cell[OUT_LOW]) / (2.0 * width)
-    size = abs(cell[OUT_DEVIATION])
+    spread = float(cell[OUT_HIGH] - cell[OUT_LOW]) / (2.0 * width)
+    size = abs(float(cell[OUT_DEVIATION]))
     if spread <= 0.0:
         return size
     return max(size - floor / spread, 0.0)
