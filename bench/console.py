@@ -222,7 +222,7 @@ def ingest(args: argparse.Namespace, root: Path) -> str:
 
     from dexwatch.deploy.local_kafka import LocalKafkaBroker, LocalKafkaSettings
     from dexwatch.messaging import connection_for
-    from tests.kafka_helpers import create_topic, free_port
+    from tests.support.kafka_helpers import create_topic, free_port
 
     broker = LocalKafkaBroker(
         LocalKafkaSettings(port=free_port(), controller_port=free_port(), state_dir=root / "kafka")

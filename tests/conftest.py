@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from dexwatch.deploy.local_kafka import LocalKafkaBroker, LocalKafkaSettings
-from tests.kafka_helpers import free_port
+from tests.support.kafka_helpers import free_port
 
 
 @pytest.fixture(scope="session")

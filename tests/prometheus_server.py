@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.kafka_helpers import free_port, wait_for
+from tests.support.kafka_helpers import free_port, wait_for
 from tests.system_tools import require_tool
 
 __all__ = ["PrometheusServer", "prometheus_binary", "running_prometheus", "scrape_config"]

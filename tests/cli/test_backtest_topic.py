@@ -13,8 +13,8 @@ import pytest
 from dexwatch.cli.main import main
 from dexwatch.schemas.codec import encode
 from dexwatch.schemas.metric_event import MetricEvent
-from tests.kafka_helpers import create_topic, produce
 from tests.nab_like_data import ec2_like, taxi_like
+from tests.support.kafka_helpers import create_topic, produce
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2024, 5, 1, tzinfo=UTC)

@@ -16,7 +16,7 @@ import pytest
 from dexwatch.cli.main import main
 from dexwatch.schemas.codec import encode
 from dexwatch.schemas.metric_event import MetricEvent
-from tests.kafka_helpers import create_topic, produce
+from tests.support.kafka_helpers import create_topic, produce
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 BEFORE, AFTER = 300, 250  # hours before and after the shift

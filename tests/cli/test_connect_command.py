@@ -16,7 +16,7 @@ from dexwatch.cli.main import main
 from dexwatch.schemas.codec import decode
 from dexwatch.schemas.dex_transaction import DexTransaction
 from dexwatch.schemas.metric_event import MetricEvent
-from tests.kafka_helpers import consume, create_topic
+from tests.support.kafka_helpers import consume, create_topic
 from tests.thegraph_server import RunningServer, ServerControl, TheGraphTestServer
 
 V3_ID = "5zvR82QoaXYFyDEKLZ9t6v9adgnptxYpKpSbxtgVENFV"

@@ -24,8 +24,8 @@ from dexwatch.messaging.topics import changelog_topic
 from dexwatch.schemas import AnomalyEvent, MetricEvent, decode
 from dexwatch.streams.snapshots.record import decode_record
 from dexwatch.streams.snapshots.table_names import snapshot_table_name
-from tests.kafka_helpers import consume, consume_until, create_topic, wait_for
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import consume, consume_until, create_topic, wait_for
+from tests.support.worker_process import WorkerProcess
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -19,7 +19,7 @@ from dexwatch.connectors.pacing import Pacer
 from dexwatch.schemas.codec import decode, encode
 from dexwatch.schemas.metric_event import MetricEvent
 from tests.fake_producer import FakeProducer, install_fake_producer
-from tests.kafka_helpers import consume, create_topic
+from tests.support.kafka_helpers import consume, create_topic
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 CSV = """timestamp,pool,tvl_usd,volume_usd

@@ -9,7 +9,7 @@ import pytest
 
 from dexwatch.cli.run_clock import last_event_time, next_monday
 from dexwatch.schemas import MetricEvent, encode
-from tests.kafka_helpers import create_topic, produce
+from tests.support.kafka_helpers import create_topic, produce
 
 
 def test_next_monday_is_strictly_after() -> None:

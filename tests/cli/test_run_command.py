@@ -18,7 +18,7 @@ from dexwatch.cli.main import main
 from dexwatch.cli.run_command import _ANOMALY_AT_STEP
 from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
 from dexwatch.deploy.local_kafka import LocalKafkaBroker, broker_answers
-from tests.kafka_helpers import free_port
+from tests.support.kafka_helpers import free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

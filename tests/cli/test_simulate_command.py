@@ -18,7 +18,7 @@ from dexwatch.schemas.codec import decode
 from dexwatch.schemas.errors import ConfigError
 from dexwatch.schemas.metric_event import MetricEvent
 from tests.fake_producer import FakeProducer, install_fake_producer
-from tests.kafka_helpers import consume, create_topic
+from tests.support.kafka_helpers import consume, create_topic
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:

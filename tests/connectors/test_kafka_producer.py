@@ -15,7 +15,7 @@ from dexwatch.connectors.kafka_producer import EventProducer, ProducerError
 from dexwatch.schemas.codec import decode
 from dexwatch.schemas.errors import DexwatchError
 from dexwatch.schemas.metric_event import MetricEvent
-from tests.kafka_helpers import consume, create_topic
+from tests.support.kafka_helpers import consume, create_topic
 
 
 def simulated_events(steps: int, pools: int = 3) -> list[MetricEvent]:

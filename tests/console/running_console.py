@@ -18,8 +18,8 @@ from dexwatch.console.service import ConsoleService
 from dexwatch.console.settings import ConsoleSettings
 from dexwatch.console.topics import ConsoleTopics
 from dexwatch.messaging import connection_for
-from tests.kafka_helpers import create_topic, wait_for
 from tests.loop_thread import LoopThread
+from tests.support.kafka_helpers import create_topic, wait_for
 
 __all__ = ["READ", "WRITE", "RunningConsole", "fresh_topics"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.kafka_helpers import free_port, wait_for
+from tests.support.kafka_helpers import free_port, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -19,10 +19,10 @@ from dexwatch.sinks.config import SinksConfig, WebhookSinkConfig
 from tests.console.events import anomaly, score
 from tests.console.running_console import WRITE, RunningConsole, fresh_topics
 from tests.http_servers import ServerThread, WebhookReceiver
-from tests.kafka_helpers import consume, create_topic, produce, wait_for
 from tests.sinks.incidents import incident, records
 from tests.sinks.running_sinks import RunningSinks
 from tests.sinks.sink_configs import QUICK_RETRIES
+from tests.support.kafka_helpers import consume, create_topic, produce, wait_for
 
 pytestmark = pytest.mark.kafka
 

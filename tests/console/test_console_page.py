@@ -20,8 +20,8 @@ from dexwatch.schemas.incident import IncidentContributor, IncidentEvent
 from tests.console.events import START, anomaly, pool_series, score
 from tests.console.page_browser import Page, chromium
 from tests.console.running_console import READ, WRITE, RunningConsole, fresh_topics
-from tests.kafka_helpers import produce
 from tests.sinks.incidents import incident, records
+from tests.support.kafka_helpers import produce
 
 pytestmark = pytest.mark.kafka
 

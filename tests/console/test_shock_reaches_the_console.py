@@ -12,9 +12,9 @@ import pytest
 from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
 from dexwatch.console.topics import ConsoleTopics
 from tests.console.running_console import RunningConsole
-from tests.kafka_helpers import create_topic, produce_records
 from tests.streams.incidents.test_shock_incident import DATASETS, SHOCK_STEP, STEPS
 from tests.streams.incidents.worker_alerts import simulated_records, start_worker
+from tests.support.kafka_helpers import create_topic, produce_records
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

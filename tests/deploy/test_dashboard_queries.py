@@ -29,12 +29,18 @@ from tests.console.running_console import RunningConsole
 from tests.deploy.deploy_files import PROMETHEUS_CONFIG, RULES, dashboard_queries, load_yaml
 from tests.http_servers.running import ServerThread
 from tests.http_servers.webhook_receiver import WebhookReceiver
-from tests.kafka_helpers import ProducedRecord, create_topic, free_port, produce_records, wait_for
 from tests.prometheus_server import PrometheusServer, prometheus_binary, running_prometheus
 from tests.sinks.sink_configs import fresh_settings, write_config
 from tests.sinks.sink_process import SinkProcess
 from tests.streams.incidents.test_shock_incident import DATASETS, SHOCK_STEP, STEPS
 from tests.streams.incidents.worker_alerts import simulated_records, start_worker
+from tests.support.kafka_helpers import (
+    ProducedRecord,
+    create_topic,
+    free_port,
+    produce_records,
+    wait_for,
+)
 from tests.thegraph_server import RunningServer, ServerControl, TheGraphTestServer
 from tests.thegraph_server.app import SUBGRAPHS
 

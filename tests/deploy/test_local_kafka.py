@@ -10,7 +10,7 @@ import pytest
 from dexwatch.deploy.local_kafka import LocalKafkaBroker, LocalKafkaSettings, broker_answers
 from dexwatch.schemas.errors import ConfigError, KafkaSetupError
 from dexwatch.streams.settings_loading import load_settings
-from tests.kafka_helpers import free_port
+from tests.support.kafka_helpers import free_port
 
 
 def _settings(tmp_path: Path, **overrides: object) -> LocalKafkaSettings:

@@ -25,9 +25,9 @@ from dexwatch.messaging.topics import ensure_topics
 from dexwatch.schemas.errors import KafkaSetupError
 from dexwatch.schemas.metric_event import MetricEvent
 from dexwatch.streams.priming.topic_reader import StartPosition, TopicReader
-from tests.kafka_helpers import free_port, wait_for
 from tests.messaging.certificates import write_certificates
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import free_port, wait_for
+from tests.support.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.kafka
 

@@ -17,7 +17,7 @@ from dexwatch.messaging.topics import ensure_topic_specs, ensure_topics
 from dexwatch.schemas.errors import ConfigError, KafkaSetupError
 from dexwatch.streams.settings import WorkerSettings
 from dexwatch.streams.worker_topics import worker_topics
-from tests.kafka_helpers import create_topic, free_port, wait_for
+from tests.support.kafka_helpers import create_topic, free_port, wait_for
 
 pytestmark = pytest.mark.kafka
 

@@ -10,7 +10,7 @@ import yaml
 
 from dexwatch.sinks.config import SinksConfig
 from dexwatch.sinks.delivery_policy import DeliveryPolicy
-from tests.kafka_helpers import create_topic
+from tests.support.kafka_helpers import create_topic
 
 __all__ = ["QUICK_RETRIES", "fresh_config", "fresh_settings", "write_config"]
 

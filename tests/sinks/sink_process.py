@@ -12,7 +12,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.kafka_helpers import wait_for
+from tests.support.kafka_helpers import wait_for
 
 __all__ = ["SinkProcess", "scrape"]
 

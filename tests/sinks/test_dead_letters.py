@@ -13,11 +13,11 @@ from dexwatch.schemas.codec import decode
 from dexwatch.schemas.incident import IncidentEvent
 from dexwatch.schemas.sink_dead_letter import SinkDeadLetterRecord
 from dexwatch.sinks.delivery_policy import DeliveryPolicy
-from tests.kafka_helpers import consume, produce, wait_for
 from tests.sinks.conftest import RunningSlack
 from tests.sinks.incidents import incident, records
 from tests.sinks.running_sinks import RunningSinks
 from tests.sinks.sink_configs import fresh_config
+from tests.support.kafka_helpers import consume, produce, wait_for
 
 pytestmark = pytest.mark.kafka
 

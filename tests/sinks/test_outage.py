@@ -14,10 +14,10 @@ import pytest
 from dexwatch.schemas.codec import decode
 from dexwatch.schemas.incident import IncidentEvent
 from tests.http_servers import ServerThread, WebhookReceiver
-from tests.kafka_helpers import consume, free_port, wait_for
 from tests.sinks.incident_feed import IncidentFeed
 from tests.sinks.sink_configs import fresh_settings, write_config
 from tests.sinks.sink_process import SinkProcess, scrape
+from tests.support.kafka_helpers import consume, free_port, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

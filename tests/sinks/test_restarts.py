@@ -10,11 +10,11 @@ import pytest
 
 from dexwatch.sinks.config import SinksConfig
 from dexwatch.sinks.delivered_ledger import DeliveredLedger
-from tests.kafka_helpers import produce, wait_for
 from tests.sinks.conftest import RunningSlack
 from tests.sinks.incidents import incident, records
 from tests.sinks.running_sinks import RunningSinks
 from tests.sinks.sink_configs import fresh_config
+from tests.support.kafka_helpers import produce, wait_for
 
 pytestmark = pytest.mark.kafka
 

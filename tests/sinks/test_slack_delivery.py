@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.kafka_helpers import produce, wait_for
 from tests.sinks.conftest import RunningSlack
 from tests.sinks.incidents import incident_versions, records
 from tests.sinks.running_sinks import RunningSinks
 from tests.sinks.sink_configs import fresh_config
+from tests.support.kafka_helpers import produce, wait_for
 
 pytestmark = pytest.mark.kafka
 

@@ -12,10 +12,10 @@ import pytest
 from dexwatch.schemas.codec import decode
 from dexwatch.schemas.incident import IncidentEvent
 from tests.http_servers import ServerThread, WebhookReceiver
-from tests.kafka_helpers import free_port, produce, wait_for
 from tests.sinks.incidents import incident_versions, records
 from tests.sinks.sink_configs import fresh_settings, write_config
 from tests.sinks.sink_process import SinkProcess, scrape
+from tests.support.kafka_helpers import free_port, produce, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.kafka_helpers import create_topic
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import create_topic
+from tests.support.worker_process import WorkerProcess
 
 
 @pytest.fixture

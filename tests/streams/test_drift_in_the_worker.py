@@ -17,8 +17,8 @@ from dexwatch.streams.intake.records import ConsumedRecord, OutputRecord
 from dexwatch.streams.metrics import WorkerMetrics
 from dexwatch.streams.settings import WorkerSettings
 from dexwatch.streams.snapshots.store import Snapshot
-from tests.kafka_helpers import consume_until, create_topic, produce, wait_for
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import consume_until, create_topic, produce, wait_for
+from tests.support.worker_process import WorkerProcess
 
 TOPIC = "drift.in"
 START = datetime(2026, 3, 2, tzinfo=UTC)

@@ -7,10 +7,10 @@ import subprocess
 import pytest
 
 from dexwatch.schemas import AnomalyEvent, decode, encode
-from tests.kafka_helpers import wait_for
 from tests.series_data import START, STEP, pool_events
+from tests.support.kafka_helpers import wait_for
+from tests.support.worker_process import WorkerProcess
 from tests.system_tools import require_tool
-from tests.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.kafka
 

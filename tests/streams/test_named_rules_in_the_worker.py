@@ -20,8 +20,8 @@ from dexwatch.streams.intake.metric_event_handler import MetricEventHandler
 from dexwatch.streams.intake.records import ConsumedRecord
 from dexwatch.streams.metrics import WorkerMetrics
 from dexwatch.streams.settings import WorkerSettings
-from tests.kafka_helpers import consume_until, create_topic, produce, wait_for
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import consume_until, create_topic, produce, wait_for
+from tests.support.worker_process import WorkerProcess
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 POINTS, CASE_AT = 120, 100

@@ -17,7 +17,8 @@ import orjson
 import pytest
 
 from dexwatch.schemas import DeadLetterRecord, decode, encode
-from tests.kafka_helpers import (
+from tests.series_data import pool_events
+from tests.support.kafka_helpers import (
     ProducedRecord,
     committed_offsets,
     consume_until,
@@ -25,8 +26,7 @@ from tests.kafka_helpers import (
     produce_records,
     wait_for,
 )
-from tests.series_data import pool_events
-from tests.worker_process import WorkerProcess
+from tests.support.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.kafka
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from dexwatch.schemas import encode
-from tests.kafka_helpers import produce, wait_for
 from tests.prometheus_server import prometheus_binary, running_prometheus, scrape_config
 from tests.series_data import pool_events
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import produce, wait_for
+from tests.support.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.kafka
 

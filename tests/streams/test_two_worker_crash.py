@@ -31,15 +31,15 @@ from dexwatch.schemas import AnomalyEvent, DeadLetterRecord, MetricEvent, decode
 from dexwatch.streams.scoring.dataset_runtime import snapshot_key
 from dexwatch.streams.snapshots.record import decode_record
 from dexwatch.streams.snapshots.table_names import snapshot_table_name
-from tests.kafka_helpers import (
+from tests.series_data import START, STEP, pool_events
+from tests.support.kafka_helpers import (
     TopicReader,
     committed_offsets,
     create_topic,
     group_assignment,
     wait_for,
 )
-from tests.series_data import START, STEP, pool_events
-from tests.worker_process import WorkerProcess
+from tests.support.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.kafka
 

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from dexwatch.schemas.errors import ConfigError
 from dexwatch.streams.web_access import WebAccess, read_token
-from tests.kafka_helpers import create_topic
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import create_topic
+from tests.support.worker_process import WorkerProcess
 
 TOKEN = "s3cret-token-for-the-test"
 DATASETS = """

@@ -20,10 +20,10 @@ import yaml
 
 from dexwatch.cli.main import main
 from dexwatch.schemas import AnomalyEvent, decode
-from tests.kafka_helpers import consume_until, create_topic, wait_for
+from tests.support.kafka_helpers import consume_until, create_topic, wait_for
+from tests.support.worker_process import WorkerProcess
 from tests.thegraph_server import RunningServer, ServerControl, TheGraphTestServer
 from tests.thegraph_server.dataset import DEPEG_PRICE
-from tests.worker_process import WorkerProcess
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -19,7 +19,7 @@ from dexwatch.schemas.dead_letter import DeadLetterRecord
 from dexwatch.schemas.dex_transaction import DexTransaction
 from dexwatch.schemas.metric_event import MetricEvent
 from tests.connectors.thegraph.conftest import HEAD, V3_ID, Harness, MemorySink
-from tests.kafka_helpers import consume, create_topic
+from tests.support.kafka_helpers import consume, create_topic
 
 
 def identities(sink: MemorySink) -> list[tuple[str, str]]:

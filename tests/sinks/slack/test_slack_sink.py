@@ -12,9 +12,9 @@ from pydantic import SecretStr
 from dexwatch.sinks.base import Delivered, DeliveryOutcome, GiveUp, RetryLater
 from dexwatch.sinks.slack.slack_sink import SlackSink
 from tests.http_servers import SlackAnswerKind
-from tests.kafka_helpers import free_port
 from tests.sinks.conftest import RunningSlack
 from tests.sinks.incidents import incident
+from tests.support.kafka_helpers import free_port
 
 
 def deliver(url: str, *, timeout_s: float = 5.0) -> DeliveryOutcome:

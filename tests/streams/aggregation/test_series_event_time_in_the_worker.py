@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from dexwatch.schemas import AnomalyEvent, DeadLetterRecord, MetricEvent, decode, encode
-from tests.kafka_helpers import consume_until, create_topic, produce, wait_for
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import consume_until, create_topic, produce, wait_for
+from tests.support.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.kafka
 

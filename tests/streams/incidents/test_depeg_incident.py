@@ -16,7 +16,6 @@ from confluent_kafka import Message
 from dexwatch.schemas import AnomalyEvent, IncidentEvent, MetricEvent, decode, encode
 from dexwatch.streams.incidents.band_status import BandStatus, BandStatuses
 from dexwatch.streams.incidents.inputs import Tick, incident_inputs_topic, input_kind
-from tests.kafka_helpers import ProducedRecord, consume_until, produce_records
 from tests.streams.incidents.depeg_series import (
     CALM,
     ONSET,
@@ -27,6 +26,7 @@ from tests.streams.incidents.depeg_series import (
     depeg_prices,
 )
 from tests.streams.incidents.worker_alerts import incidents_on, start_worker
+from tests.support.kafka_helpers import ProducedRecord, consume_until, produce_records
 
 pytestmark = pytest.mark.kafka
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from dexwatch.schemas import IncidentEvent, encode
-from tests.kafka_helpers import produce, wait_for
 from tests.streams.incidents.anomalies import START, STEP, anomaly, pool
 from tests.streams.incidents.worker_alerts import incidents_on, start_worker
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import produce, wait_for
+from tests.support.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.kafka
 

@@ -14,8 +14,8 @@ import pytest
 
 from dexwatch.connectors.dex_simulator import DexMarketSimulator, SimulatorConfig
 from dexwatch.schemas import IncidentEvent, decode
-from tests.kafka_helpers import produce_records, wait_for
 from tests.streams.incidents.worker_alerts import incidents_on, simulated_records, start_worker
+from tests.support.kafka_helpers import produce_records, wait_for
 
 pytestmark = pytest.mark.kafka
 

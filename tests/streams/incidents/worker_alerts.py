@@ -10,8 +10,8 @@ from confluent_kafka import Message
 
 from dexwatch.connectors.dex_simulator import DexMarketSimulator
 from dexwatch.schemas import IncidentEvent, decode, encode
-from tests.kafka_helpers import ProducedRecord, consume_until, create_topic, free_port
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import ProducedRecord, consume_until, create_topic, free_port
+from tests.support.worker_process import WorkerProcess
 
 __all__ = ["TOPIC_KINDS", "incidents_on", "simulated_records", "start_worker"]
 

@@ -15,8 +15,8 @@ from dexwatch.streams.intake.records import ConsumedRecord
 from dexwatch.streams.intake.refusal_log import RefusalLog
 from dexwatch.streams.metrics import WorkerMetrics
 from dexwatch.streams.settings import WorkerSettings
-from tests.kafka_helpers import consume, create_topic, produce, wait_for
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import consume, create_topic, produce, wait_for
+from tests.support.worker_process import WorkerProcess
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 BURST = 5000

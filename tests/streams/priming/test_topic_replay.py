@@ -21,8 +21,8 @@ from dexwatch.streams.priming.topic_reader import StartPosition, TopicReadError
 from dexwatch.streams.priming.topic_replay import ReplayedRow, ReplaySummary, TopicReplay
 from dexwatch.streams.settings import WorkerSettings
 from dexwatch.tabular.csv_input import parse_time
-from tests.kafka_helpers import ProducedRecord, create_topic, produce_records
 from tests.nab_like_data import ec2_like
+from tests.support.kafka_helpers import ProducedRecord, create_topic, produce_records
 
 REPO = Path(__file__).resolve().parents[3]
 T0 = datetime(2024, 5, 1, tzinfo=UTC)

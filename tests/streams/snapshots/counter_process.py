@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.kafka_helpers import free_port, wait_for
+from tests.support.kafka_helpers import free_port, wait_for
 
 __all__ = ["CounterProcess"]
 

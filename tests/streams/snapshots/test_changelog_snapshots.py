@@ -12,7 +12,7 @@ from dexwatch.streams.snapshots.changelog_snapshots import (
     snapshot_keys,
     write_changelog,
 )
-from tests.kafka_helpers import consume, create_topic
+from tests.support.kafka_helpers import consume, create_topic
 
 pytestmark = pytest.mark.kafka
 

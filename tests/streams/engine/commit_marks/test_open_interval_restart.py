@@ -20,9 +20,15 @@ import pytest
 
 from dexwatch.schemas import AnomalyEvent, MetricEvent, decode, encode
 from dexwatch.streams.engine.commit_marks.committed_marks import read_committed
-from tests.kafka_helpers import ProducedRecord, TopicReader, create_topic, produce_records, wait_for
 from tests.series_data import START
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import (
+    ProducedRecord,
+    TopicReader,
+    create_topic,
+    produce_records,
+    wait_for,
+)
+from tests.support.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.kafka
 

@@ -13,8 +13,8 @@ from confluent_kafka import Consumer, TopicPartition
 from dexwatch.schemas import MetricEvent, encode
 from dexwatch.streams.engine.faust.consumer_lag import lag_by_topic
 from dexwatch.streams.incidents.inputs import incident_inputs_topic
-from tests.kafka_helpers import committed_offsets, create_topic, produce, wait_for
-from tests.worker_process import WorkerProcess
+from tests.support.kafka_helpers import committed_offsets, create_topic, produce, wait_for
+from tests.support.worker_process import WorkerProcess
 
 PARTITIONS = 4
 START = datetime(2026, 3, 2, 10, tzinfo=UTC)

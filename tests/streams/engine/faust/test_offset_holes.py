@@ -7,7 +7,7 @@ import pytest
 from dexwatch.streams.engine.faust.offset_holes import OffsetHole, OffsetTracker, fill_holes
 from dexwatch.streams.intake.records import ConsumedRecord
 from dexwatch.streams.priming.topic_reader import PartitionRange, StartPosition, TopicReader
-from tests.kafka_helpers import ProducedRecord, create_topic, produce_records
+from tests.support.kafka_helpers import ProducedRecord, create_topic, produce_records
 
 
 def record(partition: int, offset: int, topic: str = "metrics") -> ConsumedRecord:

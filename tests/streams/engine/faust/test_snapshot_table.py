@@ -15,9 +15,9 @@ import pytest
 from confluent_kafka import Consumer, Message, TopicPartition
 
 from dexwatch.streams.snapshots import Snapshot, decode_record
-from tests.kafka_helpers import consume_until, create_topic, produce, wait_for
 from tests.streams.snapshots.counter_app import changelog_topic
 from tests.streams.snapshots.counter_process import CounterProcess
+from tests.support.kafka_helpers import consume_until, create_topic, produce, wait_for
 
 pytestmark = pytest.mark.kafka
 
