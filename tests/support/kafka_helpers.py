@@ -28,6 +28,7 @@ __all__ = [
     "consume",
     "consume_until",
     "create_topic",
+    "end_offsets",
     "free_port",
     "group_assignment",
     "produce",
@@ -211,6 +212,18 @@ def committed_offsets(
     request = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, p) for p in partitions])
     result = admin.list_consumer_group_offsets([request])[group].result(30)
     return {tp.partition: tp.offset for tp in result.topic_partitions if tp.offset >= 0}
+
+
+def end_offsets(bootstrap: str, topic: str, partitions: Iterable[int]) -> dict[int, int]:
+    """The high water (the offset the next record will get) of each partition."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "end-offsets"})
+    try:
+        return {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1]
+            for p in partitions
+        }
+    finally:
+        consumer.close()
 
 
 def group_assignment(bootstrap: str, group: str) -> dict[str, set[tuple[str, int]]] | None:

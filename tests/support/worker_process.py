@@ -1,4 +1,5 @@
-"""Run `dexwatch worker` as a real process in tests and read its Prometheus metrics."""
+"""Run `dexwatch worker` as a real process (tests and benchmarks) and read its Prometheus
+metrics."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 
 from tests.support.kafka_helpers import free_port, wait_for
 
@@ -18,7 +21,10 @@ __all__ = ["WorkerProcess"]
 
 
 class WorkerProcess:
-    """A worker subprocess on its own topics, group, web port and data dir."""
+    """A worker subprocess on its own topics, group, web port and data dir.
+
+    It starts at once; after `kill()` or `stop()`, `start()` runs it again with the same
+    settings (a restart: its log goes on in the same file)."""
 
     def __init__(
         self,
@@ -28,13 +34,15 @@ class WorkerProcess:
         data_dir: Path,
         extra_env: dict[str, str] | None = None,
         web_port: int | None = None,
+        log_level: str | None = None,
     ) -> None:
         self.topics = topics
         self.app_id = app_id
+        self.data_dir = data_dir
         self.web_port = web_port or free_port()
         self.log_path = data_dir / "worker.log"
         data_dir.mkdir(parents=True, exist_ok=True)
-        env = {
+        self._env = {
             **os.environ,
             "DEXWATCH_BOOTSTRAP_SERVERS": bootstrap,
             "DEXWATCH_APP_ID": app_id,
@@ -43,40 +51,68 @@ class WorkerProcess:
             **{f"DEXWATCH_{name.upper()}_TOPIC": topic for name, topic in topics.items()},
             **(extra_env or {}),
         }
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "dexwatch.cli.main", "worker"],
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
+        self._argv = [sys.executable, "-m", "dexwatch.cli.main"]
+        if log_level is not None:
+            self._argv += ["--log-level", log_level]
+        self._argv.append("worker")
+        self.start()
+
+    def start(self) -> None:
+        """Start the process (again); `started_at` is when, on the monotonic clock."""
+        # The child holds its own copy of the file descriptor: ours is closed at once.
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self._argv,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        self.started_at = time.monotonic()
+        self._terminated = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def check_running(self) -> None:
+        """Fail, with the end of its log, when the process has exited."""
+        if self.process.poll() is not None:
+            raise AssertionError(
+                f"worker exited with {self.process.returncode}:\n{self.log_tail()}"
+            )
 
     def wait_until_serving(self, timeout_s: float = 60.0) -> None:
         def serving() -> bool:
-            if self.process.poll() is not None:
-                raise AssertionError(f"worker exited early:\n{self.log_tail()}")
+            self.check_running()
             return self.metrics_text() is not None
 
         wait_for(serving, timeout_s, "the worker's /metrics endpoint")
 
     def metrics_text(self) -> str | None:
+        """The /metrics page, or None while it does not answer."""
         url = f"http://127.0.0.1:{self.web_port}/metrics"
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=5) as response:
                 text: str = response.read().decode()
                 return text
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return None
 
+    def metric_samples(self) -> list[Sample] | None:
+        """Every sample of the /metrics page, or None while it does not answer."""
+        text = self.metrics_text()
+        if text is None:
+            return None
+        return [
+            sample for family in text_string_to_metric_families(text) for sample in family.samples
+        ]
+
     def metric(self, name: str, **labels: str) -> float:
         """The current value of sample `name` with `labels` (0.0 when absent)."""
-        text = self.metrics_text() or ""
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                if sample.name == name and all(
-                    sample.labels.get(k) == v for k, v in labels.items()
-                ):
-                    return float(sample.value)
+        for sample in self.metric_samples() or []:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
         return 0.0
 
     def log_tail(self, lines: int = 40) -> str:
@@ -85,14 +121,21 @@ class WorkerProcess:
     def kill(self) -> None:
         """`kill -9`: no shutdown hook runs, nothing is flushed or committed."""
         self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
+        self.process.wait(30)
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
+    def terminate(self) -> None:
+        """SIGTERM, once, without waiting: several workers then shut down side by side."""
+        if self.process.poll() is None and not self._terminated:
             self.process.send_signal(signal.SIGTERM)
+            self._terminated = True
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """SIGTERM (unless `terminate` sent it), and SIGKILL when it has not exited after
+        `timeout_s`."""
+        self.terminate()
+        if self.process.poll() is None:
             try:
-                self.process.wait(30)
+                self.process.wait(timeout_s)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
-        self._log.close()
