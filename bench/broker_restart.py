@@ -28,15 +28,18 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 from confluent_kafka import Consumer, TopicPartition
 
-from bench.pipeline import PARTITIONS, Worker, create_topics, free_port, say
+from bench.pipeline.output import say
+from bench.pipeline.producing import PARTITIONS, create_topics
+from bench.pipeline.workers import Worker
 from dexwatch.deploy.local_kafka import LocalKafkaBroker, LocalKafkaSettings
+from tests.support.kafka_helpers import free_port, wait_for
 
 __all__ = ["main"]
 
@@ -59,20 +62,6 @@ def _stop(process: subprocess.Popen[bytes], timeout_s: float) -> int:
 
 def _read(path: Path) -> bytes:
     return path.read_bytes() if path.exists() else b""
-
-
-def _wait_until(done: Callable[[], bool], what: str, timeout_s: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not done():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"no {what} after {timeout_s:.0f} s")
-        time.sleep(0.2)
-
-
-class InfoWorker(Worker):
-    """`bench.pipeline.Worker` logging at INFO: rebalances and seeks are what we look at."""
-
-    log_level = "INFO"
 
 
 def idle_after(samples: list[dict[str, Any]], answered: float, until: float) -> list[float]:
@@ -164,19 +153,21 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     topics = {kind: f"restart-{kind}" for kind in ("metrics", "anomalies", "dead_letter")}
     create_topics(bootstrap, *topics.values())
     app_id = f"restart-{uuid.uuid4().hex[:6]}"
-    worker = InfoWorker(bootstrap, app_id, topics, root, DEXWATCH_DETECTOR__WARMUP="30")
+    # At INFO: rebalances and seeks are what we look at.
+    env = {"DEXWATCH_DETECTOR__WARMUP": "30"}
+    worker = Worker(bootstrap, app_id, topics, root, env, log_level="INFO")
     produced, watched = root / "produced.json", root / "watched.jsonl"
     producer: subprocess.Popen[bytes] | None = None
     watcher: Watcher | None = None
     restarts: list[tuple[float, float]] = []  # (killed, answered), wall times
     try:
-        _wait_until(lambda: worker.metrics() is not None, "answer from the worker's /metrics")
+        wait_for(lambda: worker.metrics() is not None, 120, "an answer from the worker's /metrics")
         metrics_topic = topics["metrics"]
         rate, series = str(args.rate), str(args.series)
         producer = _client("produce", bootstrap, metrics_topic, rate, series, str(produced))
         watcher = Watcher(bootstrap, app_id, metrics_topic, watched)
-        _wait_until(lambda: produced.with_suffix(".ready").exists(), "record from the producer")
-        _wait_until(lambda: b'"high"' in _read(watched), "sample from the watcher")
+        wait_for(lambda: produced.with_suffix(".ready").exists(), 120, "a record from the producer")
+        wait_for(lambda: b'"high"' in _read(watched), 120, "a sample from the watcher")
         say(f"steady producer: {args.rate:,.0f} events/s over {args.series} series")
         watcher.sleep(args.between_s)
         for kill in range(args.kills):

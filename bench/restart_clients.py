@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
-from bench.pipeline import Fleet, stream
+from bench.pipeline.events import Fleet, stream
 
 __all__ = ["main"]
 
