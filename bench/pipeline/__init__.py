@@ -12,7 +12,8 @@ app id (consumer group), data dir and web port, read through its Prometheus `/me
 - throughput (`throughput.py`): `--events` DEX-like metric events (3 measures, event times one
   minute apart per series) over `--series` series are produced first (confluent-kafka, lz4)
   as batch envelopes: each record a JSON array of up to `--envelope` events whose series hash
-  to the record key's partition (`bench.envelopes`), into a topic of 8 partitions. One worker
+  to the record key's partition (`bench.envelopes`), into a topic of 8 partitions (with
+  `--envelope 1`, single events: one JSON object a record, keyed by its series). One worker
   on the default dataset (every event scored, warm-up 600) is then timed from its first
   consumed record to `dexwatch_events_scored_total` = events. In the same process, afterwards:
   the same records decoded, and a bare river `HalfSpaceTrees` loop (10 trees, height 8, window

@@ -46,7 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--events", type=int, default=defaults.events, help="throughput, two workers")
     add("--series", type=int, default=defaults.series, help="throughput, two workers")
-    add("--envelope", type=int, default=defaults.envelope, help="events per record, at most")
+    add(
+        "--envelope",
+        type=int,
+        default=defaults.envelope,
+        help="events per pre-produced record, at most; 1: single events",
+    )
     add("--river-warmup", type=int, default=defaults.river_warmup, help="untimed, per model")
     add("--rate", type=int, default=defaults.rate, help="latency: events/s")
     add("--seconds", type=float, default=defaults.seconds, help="latency: steady phase")

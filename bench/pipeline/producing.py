@@ -6,13 +6,14 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from confluent_kafka import Producer
 
-from bench.envelopes import envelopes
+from bench.envelopes import envelopes, partition_for
 from bench.pipeline.output import say
 from tests.support.kafka_helpers import create_topic
 
-__all__ = ["PARTITIONS", "CheckedProducer", "create_topics", "produce_envelopes"]
+__all__ = ["PARTITIONS", "CheckedProducer", "create_topics", "produce_envelopes", "records"]
 
 PARTITIONS = 8
 
@@ -61,6 +62,18 @@ class CheckedProducer:
             raise RuntimeError(f"{left} records undelivered; errors: {self.errors[:3]}")
 
 
+def records(
+    events: Iterator[tuple[bytes, dict[str, object]]], size: int
+) -> Iterator[tuple[bytes, int, bytes]]:
+    """`(key, partition, value)`: envelopes of up to `size` events, or with `size` 1 each
+    event alone, as a JSON object keyed by its series (a single event, not an array of one)."""
+    if size > 1:
+        yield from envelopes(events, PARTITIONS, size)
+        return
+    for key, event in events:
+        yield key, partition_for(key, PARTITIONS), orjson.dumps(event)
+
+
 def produce_envelopes(
     bootstrap: str,
     topic: str,
@@ -69,7 +82,8 @@ def produce_envelopes(
     size: int,
     keep: list[bytes] | None = None,
 ) -> float:
-    """Produce `events` as envelopes of `size`; returns the seconds it took. Progress lines."""
+    """Produce `events` as envelopes of `size` (1: single events); returns the seconds it
+    took. Progress lines."""
     producer = CheckedProducer(bootstrap)
     started = time.monotonic()
     counted = [0]
@@ -83,7 +97,7 @@ def produce_envelopes(
                 next_line[0] += 100_000
             yield item
 
-    for key, partition, value in envelopes(counting(), PARTITIONS, size):
+    for key, partition, value in records(counting(), size):
         producer.send(topic, key, value, partition)
         if keep is not None:
             keep.append(value)

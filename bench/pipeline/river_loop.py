@@ -30,7 +30,10 @@ def river_loop(records: list[bytes], fleet: Fleet, warm_points: int) -> tuple[fl
     columns = [FEATURES.index(name) for name in names]
     index = {key.decode(): series for series, key in enumerate(fleet.keys)}
     started = time.monotonic()
-    decoded = [event for record in records for event in orjson.loads(record)]
+    decoded: list[dict[str, Any]] = []
+    for record in records:
+        value = orjson.loads(record)  # an envelope (JSON array) or a single event
+        decoded += value if isinstance(value, list) else [value]
     say(f"  decoded {len(decoded):,} events in {time.monotonic() - started:.1f} s (untimed)")
     warm = fleet.values[:, :warm_points] if warm_points else fleet.values
     boxes = [warmup_box(warm[series][:, columns]) for series in range(len(fleet.keys))]

@@ -17,7 +17,7 @@ class Sizes:
 
     events: int = 1_000_000  # throughput, two workers
     series: int = 10_000
-    envelope: int = 200  # events per pre-produced record, at most
+    envelope: int = 200  # events per pre-produced record, at most; 1: single events
     river_warmup: int = WINDOW  # untimed points per river model
     rate: int = 10_000  # latency: events/s
     seconds: float = 30.0  # latency: the steady phase

@@ -37,9 +37,10 @@ def run(bench: Bench) -> ThroughputFigures:
     s = bench.sizes
     points = s.points
     n_events = points * s.series
+    form = "single events" if s.envelope == 1 else f"envelopes of up to {s.envelope} events"
     say(
         f"\n== throughput, one worker: {n_events:,} events = {s.series:,} series x {points} "
-        f"points, envelopes of up to {s.envelope} events, {PARTITIONS} partitions"
+        f"points, {form}, {PARTITIONS} partitions"
     )
     fleet = Fleet.make(s.series, s.river_warmup + points, s.seed)
     topics = bench.topics("throughput")
