@@ -1,11 +1,11 @@
 """Incidents: related anomalies grouped, their lifecycle, silences and feedback (docs/alerts.md).
 
 The logic (`IncidentBook` and one module per concept) is plain Python, free of Kafka and faust;
-`install_incidents` wires it into the worker's faust app.
+`install_incidents` (`streams/engine/faust/incident_agents.py`) wires it into the worker's
+faust app.
 """
 
 from dexwatch.schemas.incident_text import describe_incident
-from dexwatch.streams.engine.faust.incident_agents import install_incidents
 from dexwatch.streams.incidents.book import SUPPRESSION_REASONS, BookResult, IncidentBook
 from dexwatch.streams.incidents.limits import DEFAULT_LIMITS, LIMIT_NAMES, IncidentLimits
 from dexwatch.streams.incidents.lookup import IncidentNotFoundError, find_incident
@@ -26,5 +26,4 @@ __all__ = [
     "describe_incident",
     "encode_state",
     "find_incident",
-    "install_incidents",
 ]

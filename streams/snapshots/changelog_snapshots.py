@@ -19,7 +19,6 @@ import confluent_kafka
 
 from dexwatch.messaging import confluent_client_config
 from dexwatch.schemas.errors import DexwatchError
-from dexwatch.streams.priming.topic_reader import StartPosition, TopicReader
 
 __all__ = ["ChangelogRecord", "ChangelogWriteError", "snapshot_keys", "write_changelog"]
 
@@ -41,6 +40,10 @@ class ChangelogRecord:
 
 def snapshot_keys(bootstrap_servers: str, topic: str) -> set[str]:
     """The keys holding a snapshot in changelog `topic` now (a tombstone removes its key)."""
+    # Imported here: priming imports this module (`ChangelogRecord`), and importing the
+    # priming package first would find this module half loaded.
+    from dexwatch.streams.priming.topic_reader import StartPosition, TopicReader
+
     held: set[str] = set()
     with TopicReader(bootstrap_servers, topic, StartPosition()) as reader:
         for batch in reader.batches():

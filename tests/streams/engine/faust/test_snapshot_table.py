@@ -15,8 +15,8 @@ import pytest
 from confluent_kafka import Consumer, Message, TopicPartition
 
 from dexwatch.streams.snapshots import Snapshot, decode_record
-from tests.streams.snapshots.counter_app import changelog_topic
-from tests.streams.snapshots.counter_process import CounterProcess
+from tests.streams.engine.faust.counter_app import changelog_topic
+from tests.streams.engine.faust.counter_process import CounterProcess
 from tests.support.kafka_helpers import consume_until, create_topic, produce, wait_for
 
 pytestmark = pytest.mark.kafka

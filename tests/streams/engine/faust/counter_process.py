@@ -46,7 +46,7 @@ class CounterProcess:
         }
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.streams.snapshots.counter_app"],
+            [sys.executable, "-m", "tests.streams.engine.faust.counter_app"],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,

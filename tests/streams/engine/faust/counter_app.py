@@ -5,7 +5,7 @@ It counts events per series (the record key) in memory, snapshots each counter t
 and shutdown, and on start restores every counter of its partitions from the table. `/state`
 on the web port shows its counters, what it restored and how many table writes it made.
 
-Run: `python -m tests.streams.snapshots.counter_app` with the `COUNTER_*` variables set.
+Run: `python -m tests.streams.engine.faust.counter_app` with the `COUNTER_*` variables set.
 """
 
 from __future__ import annotations
@@ -18,12 +18,8 @@ import faust
 from faust.worker import Worker
 
 from dexwatch.messaging.topics import changelog_topic as faust_changelog_topic
-from dexwatch.streams.snapshots import (
-    FaustSnapshotTable,
-    SeriesSnapshotter,
-    SeriesState,
-    SnapshotScheduler,
-)
+from dexwatch.streams.engine.faust.snapshot_table import FaustSnapshotTable
+from dexwatch.streams.snapshots import SeriesSnapshotter, SeriesState, SnapshotScheduler
 
 __all__ = ["TABLE_NAME", "changelog_topic", "create_counter_app"]
 
