@@ -11,7 +11,7 @@ from dexwatch.streams.intake.metric_event_handler import MetricEventHandler
 from dexwatch.streams.metrics import WorkerMetrics
 from dexwatch.streams.settings import WorkerSettings
 from dexwatch.streams.settings_loading import load_settings
-from dexwatch.streams.worker_topics import declare_as_created, worker_topics
+from dexwatch.streams.worker_topics import worker_topics
 
 __all__ = ["register"]
 
@@ -54,13 +54,9 @@ def _run(args: argparse.Namespace) -> int:
     replication = ensure_topic_specs(
         settings.bootstrap_servers, worker_topics(settings, handler.topics)
     )
-    # Imported late: faust is heavy, and the settings errors above should come first.
-    from faust.worker import Worker
+    # Imported late: the engine is heavy, and the settings errors above should come first.
+    from dexwatch.streams.engine.faust.worker import run_worker
 
-    from dexwatch.streams.engine.faust.app import create_app
-
-    app = create_app(settings, handler=handler)
-    declare_as_created(app, replication)
     log.info(
         "worker %s: datasets %s from %s -> %s (dead letters: %s); metrics on http://%s:%d/metrics",
         settings.app_id,
@@ -71,6 +67,5 @@ def _run(args: argparse.Namespace) -> int:
         settings.web_bind,
         settings.web_port,
     )
-    worker = Worker(app, loglevel=logging.getLevelName(logging.getLogger().level), quiet=True)
-    worker.execute_from_commandline()
+    run_worker(settings, handler, replication)
     return 0

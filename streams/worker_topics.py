@@ -8,9 +8,8 @@ partitions); and only here do they get the cluster's replication and `min.insync
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from dexwatch.messaging.topic_creation import Replication, TopicSpec, topic_policy_from_environment
+from dexwatch.messaging.topic_creation import TopicSpec
 from dexwatch.messaging.topics import changelog_topic, faust_leader_topic
 from dexwatch.streams.incidents.inputs import (
     incident_inputs_topic,
@@ -19,7 +18,7 @@ from dexwatch.streams.incidents.inputs import (
 from dexwatch.streams.settings import WorkerSettings
 from dexwatch.streams.snapshots.table_names import snapshot_table_name
 
-__all__ = ["declare_as_created", "worker_topics"]
+__all__ = ["worker_topics"]
 
 
 def worker_topics(settings: WorkerSettings, input_topics: Sequence[str]) -> list[TopicSpec]:
@@ -47,11 +46,3 @@ def worker_topics(settings: WorkerSettings, input_topics: Sequence[str]) -> list
         *(TopicSpec(name, partitions, compacted=True) for name in compacted),
         TopicSpec(faust_leader_topic(settings.app_id), 1),
     ]
-
-
-def declare_as_created(app: Any, replication: Replication) -> None:
-    """faust creates a topic it declares that does not exist (a table added later, say): with
-    the replication `worker_topics` got rather than faust's default of 1, and not at all when
-    `DEXWATCH_TOPICS__CREATE` is false. `app`: a `faust.App` not started yet."""
-    app.conf.topic_replication_factor = replication.factor
-    app.conf.topic_allow_declare = topic_policy_from_environment().create

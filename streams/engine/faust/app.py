@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from dexwatch.messaging import connection_for
 from dexwatch.schemas.errors import DexwatchError
+from dexwatch.streams.engine.base import ChangelogStore, WebResponse
 from dexwatch.streams.engine.commit_marks import CheckpointBoard
 from dexwatch.streams.engine.commit_marks.committed_marks import read_committed
-from dexwatch.streams.engine.faust.commits import install_commit_marks
+from dexwatch.streams.engine.faust.checkpoint import FaustCheckpoint
 from dexwatch.streams.engine.faust.consumer_lag import install_consumer_lag
 from dexwatch.streams.engine.faust.credentials import faust_credentials
+from dexwatch.streams.engine.faust.engine import FaustEngine
 from dexwatch.streams.engine.faust.incident_agents import install_incidents
 from dexwatch.streams.engine.faust.offset_holes import OffsetHole, OffsetTracker, fill_holes
-from dexwatch.streams.engine.faust.snapshot_table import FaustSnapshotTable
 from dexwatch.streams.engine.faust.stall_watchdog import install_stall_watchdog
 from dexwatch.streams.engine.faust.worker_app import worker_app
 from dexwatch.streams.engine.heap_freezer import HeapFreezer
@@ -82,40 +83,22 @@ def create_app(
         autodiscover=False,
         store="memory://",  # the default store; the snapshot tables ask for RocksDB
     )
-    input_topics = app.topic(*handler.topics, key_type=bytes, value_type=bytes)
-    snapshotters = _snapshots(app, settings, handler)
     # Which series are still outside their band, for the incidents (their inputs topic).
     band_watch = watch_bands(handler, settings.app_id)
-    output_topics = {
-        name: app.topic(name, key_type=bytes, value_type=bytes)
-        for name in (
-            settings.anomalies_topic,
-            settings.dead_letter_topic,
-            settings.model_actions_topic,
-            settings.scores_topic,
-            band_watch.topic,
-        )
+    output_kinds = {  # topic -> the `output` label of the write-failure counter
+        settings.anomalies_topic: "anomaly",
+        settings.dead_letter_topic: "dead_letter",
+        settings.model_actions_topic: "model_action",
+        settings.scores_topic: "score",
+        band_watch.topic: "band_status",
     }
-
-    async def send(output: OutputRecord) -> Any:
-        headers = list(output.headers) or None
-        topic = output_topics[output.topic]
-        return await topic.send(key=output.key, value=output.value, headers=headers)
-
-    sender = OutputSender(
-        send,
-        metrics,
-        {
-            settings.anomalies_topic: "anomaly",
-            settings.dead_letter_topic: "dead_letter",
-            settings.model_actions_topic: "model_action",
-            settings.scores_topic: "score",
-            band_watch.topic: "band_status",
-        },
-    )
+    engine = FaustEngine(app, list(output_kinds))
+    sender = OutputSender(engine.send, metrics, output_kinds)
+    snapshots, stores = _snapshots(engine, settings, handler)
     heap = HeapFreezer()
     offsets = OffsetTracker()
     board = CheckpointBoard()
+    checkpoint = FaustCheckpoint(app, board, handler.topics)
 
     def read_hole(hole: OffsetHole) -> list[ConsumedRecord]:
         """A hole's records, read directly (blocking: holes are rare, a few records long)."""
@@ -147,7 +130,7 @@ def create_app(
     async def resume(partitions: set[Partition]) -> None:
         """Partitions seen for the first time since their assignment: where their committed
         offset is (holes before the first record are then found too), and its mark."""
-        install_commit_marks(app, board, handler.topics)
+        checkpoint.install()  # the consumer exists once records come
         try:
             committed = await read_committed(
                 settings.bootstrap_servers, settings.app_id, partitions
@@ -172,92 +155,99 @@ def create_app(
                     found.mark.processed,
                 )
 
-    async def forget_revoked(_sender: Any, revoked: set[Any], **_kwargs: Any) -> None:
-        gone = {(tp.topic, tp.partition) for tp in revoked}
-        offsets.forget(gone)
-        board.forget(gone)
-        handler.release_partitions(gone, holds_none=not board.held)
-
-    revocations: Any = app.on_partitions_revoked  # faust's signal types reject async receivers
-    revocations.connect(forget_revoked)
-
-    async def score_metric_events(stream: Any) -> None:
-        # concurrency stays 1: with more, faust can commit past an unfinished message.
-        async for events in stream.take_events(BATCH_RECORDS, within=BATCH_WAIT_S):
-            consumed = [
-                ConsumedRecord(
-                    topic=event.message.topic,
-                    partition=event.message.partition,
-                    offset=event.message.offset,
-                    key=event.message.key,
-                    value=event.message.value or b"",  # a tombstone's None: dead-lettered `empty`
-                )
-                for event in events
-            ]
-            unseen = {(r.topic, r.partition) for r in consumed}.difference(offsets.held)
-            if unseen:
-                await resume(unseen)
-            checked = offsets.check(consumed)
-            if checked.redelivered:
-                metrics.records_redelivered.inc(checked.redelivered)
-                log.debug("dropped %d record(s) delivered again", checked.redelivered)
-            consumed, holes = checked.records, checked.holes
-            if holes:
-                try:  # in a thread: the direct read blocks, and heartbeats must go on
-                    consumed = await asyncio.to_thread(fill_holes, consumed, holes, read_hole)
-                except DexwatchError as error:
-                    log.error("could not read back skipped records, they are lost: %s", error)
-            for chunk in chunks_by_size(consumed):
-                outputs: list[OutputRecord] = []
-                for _ in handler.handle_in_slices(chunk, outputs):
-                    await asyncio.sleep(0)  # a large batch record: let heartbeats and sends run
-                outputs += band_watch.take()
-                # Back only once the broker has them all: a failure stops here and retries,
-                # so faust never acknowledges (and commits) records whose outputs were lost.
-                await sender.send_all(outputs)
-                await asyncio.sleep(0)  # a chunk without outputs yields here, as it always has
-                for key, topic, partition in handler.touched:
-                    if snapshotters[topic].on_event(key, partition):
-                        metrics.snapshot_writes.inc()
-            # Commits until now write the previous batch's checkpoint: it vouches for less.
-            board.publish(
-                offsets.positions(), handler.first_open_offsets(), handler.watermarks_by_topic()
-            )
-            heap.after_batch(handler.series_count)
-
-    app.agent(input_topics, name="score-metric-events")(score_metric_events)
-
-    async def prometheus_metrics(web: Any, request: Any) -> Any:
-        # As a header: aiohttp refuses a charset inside its `content_type` argument.
-        return web.bytes(
-            generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    async def score(consumed: Sequence[ConsumedRecord]) -> None:
+        unseen = {(r.topic, r.partition) for r in consumed}.difference(offsets.held)
+        if unseen:
+            await resume(unseen)
+        checked = offsets.check(consumed)
+        if checked.redelivered:
+            metrics.records_redelivered.inc(checked.redelivered)
+            log.debug("dropped %d record(s) delivered again", checked.redelivered)
+        records, holes = checked.records, checked.holes
+        if holes:
+            try:  # in a thread: the direct read blocks, and heartbeats must go on
+                records = await asyncio.to_thread(fill_holes, records, holes, read_hole)
+            except DexwatchError as error:
+                log.error("could not read back skipped records, they are lost: %s", error)
+        for chunk in chunks_by_size(records):
+            outputs: list[OutputRecord] = []
+            for _ in handler.handle_in_slices(chunk, outputs):
+                await asyncio.sleep(0)  # a large batch record: let heartbeats and sends run
+            outputs += band_watch.take()
+            # Back only once the broker has them all: a failure stops here and retries,
+            # so faust never acknowledges (and commits) records whose outputs were lost.
+            await sender.send_all(outputs)
+            await asyncio.sleep(0)  # a chunk without outputs yields here, as it always has
+            for key, topic, partition in handler.touched:
+                if snapshots[topic].on_event(key, partition):
+                    metrics.snapshot_writes.inc()
+        # Commits until now write the previous batch's checkpoint: it vouches for less.
+        board.publish(
+            offsets.positions(), handler.first_open_offsets(), handler.watermarks_by_topic()
         )
+        heap.after_batch(handler.series_count)
 
-    app.page("/metrics")(prometheus_metrics)
+    engine.consume(
+        handler.topics,
+        score,
+        name="score-metric-events",
+        max_records=BATCH_RECORDS,
+        within_s=BATCH_WAIT_S,
+    )
 
-    async def health(web: Any, request: Any) -> Any:
-        return web.json({"status": "ok"})
+    async def forget_revoked(partitions: set[Partition]) -> None:
+        offsets.forget(partitions)
+        board.forget(partitions)
+        handler.release_partitions(partitions, holds_none=not board.held)
 
-    app.page("/health")(health)
+    async def forget_unassigned(partitions: set[Partition]) -> None:
+        for topic, snapshotter in snapshots.items():
+            snapshotter.forget_unassigned({p for t, p in partitions if t == topic})
+
+    async def metrics_page(_: Mapping[str, str]) -> WebResponse:
+        return WebResponse(generate_latest(metrics.registry), CONTENT_TYPE_LATEST)
+
+    async def health_page(_: Mapping[str, str]) -> WebResponse:
+        return WebResponse(b'{"status": "ok"}')
+
+    engine.route("/metrics", metrics_page)
+    engine.route("/health", health_page)
 
     async def report_state() -> None:
-        ages = [snapshotter.scheduler.oldest_dirty_age() for snapshotter in snapshotters.values()]
+        ages = [snapshotter.scheduler.oldest_dirty_age() for snapshotter in snapshots.values()]
         metrics.snapshot_age.set(max(ages, default=0.0))
         sender.report()  # the dead-letter summary of a quiet spell
         handler.refusals.report()  # and the refusals'
 
-    app.timer(STATE_REPORT_S)(report_state)
+    engine.timer(STATE_REPORT_S, report_state)
 
     install_stall_watchdog(app, set(handler.topics), offsets.expected, metrics)
     install_consumer_lag(
         app, settings.bootstrap_servers, handler.topics, incident_inputs_topic(app.conf.id), metrics
     )
-    install_incidents(
+    incidents = install_incidents(
         app,
         settings,
         metrics,
         [runtime.dataset for runtime in handler.datasets],
         lambda: {r.dataset.name: r.aggregator.watermark for r in handler.datasets},
+    )
+    # A rebalance, in this order (faust has waited for the batch in hand before revoking).
+    engine.on_revoked(
+        # 1. The revoked partitions' dirty model snapshots, in their changelogs, before the
+        #    next owner restores them (this still reads the models held in memory).
+        *(store.flush_revoked for store in stores),
+        # 2. Their offsets, commit marks and open intervals are forgotten: the next owner
+        #    rebuilds the intervals from the committed offsets.
+        forget_revoked,
+        # 3. The incident datasets of revoked inputs partitions are no longer this worker's.
+        *([incidents.revoked] if incidents else []),
+    )
+    engine.on_assigned(
+        # 1. Models of partitions no longer held are dropped.
+        forget_unassigned,
+        # 2. Every incident dataset is ticked at once, so new owners pick up their work.
+        *([incidents.assigned] if incidents else []),
     )
     return app
 
@@ -276,32 +266,31 @@ def _member_url(settings: WorkerSettings) -> str | None:
 
 
 def _snapshots(
-    app: faust.App, settings: WorkerSettings, handler: MetricEventHandler
-) -> dict[str, SeriesSnapshotter]:
-    """One changelog-backed RocksDB table of model snapshots per input topic.
+    engine: FaustEngine, settings: WorkerSettings, handler: MetricEventHandler
+) -> tuple[dict[str, SeriesSnapshotter], list[ChangelogStore]]:
+    """One changelog-backed RocksDB table of model snapshots per input topic (its
+    snapshotter, by topic, and the tables).
 
     Series are snapshotted on their schedule after the batch that scored them, and every
     dirty one on rebalance and shutdown; a series first seen starts from its snapshot.
     """
-    tables: dict[str, FaustSnapshotTable] = {}
     snapshotters: dict[str, SeriesSnapshotter] = {}
+    stores: list[ChangelogStore] = []
     for index, topic in enumerate(handler.topics):
-        table = tables[topic] = FaustSnapshotTable(
-            app,
+        store = engine.store(
             snapshot_table_name(index),
             source_topic=topic,
             partitions=settings.topic_partitions,
             history=settings.snapshot_history,
         )
         snapshotter = snapshotters[topic] = SeriesSnapshotter(
-            table,
+            store,
             SnapshotScheduler(settings.snapshot_interval_s),
             handler.series_state,
             on_forget=handler.forget,
         )
-        table.flush_dirty_on_rebalance_and_stop(
-            snapshotter.flush, on_assigned=snapshotter.forget_unassigned
-        )
+        store.flush_dirty_with(snapshotter.flush)
+        stores.append(store)
     for runtime in handler.datasets:
-        runtime.restore_from(tables[runtime.dataset.source.topic].history)
-    return snapshotters
+        runtime.restore_from(snapshotters[runtime.dataset.source.topic].store.history)
+    return snapshotters, stores

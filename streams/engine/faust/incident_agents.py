@@ -29,6 +29,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +38,7 @@ from faust.streams import _current_event  # the context variable behind `current
 
 from dexwatch.schemas.codec import encode
 from dexwatch.streams.datasets.config import DatasetConfig
+from dexwatch.streams.engine.base import RebalanceStep
 from dexwatch.streams.incidents.inputs import (
     STATE_TABLE,
     InputKind,
@@ -46,10 +48,11 @@ from dexwatch.streams.incidents.inputs import (
 )
 from dexwatch.streams.incidents.recent_incidents import RecentIncidents, with_link
 from dexwatch.streams.incidents.runner import IncidentRunner
+from dexwatch.streams.intake.records import Partition
 from dexwatch.streams.metrics import WorkerMetrics
 from dexwatch.streams.settings import WorkerSettings
 
-__all__ = ["TICK_S", "install_incidents"]
+__all__ = ["TICK_S", "IncidentSteps", "install_incidents"]
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +66,25 @@ CHUNK_INPUTS = 100  # inputs of one dataset applied between two yields to the ev
 Watermarks = Callable[[], Mapping[str, datetime | None]]
 
 
+@dataclass(frozen=True, slots=True)
+class IncidentSteps:
+    """The incidents' rebalance steps: a revoked inputs partition's datasets are dropped (the
+    next owner reads their state from the table); after an assignment, ticks go to all."""
+
+    assigned: RebalanceStep
+    revoked: RebalanceStep
+
+
 def install_incidents(
     app: Any,
     settings: WorkerSettings,
     metrics: WorkerMetrics,
     datasets: Sequence[DatasetConfig],
     watermarks: Watermarks,
-) -> IncidentRunner | None:
-    """Add the incident agents, table and timer to `app` (before it starts). None when no
-    dataset has alerting enabled."""
+) -> IncidentSteps | None:
+    """Add the incident agents, table and timer to `app` (before it starts); their
+    rebalance steps, for the caller to place among the worker's. None when no dataset has
+    alerting enabled."""
     runner = IncidentRunner(datasets, metrics)
     if not runner.datasets:
         return None
@@ -189,14 +202,12 @@ def install_incidents(
 
     app.timer(TICK_S)(tick)
 
-    async def revoked(_sender: Any, revoked: set[Any], **_kwargs: Any) -> None:
-        runner.revoked({tp.partition for tp in revoked if tp.topic == inputs_name})
+    async def revoked(partitions: set[Partition]) -> None:
+        runner.revoked({partition for topic, partition in partitions if topic == inputs_name})
 
-    async def assigned(_sender: Any, assigned: set[Any], **_kwargs: Any) -> None:
+    async def assigned(_partitions: set[Partition]) -> None:
         runner.broadcast_soon()
 
-    app.on_partitions_revoked.connect(revoked)
-    app.on_partitions_assigned.connect(assigned)
     log.info(
         "incidents for datasets %s: %s -> %s (feedback from %s)",
         ", ".join(runner.datasets),
@@ -204,7 +215,7 @@ def install_incidents(
         settings.alerts_topic,
         settings.feedback_topic,
     )
-    return runner
+    return IncidentSteps(assigned=assigned, revoked=revoked)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ the series' own source partition (`_source_partition_event`): every write goes t
 own path (store, key index, changelog partition, persisted offsets, sensors), and the record
 lands in the changelog partition recovery will assign together with the source partition.
 
-The flush hooks (`flush_dirty_on_rebalance_and_stop`):
+The flush hooks (`flush_dirty_with`, `flush_revoked`):
 
 - rebalance: `app.on_partitions_revoked` fires after faust has waited for in-flight events and
   before the table closes any RocksDB partition; the flush writes, then waits for the producer
@@ -36,6 +36,7 @@ import faust
 from faust.streams import _current_event  # the context variable behind `current_event()`
 from faust.types.tuples import Message
 
+from dexwatch.streams.intake.records import Partition
 from dexwatch.streams.snapshots.record import decode_record, push_snapshot
 from dexwatch.streams.snapshots.store import DEFAULT_HISTORY, Snapshot
 
@@ -101,6 +102,7 @@ class FaustSnapshotTable:
             raise RuntimeError(f"faust gave table {name} a {table.data.url} store, not {store}")
         self.table: Any = app.tables.add(table)
         self.writes = 0
+        self._flush: FlushHook | None = None
 
     # -- SnapshotStore -------------------------------------------------------------------------
 
@@ -147,35 +149,47 @@ class FaustSnapshotTable:
 
     # -- flush on rebalance and shutdown ------------------------------------------------------
 
+    def flush_dirty_with(self, flush: FlushHook) -> None:
+        """`flush(partitions)` writes the dirty series of source `partitions` (None: all); the
+        table calls it with None when it stops, while its RocksDB store is still open, and
+        `flush_revoked` with the revoked ones."""
+        self._flush = flush
+
+        async def flush_all() -> None:
+            flush(None)
+            await self.app.producer.flush()
+
+        self.table.before_stop.append(flush_all)
+
+    async def flush_revoked(self, partitions: set[Partition]) -> None:
+        """Revoked partitions (faust has waited for in-flight events and not yet closed any
+        RocksDB partition): write their dirty series, then wait for the producer, so the
+        changelog holds them before the group rejoins and the new owner recovers."""
+        mine = {partition for topic, partition in partitions if topic == self.source_topic}
+        if mine and self._flush is not None:
+            self._flush(mine)
+            await self.app.producer.flush()
+
     def flush_dirty_on_rebalance_and_stop(
         self,
         flush: FlushHook,
         *,
         on_assigned: Callable[[set[int]], Any] | None = None,
     ) -> None:
-        """Call `flush(partitions)` when source partitions are revoked, `flush(None)` at stop.
-
-        `on_assigned(partitions)` (optional) gets the source partitions held after a rebalance,
-        e.g. `SeriesSnapshotter.forget_unassigned`.
-        """
+        """For an app of this table alone: `flush_dirty_with(flush)`, and faust's rebalance
+        signals connected to `flush_revoked` and `on_assigned(partitions)` (the source
+        partitions held after a rebalance, e.g. `SeriesSnapshotter.forget_unassigned`)."""
+        self.flush_dirty_with(flush)
 
         async def flush_revoked(_sender: Any, revoked: set[Any], **_kwargs: Any) -> None:
-            partitions = {tp.partition for tp in revoked if tp.topic == self.source_topic}
-            if partitions:
-                flush(partitions)
-                await self.app.producer.flush()
+            await self.flush_revoked({(tp.topic, tp.partition) for tp in revoked})
 
         async def forget_unassigned(_sender: Any, assigned: set[Any], **_kwargs: Any) -> None:
             if on_assigned is not None:
                 on_assigned({tp.partition for tp in assigned if tp.topic == self.source_topic})
 
-        async def flush_all() -> None:
-            flush(None)
-            await self.app.producer.flush()
-
         self.app.on_partitions_revoked.connect(flush_revoked)
         self.app.on_partitions_assigned.connect(forget_unassigned)
-        self.table.before_stop.append(flush_all)
 
     @contextmanager
     def _source_partition_event(self, partition: int) -> Iterator[None]:
