@@ -1,1 +1,2 @@
-"""The `dexwatch` command line. Each sub-command module exposes `register(commands)`."""
+"""The `dexwatch` command line. `main.COMMANDS` lists the commands; each command's module
+exposes `register(parser)`, imported only when its command is chosen."""

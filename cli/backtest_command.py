@@ -50,18 +50,18 @@ NOTHING_SCORED = 3
 _PROGRESS_SECONDS = 5.0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "backtest",
-        help="run a CSV file (or a topic's history) through the detector, a verdict per row",
-        description="Runs every row of INPUT.csv, in file order and without look-ahead, through "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Runs every row of INPUT.csv, in file order and without look-ahead, through "
         "a fresh model per series (per distinct --dimensions values), writes one output row per "
         "input row, and with labels prints precision, recall, F1 and the NAB scores. With "
         "--topic instead, replays the topic through the worker's own handler and datasets and "
-        "writes one row per scored interval (--dimensions then names output columns).",
-        epilog=f"exit status: 0 when rows were scored; 1 on an error (unreadable file, unknown "
+        "writes one row per scored interval (--dimensions then names output columns)."
+    )
+    parser.epilog = (
+        f"exit status: 0 when rows were scored; 1 on an error (unreadable file, unknown "
         f"column, bad config); 2 on bad arguments; {NOTHING_SCORED} when no row could be "
-        "scored (every row bad, or none).",
+        "scored (every row bad, or none)."
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(

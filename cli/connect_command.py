@@ -40,13 +40,9 @@ _DELIVERY_TIMEOUT_MS = 30_000
 _POOL = re.compile(r"0x[0-9a-fA-F]{1,64}")
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(parser: argparse.ArgumentParser) -> None:
     """Add the `connect` command and its `thegraph` source."""
-    parser = commands.add_parser(
-        "connect",
-        help="publish metrics from an outside source to Kafka",
-        description="Publish metrics from an outside source to Kafka.",
-    )
+    parser.description = "Publish metrics from an outside source to Kafka."
     sources = parser.add_subparsers(dest="source", metavar="SOURCE", required=True)
     thegraph = sources.add_parser(
         "thegraph",

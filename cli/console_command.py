@@ -27,14 +27,12 @@ __all__ = ["register"]
 log = logging.getLogger(__name__)
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "console",
-        help="serve the anomalies, incidents and series over an HTTP API (and a page)",
-        description="Read the anomalies, alerts, scores, model-actions, feedback and "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Read the anomalies, alerts, scores, model-actions, feedback and "
         "incident-controls topics into an embedded store and serve them over an HTTP API "
         "under /api/v1 (OpenAPI at /api/v1/openapi.json). Needs a bearer token: "
-        "DEXWATCH_CONSOLE__TOKEN (or _FILE). docs/console.md.",
+        "DEXWATCH_CONSOLE__TOKEN (or _FILE). docs/console.md."
     )
     add_bootstrap_servers(parser)
     parser.add_argument("--port", type=int_between(0, 65535), help="default: 6068")

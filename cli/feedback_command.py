@@ -24,13 +24,11 @@ __all__ = ["register"]
 _NOTE_LIMIT = 2000
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "feedback",
-        help="say whether an incident was relevant (tunes what alerts next)",
-        description="Send a verdict on an incident to the feedback topic. 'Not relevant' makes "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Send a verdict on an incident to the feedback topic. 'Not relevant' makes "
         "its series and measures need a higher severity to alert again, 'relevant' a lower "
-        "one; the effect is bounded and wears off (docs/alerts.md).",
+        "one; the effect is bounded and wears off (docs/alerts.md)."
     )
     parser.add_argument("incident_id", type=_incident_id, metavar="INCIDENT_ID")
     verdict = parser.add_mutually_exclusive_group(required=True)

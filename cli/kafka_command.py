@@ -12,13 +12,11 @@ from dexwatch.streams.settings_loading import load_settings
 __all__ = ["register", "settings_from_args"]
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "kafka",
-        help="run a real local Apache Kafka broker (jars from Maven Central)",
-        description="Manage a single-node KRaft broker on loopback. Settings also come from "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Manage a single-node KRaft broker on loopback. Settings also come from "
         "DEXWATCH_KAFKA_* environment variables (VERSION, PORT, CONTROLLER_PORT, STATE_DIR, "
-        "CACHE_DIR, HEAP).",
+        "CACHE_DIR, HEAP)."
     )
     parser.add_argument(
         "action",

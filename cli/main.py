@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -11,45 +12,58 @@ from types import ModuleType
 
 from dexwatch.schemas.errors import DexwatchError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "command_module", "main"]
 
 
-def _command_modules() -> list[ModuleType]:
-    # Imported here so `dexwatch --help` stays fast and one broken command cannot hide the rest.
-    from dexwatch.cli import (
-        backtest_command,
-        connect_command,
-        console_command,
-        feedback_command,
-        kafka_command,
-        prime_command,
-        replay_command,
-        run_command,
-        schemas_command,
-        simulate_command,
-        sink_command,
-        tail_command,
-        worker_command,
-    )
+# name -> (its module in this package, the line `dexwatch --help` shows). A module's
+# `register(parser)` adds the command's description and arguments; only the chosen command's
+# module is imported, so `dexwatch --help` loads no Kafka client, model or engine.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": (
+        "run_command",
+        "start a local broker, a worker and the DEX simulator; print anomalies (^C stops)",
+    ),
+    "kafka": ("kafka_command", "run a real local Apache Kafka broker (jars from Maven Central)"),
+    "worker": ("worker_command", "run the stream processor: validate, score, publish anomalies"),
+    "simulate": (
+        "simulate_command",
+        "stream simulated DEX pool metrics (with labelled anomalies) to Kafka",
+    ),
+    "replay": ("replay_command", "send metric events from a CSV or JSON lines file to a topic"),
+    "connect": ("connect_command", "publish metrics from an outside source to Kafka"),
+    "prime": (
+        "prime_command",
+        "teach the worker's models a dataset's history before the worker runs",
+    ),
+    "tail": (
+        "tail_command",
+        "print anomaly events (or, with --alerts, incidents) as they arrive",
+    ),
+    "sink": ("sink_command", "deliver incidents to Slack and to webhooks"),
+    "console": (
+        "console_command",
+        "serve the anomalies, incidents and series over an HTTP API (and a page)",
+    ),
+    "feedback": (
+        "feedback_command",
+        "say whether an incident was relevant (tunes what alerts next)",
+    ),
+    "schemas": ("schemas_command", "work with the event schemas"),
+    "backtest": (
+        "backtest_command",
+        "run a CSV file (or a topic's history) through the detector, a verdict per row",
+    ),
+}
 
-    return [
-        run_command,
-        kafka_command,
-        worker_command,
-        simulate_command,
-        replay_command,
-        connect_command,
-        prime_command,
-        tail_command,
-        sink_command,
-        console_command,
-        feedback_command,
-        schemas_command,
-        backtest_command,
-    ]
+
+def command_module(name: str) -> ModuleType:
+    """The module of command `name` (imported now)."""
+    return importlib.import_module(f"dexwatch.cli.{COMMANDS[name][0]}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; given `argv`, only the command it names gets its arguments
+    (the others are listed by name and summary)."""
     parser = argparse.ArgumentParser(
         prog="dexwatch",
         description="Streaming anomaly detection on Apache Kafka, built for DeFi metrics.",
@@ -61,14 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="how much to log (default: INFO)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in _command_modules():
-        module.register(commands)
+    chosen = None if argv is None else next((a for a in argv if a in COMMANDS), "")
+    for name, (_, summary) in COMMANDS.items():
+        command = commands.add_parser(name, help=summary)
+        if chosen is None or chosen == name:
+            command_module(name).register(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     logging.basicConfig(
         level=args.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

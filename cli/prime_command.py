@@ -46,14 +46,12 @@ __all__ = ["register"]
 _BAD_ROWS_SHOWN = 5
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "prime",
-        help="teach the worker's models a dataset's history before the worker runs",
-        description="Runs history (a topic, or a CSV or JSON lines file) through the worker's "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Runs history (a topic, or a CSV or JSON lines file) through the worker's "
         "own handler and datasets, and writes each series' model as the snapshot the worker "
         "resumes from when it starts (same app id, same datasets). Produces no anomaly and no "
-        "dead letter. See docs/priming.md.",
+        "dead letter. See docs/priming.md."
     )
     parser.add_argument(
         "--datasets",

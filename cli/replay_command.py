@@ -81,15 +81,13 @@ _CSV_ONLY = (
 )
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(parser: argparse.ArgumentParser) -> None:
     """Add the `replay` sub-command."""
-    parser = commands.add_parser(
-        "replay",
-        help="send metric events from a CSV or JSON lines file to a topic",
-        description="Reads FILE (CSV, or JSON lines of metric events), checks every row, and "
+    parser.description = (
+        "Reads FILE (CSV, or JSON lines of metric events), checks every row, and "
         "produces the valid ones to TOPIC keyed by series, event times unchanged, as fast as "
         "possible or at --speed times the pace of their event times. Bad rows are counted and "
-        "reported, never fatal.",
+        "reported, never fatal."
     )
     parser.add_argument("input", type=existing_file, metavar="FILE", help="the events")
     parser.add_argument("--topic", required=True, help="topic to produce to")

@@ -35,12 +35,10 @@ log = logging.getLogger(__name__)
 _ANOMALY_AT_STEP = 700
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "run",
-        help="start a local broker, a worker and the DEX simulator; print anomalies (^C stops)",
-        description="Everything on this machine: a real Kafka broker, the worker and the "
-        "simulator, with anomalies printed as they arrive. Ctrl-C stops all of them.",
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Everything on this machine: a real Kafka broker, the worker and the "
+        "simulator, with anomalies printed as they arrive. Ctrl-C stops all of them."
     )
     parser.add_argument(
         "--duration", type=_positive, help="stop after S seconds (default: run until Ctrl-C)"

@@ -11,13 +11,9 @@ from dexwatch.schemas.json_schema import export_json_schemas
 __all__ = ["register"]
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(parser: argparse.ArgumentParser) -> None:
     """Add the `schemas` command and its sub-commands to `commands`."""
-    parser = commands.add_parser(
-        "schemas",
-        help="work with the event schemas",
-        description="Work with the schemas of the events dexwatch reads and writes.",
-    )
+    parser.description = "Work with the schemas of the events dexwatch reads and writes."
     actions = parser.add_subparsers(dest="schemas_action", metavar="ACTION", required=True)
     export = actions.add_parser(
         "export",

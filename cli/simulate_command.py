@@ -45,16 +45,12 @@ _DELIVERY_TIMEOUT_MS = 30_000
 _FAILING_FLUSH_TIMEOUT_S = 2.0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(parser: argparse.ArgumentParser) -> None:
     """Add the `simulate` sub-command."""
-    parser = commands.add_parser(
-        "simulate",
-        help="stream simulated DEX pool metrics (with labelled anomalies) to Kafka",
-        description=(
-            "Produce deterministic, seeded DEX pool metrics (TVL, volume, fees, trades, price) "
-            "to a Kafka topic, one event per pool per step, with injected anomalies whose "
-            "ground truth can be written to a labels file (JSON lines)."
-        ),
+    parser.description = (
+        "Produce deterministic, seeded DEX pool metrics (TVL, volume, fees, trades, price) "
+        "to a Kafka topic, one event per pool per step, with injected anomalies whose "
+        "ground truth can be written to a labels file (JSON lines)."
     )
     add_bootstrap_servers(parser)
     parser.add_argument(

@@ -27,15 +27,13 @@ __all__ = ["register"]
 _LOG = logging.getLogger("dexwatch.sinks")
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "sink",
-        help="deliver incidents to Slack and to webhooks",
-        description="Read incidents from the alerts topic and deliver them: to Slack incoming "
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Read incidents from the alerts topic and deliver them: to Slack incoming "
         "webhooks and to signed HTTP webhooks, each sink its own consumer group, retried with "
         "backoff, dead-lettered when refused, never sent twice as two. Sinks come from "
         f"--config FILE (see deploy/sinks.yaml and docs/sinks.md); without it, one Slack sink "
-        f"whose webhook URL is in --slack-webhook-url-file or ${SLACK_URL_ENV}.",
+        f"whose webhook URL is in --slack-webhook-url-file or ${SLACK_URL_ENV}."
     )
     parser.add_argument(
         "--config", type=existing_file, metavar="FILE", help="the sinks' YAML configuration"

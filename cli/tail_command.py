@@ -19,10 +19,7 @@ from dexwatch.schemas.incident_text import describe_incident
 __all__ = ["register"]
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "tail", help="print anomaly events (or, with --alerts, incidents) as they arrive"
-    )
+def register(parser: argparse.ArgumentParser) -> None:
     add_bootstrap_servers(parser)
     parser.add_argument(
         "--alerts",

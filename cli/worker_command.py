@@ -18,12 +18,10 @@ __all__ = ["register"]
 log = logging.getLogger(__name__)
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "worker",
-        help="run the stream processor: validate, score, publish anomalies",
-        description="Consume metric events, keep a model per series, produce anomaly events. "
-        "Every setting comes from DEXWATCH_* environment variables; the options override.",
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Consume metric events, keep a model per series, produce anomaly events. "
+        "Every setting comes from DEXWATCH_* environment variables; the options override."
     )
     parser.add_argument("--bootstrap-servers", help="Kafka host:port[,host:port]")
     parser.add_argument("--web-port", type=int, help="port of /metrics (default 6066)")

@@ -16,7 +16,7 @@ whole tree (`tests/test_exception_tree.py` fails on any exception class outside 
     │   ├── NoSnapshotError (LookupError)
     │   └── NotEnoughDataError
     ├── CommittedReadError (RuntimeError)        streams/engine/commit_marks
-    ├── CommitHookError (RuntimeError)           streams/engine/commit_marks
+    ├── CommitHookError (RuntimeError)           streams/engine/faust/checkpoint.py
     ├── ChangelogWriteError (RuntimeError)       streams/snapshots
     ├── IncidentNotFoundError (LookupError)      streams/incidents
     ├── TopicReadError (RuntimeError)            streams/topic_reader

@@ -27,7 +27,7 @@ HEAD = 1767571200.0 + 30 * 3600 + 600
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="dexwatch")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    connect_command.register(commands)
+    connect_command.register(commands.add_parser("connect"))
     return parser.parse_args(["connect", "thegraph", *argv])
 
 

@@ -19,7 +19,7 @@ INCIDENT = "5d0e7c3a-1b6f-5a28-9e4d-7f3c2a1b0e96"
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="dexwatch")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    feedback_command.register(commands)
+    feedback_command.register(commands.add_parser("feedback"))
     return parser.parse_args(argv)
 
 

@@ -30,7 +30,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     """Parse through a parser holding only this command, as main.py builds it."""
     parser = argparse.ArgumentParser(prog="dexwatch")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    schemas_command.register(commands)
+    schemas_command.register(commands.add_parser("schemas"))
     return parser.parse_args(argv)
 
 

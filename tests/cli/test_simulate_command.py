@@ -24,7 +24,7 @@ from tests.support.kafka_helpers import consume, create_topic
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="dexwatch")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    simulate_command.register(commands)
+    simulate_command.register(commands.add_parser("simulate"))
     return parser.parse_args(["simulate", *argv])
 
 

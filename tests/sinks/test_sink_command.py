@@ -17,7 +17,7 @@ URL = "https://hooks.slack.com/services/T1/B1/topsecrettoken"
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="dexwatch")
     commands = parser.add_subparsers(dest="command", required=True)
-    sink_command.register(commands)
+    sink_command.register(commands.add_parser("sink"))
     return parser.parse_args(argv)
 
 
