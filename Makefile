@@ -84,10 +84,13 @@ $(VENDOR)/uplot-$(UPLOT_VERSION).stamp:
 	echo "uplot@$(UPLOT_VERSION) $(UPLOT_INTEGRITY)" > $@; \
 	echo "console-vendor: uplot@$(UPLOT_VERSION) in $(VENDOR)"
 
-## lint: ruff rules and formatting.
+## lint: ruff rules and formatting, and the import contracts (pyproject `[tool.importlinter]`:
+## only streams/engine/faust imports faust, the stages no faust engine, detectors and schemas
+## nothing above them).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## typecheck: mypy, strict, over the whole tree.
 typecheck: $(STAMP)
@@ -106,4 +109,4 @@ lock:
 
 ## clean: remove the virtual environment and caches (Kafka jars stay in ~/.cache/dexwatch).
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis
