@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from typing import Any
 
 import orjson
@@ -176,3 +178,28 @@ def test_a_record_the_handler_fails_on_is_dead_lettered_and_the_batch_goes_on(
     assert (letter.reason_kind, letter.offset) == ("handling_error", 1)
     assert "year 10000" in letter.reason
     assert registry.get_sample_value("dexwatch_events_scored_total") == 2
+
+
+ENGINE = {"faust", "mode"}
+
+
+@pytest.mark.parametrize(
+    ("module", "forbidden"),
+    [
+        ("dexwatch.streams.intake.metric_event_handler", {*ENGINE, "aiokafka", "confluent_kafka"}),
+        ("dexwatch.streams.snapshots", ENGINE),
+        # aiokafka comes in through dexwatch.messaging's __init__ (topic names)
+        ("dexwatch.streams.incidents", ENGINE),
+        ("dexwatch.streams.engine.base", ENGINE),
+    ],
+)
+def test_a_module_free_of_the_engine_loads_none(module: str, forbidden: set[str]) -> None:
+    """Checked at run time, in a fresh interpreter: import-linter sees imports, not what a
+    package's `__init__` pulls in through them."""
+    probe = f"import sys, {module}; print(' '.join(sorted(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert module in loaded  # the probe ran
+    found = {name for name in loaded if name.split(".")[0] in forbidden}
+    assert not found, sorted(found)[:10]
