@@ -10,10 +10,11 @@
     incidents/    anomalies grouped into incidents, their lifecycle, feedback and limits
     snapshots/    model state kept durable on a schedule, K deep, restored on assignment
     priming/      history through the same handler before a dataset alerts
-    engine/       where the stages meet Kafka: commit marks, output sending; `engine/faust/` is the
-                  only code that knows faust-streaming
+    engine/       where the stages meet Kafka: the seam (`base.py`: `Engine`, `Checkpoint`), commit
+                  marks, output sending; `engine/faust/` is the only code that knows faust-streaming
 
-Stages are plain Python over plain records: none imports the engine. Beside them: `settings`
+Stages are plain Python over plain records: none imports `engine/faust` (`make lint` checks
+it; intake reads the commit marks a partition resumes from). Beside them: `settings`
 (the worker's typed settings), `metrics` (Prometheus), `web_access`, `worker_topics`. See
 docs/architecture.md.
 """
