@@ -105,7 +105,7 @@ class Engine(Protocol):
 class Checkpoint(ABC):
     """One commit of the worker's progress: nothing it vouches for may be lost by a crash.
 
-    The engine calls `commit` on its commit interval and before a rebalance; an
+    The engine calls `commit` on its own schedule (faust: every commit interval); an
     implementation supplies the steps, `commit` fixes their order.
     """
 

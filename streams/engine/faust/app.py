@@ -1,6 +1,7 @@
-"""The faust application: one agent over the datasets' topics, and `/metrics` on the web port.
+"""The worker, composed on the engine seam: one agent over the datasets' topics, the incidents,
+snapshots, `/metrics` and `/health`, and the rebalance steps in their order.
 
-The agent takes records in batches (`take_events`): a batch's closed intervals are scored in
+The agent takes records in batches (`BatchScorer`): a batch's closed intervals are scored in
 one compiled call per series bank, and faust acknowledges the batch's offsets only after the
 broker has its outputs (`OutputSender` waits and retries), so a crash replays rather than
 loses. Nothing a record holds may raise out of the agent: faust acknowledges a batch whose
@@ -9,34 +10,28 @@ agent raised, and commits past it (the handler dead-letters such records instead
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from dexwatch.messaging import connection_for
-from dexwatch.schemas.errors import DexwatchError
 from dexwatch.streams.engine.base import ChangelogStore, WebResponse
 from dexwatch.streams.engine.commit_marks import CheckpointBoard
-from dexwatch.streams.engine.commit_marks.committed_marks import read_committed
+from dexwatch.streams.engine.faust.batch_scorer import BatchScorer
 from dexwatch.streams.engine.faust.checkpoint import FaustCheckpoint
 from dexwatch.streams.engine.faust.consumer_lag import install_consumer_lag
 from dexwatch.streams.engine.faust.credentials import faust_credentials
 from dexwatch.streams.engine.faust.engine import FaustEngine
 from dexwatch.streams.engine.faust.incident_agents import install_incidents
-from dexwatch.streams.engine.faust.offset_holes import OffsetHole, OffsetTracker, fill_holes
 from dexwatch.streams.engine.faust.stall_watchdog import install_stall_watchdog
 from dexwatch.streams.engine.faust.worker_app import worker_app
-from dexwatch.streams.engine.heap_freezer import HeapFreezer
 from dexwatch.streams.engine.output_sender import OutputSender
 from dexwatch.streams.incidents.inputs import incident_inputs_topic
-from dexwatch.streams.intake.batch_chunks import chunks_by_size
 from dexwatch.streams.intake.metric_event_handler import MetricEventHandler
-from dexwatch.streams.intake.records import ConsumedRecord, OutputRecord, Partition
+from dexwatch.streams.intake.records import Partition
 from dexwatch.streams.metrics import WorkerMetrics
-from dexwatch.streams.priming.topic_reader import PartitionRange, StartPosition, TopicReader
 from dexwatch.streams.scoring.band_watch import watch_bands
 from dexwatch.streams.settings import WorkerSettings
 from dexwatch.streams.snapshots.scheduler import SnapshotScheduler
@@ -95,110 +90,18 @@ def create_app(
     engine = FaustEngine(app, list(output_kinds))
     sender = OutputSender(engine.send, metrics, output_kinds)
     snapshots, stores = _snapshots(engine, settings, handler)
-    heap = HeapFreezer()
-    offsets = OffsetTracker()
     board = CheckpointBoard()
     checkpoint = FaustCheckpoint(app, board, handler.topics)
-
-    def read_hole(hole: OffsetHole) -> list[ConsumedRecord]:
-        """A hole's records, read directly (blocking: holes are rare, a few records long)."""
-        span = PartitionRange(hole.partition, hole.start, hole.end)
-        with TopicReader(
-            settings.bootstrap_servers, hole.topic, StartPosition(), ranges=[span]
-        ) as reader:
-            found = [record for batch in reader.batches() for record in batch]
-        if found:
-            metrics.offset_holes.inc()
-            log.error(
-                "faust skipped %s[%d] offsets %d..%d; read %d record(s) back, none is lost",
-                hole.topic,
-                hole.partition,
-                hole.start,
-                hole.end - 1,
-                len(found),
-            )
-        else:  # transaction markers or compaction: offsets that hold no record
-            log.debug(
-                "%s[%d] offsets %d..%d hold no record",
-                hole.topic,
-                hole.partition,
-                hole.start,
-                hole.end - 1,
-            )
-        return found
-
-    async def resume(partitions: set[Partition]) -> None:
-        """Partitions seen for the first time since their assignment: where their committed
-        offset is (holes before the first record are then found too), and its mark."""
-        checkpoint.install()  # the consumer exists once records come
-        try:
-            committed = await read_committed(
-                settings.bootstrap_servers, settings.app_id, partitions
-            )
-        except DexwatchError as error:
-            log.error(
-                "%s; reading %s as if nothing was held back: intervals scored before may be "
-                "scored again from part of their records, under the same ids",
-                error,
-                sorted(partitions),
-            )
-            return
-        for where, found in committed.items():
-            offsets.expect(where, found.offset)
-            if found.mark is not None:
-                board.seed(where, found.mark.processed)
-                handler.resume_partition(where, found.mark)
-                log.info(
-                    "%s[%d]: resuming at offset %s; records before %d were handled before",
-                    *where,
-                    found.offset,
-                    found.mark.processed,
-                )
-
-    async def score(consumed: Sequence[ConsumedRecord]) -> None:
-        unseen = {(r.topic, r.partition) for r in consumed}.difference(offsets.held)
-        if unseen:
-            await resume(unseen)
-        checked = offsets.check(consumed)
-        if checked.redelivered:
-            metrics.records_redelivered.inc(checked.redelivered)
-            log.debug("dropped %d record(s) delivered again", checked.redelivered)
-        records, holes = checked.records, checked.holes
-        if holes:
-            try:  # in a thread: the direct read blocks, and heartbeats must go on
-                records = await asyncio.to_thread(fill_holes, records, holes, read_hole)
-            except DexwatchError as error:
-                log.error("could not read back skipped records, they are lost: %s", error)
-        for chunk in chunks_by_size(records):
-            outputs: list[OutputRecord] = []
-            for _ in handler.handle_in_slices(chunk, outputs):
-                await asyncio.sleep(0)  # a large batch record: let heartbeats and sends run
-            outputs += band_watch.take()
-            # Back only once the broker has them all: a failure stops here and retries,
-            # so faust never acknowledges (and commits) records whose outputs were lost.
-            await sender.send_all(outputs)
-            await asyncio.sleep(0)  # a chunk without outputs yields here, as it always has
-            for key, topic, partition in handler.touched:
-                if snapshots[topic].on_event(key, partition):
-                    metrics.snapshot_writes.inc()
-        # Commits until now write the previous batch's checkpoint: it vouches for less.
-        board.publish(
-            offsets.positions(), handler.first_open_offsets(), handler.watermarks_by_topic()
-        )
-        heap.after_batch(handler.series_count)
-
+    scorer = BatchScorer(
+        settings, handler, metrics, sender, band_watch, snapshots, checkpoint, board
+    )
     engine.consume(
         handler.topics,
-        score,
+        scorer,
         name="score-metric-events",
         max_records=BATCH_RECORDS,
         within_s=BATCH_WAIT_S,
     )
-
-    async def forget_revoked(partitions: set[Partition]) -> None:
-        offsets.forget(partitions)
-        board.forget(partitions)
-        handler.release_partitions(partitions, holds_none=not board.held)
 
     async def forget_unassigned(partitions: set[Partition]) -> None:
         for topic, snapshotter in snapshots.items():
@@ -221,7 +124,7 @@ def create_app(
 
     engine.timer(STATE_REPORT_S, report_state)
 
-    install_stall_watchdog(app, set(handler.topics), offsets.expected, metrics)
+    install_stall_watchdog(app, set(handler.topics), scorer.offsets.expected, metrics)
     install_consumer_lag(
         app, settings.bootstrap_servers, handler.topics, incident_inputs_topic(app.conf.id), metrics
     )
@@ -239,7 +142,7 @@ def create_app(
         *(store.flush_revoked for store in stores),
         # 2. Their offsets, commit marks and open intervals are forgotten: the next owner
         #    rebuilds the intervals from the committed offsets.
-        forget_revoked,
+        scorer.forget_revoked,
         # 3. The incident datasets of revoked inputs partitions are no longer this worker's.
         *([incidents.revoked] if incidents else []),
     )
