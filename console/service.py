@@ -28,7 +28,8 @@ from dexwatch.console.topic_backtest import TopicBacktest
 from dexwatch.console.topic_ingest import TopicIngest
 from dexwatch.console.topics import ConsoleTopics
 from dexwatch.detectors.series_settings import SeriesModelSettings
-from dexwatch.messaging import KafkaConnection, aiokafka_config
+from dexwatch.messaging import KafkaConnection
+from dexwatch.messaging.aiokafka_config import aiokafka_config
 from dexwatch.schemas.errors import KafkaSetupError
 
 __all__ = ["ConsoleService"]

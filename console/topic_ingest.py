@@ -25,7 +25,8 @@ from dexwatch.console.metrics import ConsoleMetrics
 from dexwatch.console.store.console_store import ConsoleStore
 from dexwatch.console.store.ingest_batch import IngestBatch
 from dexwatch.console.topics import ConsoleTopics
-from dexwatch.messaging import KafkaConnection, aiokafka_config, topic_partitions
+from dexwatch.messaging import KafkaConnection, topic_partitions
+from dexwatch.messaging.aiokafka_config import aiokafka_config
 from dexwatch.schemas.anomaly_event import AnomalyEvent
 from dexwatch.schemas.codec import decode
 from dexwatch.schemas.errors import KafkaSetupError, SchemaError

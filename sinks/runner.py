@@ -13,7 +13,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
-from dexwatch.messaging import KafkaConnection, aiokafka_config, connection_for
+from dexwatch.messaging import KafkaConnection, connection_for
+from dexwatch.messaging.aiokafka_config import aiokafka_config
 from dexwatch.schemas.errors import KafkaSetupError
 from dexwatch.sinks.base import Sink
 from dexwatch.sinks.config import SinkConfig, SinksConfig, SlackSinkConfig

@@ -8,7 +8,9 @@ from pathlib import Path
 import faust
 import pytest
 
-from dexwatch.messaging import KafkaConnection, aiokafka_config, confluent_config
+from dexwatch.messaging import KafkaConnection
+from dexwatch.messaging.aiokafka_config import aiokafka_config
+from dexwatch.messaging.confluent_config import confluent_config
 from dexwatch.streams.engine.faust.credentials import faust_credentials
 from tests.messaging.certificates import write_certificates
 

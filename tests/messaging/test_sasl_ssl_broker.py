@@ -20,7 +20,8 @@ from aiokafka.errors import KafkaError
 
 from dexwatch.connectors.kafka_producer import EventProducer
 from dexwatch.deploy.local_kafka import LocalKafkaBroker, LocalKafkaSettings, SaslSslListener
-from dexwatch.messaging import aiokafka_config, connection_for
+from dexwatch.messaging import connection_for
+from dexwatch.messaging.aiokafka_config import aiokafka_config
 from dexwatch.messaging.topics import ensure_topics
 from dexwatch.schemas.errors import KafkaSetupError
 from dexwatch.schemas.metric_event import MetricEvent

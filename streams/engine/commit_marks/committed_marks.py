@@ -15,7 +15,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
-from dexwatch.messaging import aiokafka_config, connection_for
+from dexwatch.messaging import connection_for
+from dexwatch.messaging.aiokafka_config import aiokafka_config
 from dexwatch.schemas.errors import DexwatchError
 from dexwatch.streams.engine.commit_marks.commit_mark import CommitMark, decode_mark
 from dexwatch.streams.intake.records import Partition
