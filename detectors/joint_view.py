@@ -8,7 +8,9 @@ so the band's edge sits at about 0.88), and scored by Half-Space Trees (our numb
 river's algorithm and scores, `detectors.half_space_trees`), one forest of masses per series.
 
 The trees' raw score is then treated like any other view: its place in its own band (a
-standardised surprise, only the high side counts), divided by its own record. So the joint
+standardised surprise, only the high side counts), divided by its own record. Its band learns
+over the record's horizon, not the level's span: the score of standardised inputs has no
+volatility of its own, and a short band's spread only follows sampling luck. So the joint
 view speaks the same calibrated language as the others, and one threshold serves them all.
 """
 
@@ -52,7 +54,6 @@ def joint_point(
     width: float,
     height: int,
     window: int,
-    alpha: float,
     min_band: int,
     record_blocks: int,
     record_block: int,
@@ -102,5 +103,9 @@ def joint_point(
             out[0] = ratio
         out[1] = surprise
         record_learn(small, record, record_blocks, record_block, surprise)
-    band_learn(small, band, raw, alpha)
+    # The trees score measures already standardised by their levels: their scores have no
+    # volatility of their own to follow, and a spread learnt over the level's 150 points of a
+    # skewed score swings by half either way, so a point in the scores' usual 1% tail read as a
+    # record while it was narrow. The band learns over the record's horizon instead.
+    band_learn(small, band, raw, 2.0 / (horizon + 1.0))
     return ratio

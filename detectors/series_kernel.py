@@ -633,7 +633,6 @@ def process_points(
                 fparams[F_WIDTH],
                 iparams[I_JOINT_HEIGHT],
                 iparams[I_JOINT_WINDOW],
-                fparams[F_LEVEL_ALPHA],
                 iparams[I_MIN_BAND],
                 iparams[I_RECORD_BLOCKS],
                 block,

@@ -84,7 +84,7 @@ def test_ratio_measures_are_derived_and_explained() -> None:
 def test_a_joint_departure_inside_each_band_is_seen_by_the_joint_view(seed: int) -> None:
     # Two measures that always move together; at the end they part, each by 2 sd: inside its
     # own band, so only the joint view (Half-Space Trees over both) can call it. It calls
-    # about half of such departures (docs/benchmarks.md); these seeds are ones it calls, and
+    # 17 of 20 such departures (docs/benchmarks.md); these seeds are ones it calls, and
     # the test pins that it is the joint view, and nothing else, that does.
     verdicts = {}
     for trees in (8, 0):
