@@ -17,6 +17,7 @@ whole tree (`tests/test_exception_tree.py` fails on any exception class outside 
     │   └── NotEnoughDataError
     ├── CommittedReadError (RuntimeError)        streams/engine/commit_marks
     ├── CommitHookError (RuntimeError)           streams/engine/faust/checkpoint.py
+    ├── BatchIntakeError (RuntimeError)          streams/engine/faust/batch_intake.py
     ├── ChangelogWriteError (RuntimeError)       streams/snapshots
     ├── IncidentNotFoundError (LookupError)      streams/incidents
     ├── TopicReadError (RuntimeError)            streams/topic_reader

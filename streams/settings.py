@@ -91,6 +91,12 @@ class WorkerSettings(KafkaSettings):
         description="The default dataset's window of event times (`DEXWATCH_EVENT_TIMES__"
         "EARLIEST`, `..._MAX_AHEAD`); datasets from a file set their own `event_times`.",
     )
+    batch_intake: bool = Field(
+        default=True,
+        description="Hand the input topics' records to the handler in batches straight from "
+        "the consumer's fetches instead of through faust's per-record stream "
+        "(streams/engine/faust/batch_intake.py).",
+    )
     datasets: Path | None = Field(
         default=None,
         description="A YAML file or folder of datasets (docs/datasets.md). Without it, one "

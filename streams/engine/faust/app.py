@@ -1,7 +1,9 @@
 """The worker, composed on the engine seam: one agent over the datasets' topics, the incidents,
 snapshots, `/metrics` and `/health`, and the rebalance steps in their order.
 
-The agent takes records in batches (`BatchScorer`): a batch's closed intervals are scored in
+Records are handled in batches (`BatchScorer`), by default each fetch's records straight from
+the consumer (`batch_intake.py`, `DEXWATCH_BATCH_INTAKE`), else an agent's `take_events`. A
+batch's closed intervals are scored in
 one compiled call per series bank, and faust acknowledges the batch's offsets only after the
 broker has its outputs (`OutputSender` waits and retries), so a crash replays rather than
 loses. Nothing a record holds may raise out of the agent: faust acknowledges a batch whose
@@ -87,7 +89,7 @@ def create_app(
         settings.scores_topic: "score",
         band_watch.topic: "band_status",
     }
-    engine = FaustEngine(app, list(output_kinds))
+    engine = FaustEngine(app, list(output_kinds), batch_intake=settings.batch_intake)
     sender = OutputSender(engine.send, metrics, output_kinds)
     snapshots, stores = _snapshots(engine, settings, handler)
     board = CheckpointBoard()

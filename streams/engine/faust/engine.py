@@ -13,6 +13,7 @@ from typing import Any
 import faust
 
 from dexwatch.streams.engine.base import BatchHandler, RebalanceStep, Route, Timer
+from dexwatch.streams.engine.faust.batch_intake import BatchIntake, IntakeLoop
 from dexwatch.streams.engine.faust.snapshot_table import FaustSnapshotTable
 from dexwatch.streams.intake.records import ConsumedRecord, OutputRecord, Partition
 
@@ -22,8 +23,13 @@ __all__ = ["FaustEngine"]
 class FaustEngine:
     """Declare everything before the app starts (faust's rule for agents, tables, timers)."""
 
-    def __init__(self, app: faust.App, output_topics: Sequence[str]) -> None:
+    def __init__(
+        self, app: faust.App, output_topics: Sequence[str], *, batch_intake: bool = False
+    ) -> None:
+        """`batch_intake`: `consume` hands each fetch's records over as a batch
+        (`batch_intake.py`) instead of through an agent's per-record stream."""
         self.app = app
+        self._batch_intake = batch_intake
         self._outputs = {
             name: app.topic(name, key_type=bytes, value_type=bytes) for name in output_topics
         }
@@ -44,6 +50,13 @@ class FaustEngine:
         within_s: float,
     ) -> None:
         source = self.app.topic(*topics, key_type=bytes, value_type=bytes)
+        if self._batch_intake:
+            intake = BatchIntake(self.app, topics)
+            intake.install()
+            self.app.topics.add(source)  # subscribed, though no agent reads its channel
+            add_service: Any = self.app.service  # typed for a class; takes an instance too
+            add_service(IntakeLoop(intake, handle))
+            return
 
         async def agent(stream: Any) -> None:
             # concurrency stays 1: with more, faust can commit past an unfinished message.
