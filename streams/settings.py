@@ -125,34 +125,3 @@ class WorkerSettings(KafkaSettings):
             )
         except ValidationError as error:
             raise ConfigError(f"DEXWATCH_DATASET: {describe_validation_error(error)}") from error
-
-    @property
-    def faust_broker_url(self) -> str:
-        hosts = [host.strip() for host in self.bootstrap_servers.split(",") if host.strip()]
-        return "kafka://" + ";".join(hosts)
-
-    # The engine's names for the topics it reads and writes; the engine seam (issue 16 item 1)
-    # moves it to `topics` and these go.
-    @property
-    def anomalies_topic(self) -> str:
-        return self.topics.anomalies
-
-    @property
-    def dead_letter_topic(self) -> str:
-        return self.topics.dead_letter
-
-    @property
-    def model_actions_topic(self) -> str:
-        return self.topics.model_actions
-
-    @property
-    def alerts_topic(self) -> str:
-        return self.topics.alerts
-
-    @property
-    def feedback_topic(self) -> str:
-        return self.topics.feedback
-
-    @property
-    def scores_topic(self) -> str:
-        return self.topics.scores

@@ -98,7 +98,7 @@ def test_each_rule_fires_on_its_case_in_the_handler(tmp_path: Path) -> None:
         [
             decode(AnomalyEvent, output.value)
             for output in outputs
-            if output.topic == handler.settings.anomalies_topic
+            if output.topic == handler.settings.topics.anomalies
         ]
     )
 

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from dexwatch.messaging import connection_for
 from dexwatch.streams.engine.base import ChangelogStore, WebResponse
 from dexwatch.streams.engine.commit_marks import CheckpointBoard
 from dexwatch.streams.engine.faust.batch_scorer import BatchScorer
@@ -63,9 +62,9 @@ def create_app(
     access.warn_if_closed()
     app = worker_app(
         settings.app_id,
-        broker=settings.faust_broker_url,
+        broker=broker_url(settings.bootstrap_servers),
         # TLS and SASL (DEXWATCH_KAFKA__*): faust passes them to each of its aiokafka clients.
-        broker_credentials=faust_credentials(connection_for(settings.bootstrap_servers)),
+        broker_credentials=faust_credentials(settings.connection),
         key_serializer="raw",
         value_serializer="raw",
         topic_partitions=settings.topic_partitions,
@@ -83,10 +82,10 @@ def create_app(
     # Which series are still outside their band, for the incidents (their inputs topic).
     band_watch = watch_bands(handler, settings.app_id)
     output_kinds = {  # topic -> the `output` label of the write-failure counter
-        settings.anomalies_topic: "anomaly",
-        settings.dead_letter_topic: "dead_letter",
-        settings.model_actions_topic: "model_action",
-        settings.scores_topic: "score",
+        settings.topics.anomalies: "anomaly",
+        settings.topics.dead_letter: "dead_letter",
+        settings.topics.model_actions: "model_action",
+        settings.topics.scores: "score",
         band_watch.topic: "band_status",
     }
     engine = FaustEngine(app, list(output_kinds), batch_intake=settings.batch_intake)
@@ -199,3 +198,9 @@ def _snapshots(
     for runtime in handler.datasets:
         runtime.restore_from(snapshotters[runtime.dataset.source.topic].store.history)
     return snapshotters, stores
+
+
+def broker_url(bootstrap_servers: str) -> str:
+    """faust's form of a bootstrap list: `kafka://host:port;host:port`."""
+    hosts = [host.strip() for host in bootstrap_servers.split(",") if host.strip()]
+    return "kafka://" + ";".join(hosts)

@@ -97,7 +97,7 @@ def install_incidents(
         partitions=settings.topic_partitions,
         internal=True,  # faust creates it, with the table's partition count
     )
-    alerts = app.topic(settings.alerts_topic, key_type=bytes, value_type=bytes)
+    alerts = app.topic(settings.topics.alerts, key_type=bytes, value_type=bytes)
     table = app.Table(
         STATE_TABLE,
         partitions=settings.topic_partitions,
@@ -118,8 +118,8 @@ def install_incidents(
         return forward
 
     sources: tuple[tuple[str, InputKind, str], ...] = (
-        (settings.anomalies_topic, "anomaly", "incident-intake"),
-        (settings.feedback_topic, "feedback", "feedback-intake"),
+        (settings.topics.anomalies, "anomaly", "incident-intake"),
+        (settings.topics.feedback, "feedback", "feedback-intake"),
     )
     for topic, kind, agent in sources:
         source = app.topic(topic, key_type=bytes, value_type=bytes)
@@ -187,7 +187,7 @@ def install_incidents(
                 {
                     "error": f"incident {incident_id} is not among the recent incidents of this "
                     "worker: it may be older, or its dataset is now served by another worker "
-                    f"(read it from {settings.alerts_topic}: `dexwatch tail --alerts "
+                    f"(read it from {settings.topics.alerts}: `dexwatch tail --alerts "
                     "--from-beginning --json`)"
                 },
                 status=404,
@@ -211,9 +211,9 @@ def install_incidents(
     log.info(
         "incidents for datasets %s: %s -> %s (feedback from %s)",
         ", ".join(runner.datasets),
-        settings.anomalies_topic,
-        settings.alerts_topic,
-        settings.feedback_topic,
+        settings.topics.anomalies,
+        settings.topics.alerts,
+        settings.topics.feedback,
     )
     return IncidentSteps(assigned=assigned, revoked=revoked)
 

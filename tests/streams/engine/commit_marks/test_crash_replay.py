@@ -93,7 +93,7 @@ class Worker:
         for start in range(0, len(records), CHUNK):
             chunk = records[start : start + CHUNK]
             for output in self.handler.handle_batch(chunk):
-                if output.topic == self.handler.settings.dead_letter_topic:
+                if output.topic == self.handler.settings.topics.dead_letter:
                     letter = decode(DeadLetterRecord, output.value)
                     assert letter.partition is not None
                     assert letter.offset is not None

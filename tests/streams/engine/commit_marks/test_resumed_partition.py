@@ -55,7 +55,7 @@ def _dead(handler: MetricEventHandler, records: list[ConsumedRecord]) -> list[tu
     return [
         (letter.offset or -1, letter.reason_kind)
         for output in handler.handle_batch(records)
-        if output.topic == handler.settings.dead_letter_topic
+        if output.topic == handler.settings.topics.dead_letter
         for letter in [decode(DeadLetterRecord, output.value)]
     ]
 
