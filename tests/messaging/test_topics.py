@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 from confluent_kafka import KafkaError, KafkaException
@@ -109,14 +110,20 @@ def three_brokers(
         # Together: a node answers only once a majority of the controllers is up.
         with ThreadPoolExecutor(len(brokers)) as starting:
             list(starting.map(LocalKafkaBroker.start, brokers))
-        bootstrap = ",".join(broker.settings.bootstrap_servers for broker in brokers)
-        admin = AdminClient({"bootstrap.servers": bootstrap})
-        # A node answers before the others have registered: ready when all three are listed.
-        wait_for(lambda: len(admin.list_topics(timeout=15).brokers) == 3, 60, "3 live brokers")
-        yield bootstrap
+        # A node answers before the others have registered, and each node's metadata catches
+        # up on its own: ready when every node lists all three (a client may ask any of them).
+        for broker in brokers:
+            node = broker.settings.bootstrap_servers
+            wait_for(partial(_lists_three, node), 60, f"3 live brokers listed by {node}")
+        yield ",".join(broker.settings.bootstrap_servers for broker in brokers)
     finally:  # a throw-away cluster: SIGKILL spares each node waiting on a dying quorum
         for broker in brokers:
             broker.crash()
+
+
+def _lists_three(node: str) -> bool:
+    admin = AdminClient({"bootstrap.servers": node})
+    return len(admin.list_topics(timeout=15).brokers) == 3
 
 
 def test_on_three_brokers_every_worker_topic_gets_three_replicas_and_min_insync_two(
