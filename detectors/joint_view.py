@@ -23,11 +23,9 @@ from dexwatch.detectors.half_space_trees import _pivot, _point
 from dexwatch.detectors.kernel_bands import (
     band_learn,
     compiled,
-    record_coverage,
-    record_learn,
-    record_value,
     young_floor,
 )
+from dexwatch.detectors.record_tail import tail_coverage, tail_learn, tail_level
 from dexwatch.detectors.series_layout import (
     JOINT_BAND,
     JOINT_RECORD,
@@ -90,6 +88,7 @@ def joint_point(
     raw = -math.log(max(float(total), 1.0) / most)
     band = at + JOINT_BAND
     record = at + JOINT_RECORD
+    record_horizon = float(record_blocks * record_block)
     ratio = 0.0
     if small[band + 2] >= min_band:
         # Masses are counts over a window: a total is no surer than Poisson noise on the
@@ -97,12 +96,12 @@ def joint_point(
         spread = max(math.sqrt(small[band + 1]), 1.0 / math.sqrt(window))
         surprise = max(0.0, (raw - small[band]) / spread)
         if judge:
-            coverage = record_coverage(small, record, record_blocks, record_block, horizon)
+            coverage = tail_coverage(small, record, horizon)
             least = young_floor(width, young_prior, coverage)
-            ratio = surprise / max(record_value(small, record, record_blocks), least)
+            ratio = surprise / max(tail_level(small, record, record_horizon), least)
             out[0] = ratio
         out[1] = surprise
-        record_learn(small, record, record_blocks, record_block, surprise)
+        tail_learn(small, record, record_horizon, surprise)
     # The trees score measures already standardised by their levels: their scores have no
     # volatility of their own to follow, and a spread learnt over the level's 150 points of a
     # skewed score swings by half either way, so a point in the scores' usual 1% tail read as a

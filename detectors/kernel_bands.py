@@ -1,8 +1,9 @@
 """Compiled pieces every view of the series model is made of: bands and records.
 
 A **band** is three floats in a row: an exponentially weighted mean and variance and the
-points seen. A **record** is the largest value seen over the last few blocks of points, kept
-as block maxima in `blocks + 3` floats. Both live in a series' flat `small` row.
+points seen. A **sliding maximum** is the largest value seen over the last few blocks of points,
+kept as block maxima in `blocks + 3` floats (the repeat guard's recent scores; a view's record
+is a tail, `record_tail`). Both live in a series' flat `small` row.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ __all__ = [
     "band_learn",
     "compiled",
     "ewm_learn",
-    "record_coverage",
     "record_learn",
     "record_value",
     "young_floor",
@@ -71,17 +71,6 @@ def record_learn(state: Any, at: int, blocks: int, block_size: int, value: float
         state[ring] = (state[ring] + 1.0) % blocks
         state[current] = 0.0
         state[filled] = 0.0
-
-
-@compiled
-def record_coverage(state: Any, at: int, blocks: int, block_size: int, horizon: int) -> float:
-    """How much of `horizon` points a record has seen, 0..1: its filled blocks of `block_size`
-    (a block's maximum is 0 until it has seen a point above 0) and the current one's points."""
-    filled = 0.0
-    for block in range(blocks):
-        if state[at + block] > 0.0:
-            filled += 1.0
-    return min(1.0, (filled * block_size + float(state[at + blocks + 1])) / horizon)
 
 
 @compiled

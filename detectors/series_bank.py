@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -18,7 +18,14 @@ import numpy.typing as npt
 
 from dexwatch.detectors import series_kernel as kernel
 from dexwatch.detectors.half_space_trees import Trees, shared_trees
-from dexwatch.detectors.series_layout import CLOCK_SEEN, SAY_UNKNOWN, VIEWS, SeriesLayout
+from dexwatch.detectors.series_layout import (
+    CLOCK_SEEN,
+    JOINT_RECORD,
+    SAY_UNKNOWN,
+    VIEWS,
+    SeriesLayout,
+    sliding_maximum_size,
+)
 from dexwatch.detectors.series_settings import SeriesModelSettings
 from dexwatch.detectors.signed_log import signed_log_inverse
 from dexwatch.detectors.state_codec import DecodedState, decode_state, encode_state, register_kind
@@ -36,9 +43,11 @@ __all__ = [
 ]
 
 _KIND = "series_model"
-_LAYOUT = 3  # 2: each measure keeps its quantum; 3: and the say of its slot views
+# 2: each measure keeps its quantum; 3: and the say of its slot views; 4: records are tails
+_LAYOUT = 4
 _SAYS_FROM = 3  # layout 2 states lack the says: read as unknown, taken at the next point
-_READABLE_LAYOUTS = (2, _LAYOUT)
+_TAILS_FROM = 4  # older states kept block maxima: their records start young again
+_READABLE_LAYOUTS = (2, 3, _LAYOUT)
 _MIN_BAND_POINTS = 20  # a band's spread is too young to divide by before this
 _MIN_DAY_POINTS = 3
 _MIN_WEEK_POINTS = 3
@@ -370,6 +379,9 @@ class SeriesBank:
                 size = self.layout.says
                 target[row, :size] = arrays.array(name, dtype, (size,))
                 continue
+            if name == "small" and arrays.layout < _TAILS_FROM:
+                target[row] = _tails_from_maxima(self.layout, arrays.array(name, dtype, None))
+                continue
             target[row] = arrays.array(name, dtype, (size,))
 
     def _checked(self, row: int) -> int:
@@ -405,6 +417,24 @@ def read_state(data: bytes) -> tuple[SeriesModelSettings, tuple[str, ...], Decod
 
 
 _Array = TypeVar("_Array", bound=npt.NDArray[Any])
+
+
+def _tails_from_maxima(layout: SeriesLayout, old: npt.NDArray[np.float64]) -> npt.NDArray[Any]:
+    """A layout-4 `small` row from an older one: everything kept but the records, whose block
+    maxima say nothing of a tail; they start young (wide) and learn again."""
+    before = replace(layout, record_floats=sliding_maximum_size(layout.record_blocks))
+    if old.shape != (before.small_size,):
+        raise StateFormatError(
+            f"{_KIND} state has {old.shape[0]} floats a series; its layout needs "
+            f"{before.small_size}"
+        )
+    row = np.zeros(layout.small_size, dtype=np.float64)
+    kept = layout.joint_base + JOINT_RECORD
+    row[:kept] = old[:kept]
+    for measure in range(layout.n_measures):
+        new_base, old_base = layout.measure_base(measure), before.measure_base(measure)
+        row[new_base : new_base + layout.records] = old[old_base : old_base + layout.records]
+    return row
 
 
 def _grown(array: _Array, rows: int) -> _Array:

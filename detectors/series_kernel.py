@@ -31,11 +31,11 @@ from dexwatch.detectors.kernel_bands import (
     band_learn,
     compiled,
     ewm_learn,
-    record_coverage,
     record_learn,
     record_value,
     young_floor,
 )
+from dexwatch.detectors.record_tail import TAIL_SIZE, tail_coverage, tail_learn, tail_level
 from dexwatch.detectors.series_layout import (
     CHANGE,
     CLOCK_HAS_LAST,
@@ -496,21 +496,23 @@ def _measure(
     day_say, week_say = _say(counts[says]), _say(counts[says + 1])
     # Each view's |z| against its record; records learn in the warm-up too, so that the first
     # verdicts have a record to beat.
-    records, blocks = base + iparams[I_RECORDS], iparams[I_RECORD_BLOCKS]
+    records = base + iparams[I_RECORDS]
+    # A record is what a view reaches once in this many points (time-extended blocks).
+    horizon = float(iparams[I_RECORD_BLOCKS] * record_block)
     for view in range(_N_VIEWS):
         if math.isnan(out[view, 1]):
             continue
-        record = records + view * (blocks + 3)
+        record = records + view * TAIL_SIZE
         size = _net_size(out[view], floor, width)
         if judge:
             # A view that began to judge late (a week's slot, say) is as young as its record.
-            coverage = record_coverage(small, record, blocks, record_block, iparams[I_HORIZON])
+            coverage = tail_coverage(small, record, iparams[I_HORIZON])
             least = young_floor(fparams[F_WIDTH], fparams[F_YOUNG_RECORD], coverage)
-            beaten = max(record_value(small, record, blocks), least)
+            beaten = max(tail_level(small, record, horizon), least)
             say = day_say if view == _DAY_VIEW else week_say if view == _WEEK_VIEW else 1.0
             out[view, 0] = say * fparams[F_WEIGHTS + view] * size / beaten
         # The record keeps the raw |z| whatever the say: it means the same as the say grows.
-        record_learn(small, record, blocks, record_block, size)
+        tail_learn(small, record, horizon, size)
     # Learn.
     band_learn(small, base + LEVEL, value, fparams[F_LEVEL_ALPHA])
     if has_step:

@@ -24,6 +24,7 @@ __all__ = [
     "JOINT_WINDOW_COUNT",
     "SAYS",
     "SAY_UNKNOWN",
+    "TAIL_SIZE",
     "VIEWS",
     "SeriesLayout",
 ]
@@ -31,6 +32,7 @@ __all__ = [
 VIEWS = ("level", "change", "smoothed", "time_of_day", "time_of_week")
 
 BAND = 3  # mean, variance, points seen
+TAIL_SIZE = 4  # a view's record: its tail's rate, points, scale, excesses (`record_tail`)
 SAYS = 2  # per measure: the say of its time-of-day and of its time-of-week view
 SAY_UNKNOWN = 255  # a say not taken yet; a say is kept in 254ths (a byte, as the slot counts)
 
@@ -78,9 +80,11 @@ class SeriesLayout:
     joint_trees: int = 0  # Half-Space Trees of the joint view (0: no joint view)
     joint_height: int = 0
 
+    record_floats: int = TAIL_SIZE  # a view's record (layout 3 and older: its block maxima)
+
     @property
     def record_size(self) -> int:
-        return sliding_maximum_size(self.record_blocks)
+        return self.record_floats
 
     @property
     def records(self) -> int:
@@ -98,7 +102,7 @@ class SeriesLayout:
 
     @property
     def header_size(self) -> int:
-        return self.joint_base + JOINT_RECORD + sliding_maximum_size(self.record_blocks)
+        return self.joint_base + JOINT_RECORD + self.record_size
 
     @property
     def joint_leaves(self) -> int:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -11,7 +13,12 @@ import pytest
 
 from dexwatch.detectors import series_kernel as kernel
 from dexwatch.detectors.series_bank import BankOutput, SeriesBank, empty_state, read_state
-from dexwatch.detectors.series_layout import SAY_UNKNOWN, VIEWS
+from dexwatch.detectors.series_layout import (
+    JOINT_RECORD,
+    SAY_UNKNOWN,
+    VIEWS,
+    sliding_maximum_size,
+)
 from dexwatch.detectors.series_model import SeriesModel, SeriesModelSettings, epoch_seconds
 from dexwatch.detectors.state_codec import encode_state
 from dexwatch.schemas.errors import DetectorInputError, StateFormatError
@@ -130,7 +137,7 @@ def test_the_repeat_guard_forgets_within_about_its_span_of_time() -> None:
     day = 86_400.0
     rng = np.random.default_rng(3)
     values = np.concatenate([10 + rng.normal(0, 0.2, 400), [40.0], 10 + rng.normal(0, 0.2, 6)])
-    values = np.concatenate([values, [80.0]])
+    values = np.concatenate([values, [160.0]])
     times = epoch_seconds(START) + day * np.arange(len(values))
     out = bank.process(np.zeros(len(values), dtype=np.int64), times, values[:, None])
     first, second = 400, len(values) - 1
@@ -262,6 +269,49 @@ def test_series_count_as_warming_until_they_have_seen_a_record_horizon() -> None
     assert bank.warming_count() == 1  # row 0 has seen 30 points = 10 * 3
 
 
+def _with_block_maxima(bank: SeriesBank, small: npt.NDArray[np.float64]) -> npt.NDArray[Any]:
+    """`small` as layout 3 and older kept it: each record as block maxima (filled with 7s)."""
+    before = replace(bank.layout, record_floats=sliding_maximum_size(bank.layout.record_blocks))
+    older = np.full(before.small_size, 7.0)
+    kept = bank.layout.joint_base + JOINT_RECORD
+    older[:kept] = small[:kept]
+    for measure in range(bank.layout.n_measures):
+        base, old_base = bank.layout.measure_base(measure), before.measure_base(measure)
+        older[old_base : old_base + bank.layout.records] = small[base : base + bank.layout.records]
+    return older
+
+
+def _young_records(bank: SeriesBank) -> None:
+    """Zero row 0's records, as a state saved before layout 4 restores them."""
+    bank._small[0, bank.layout.joint_base + JOINT_RECORD : bank.layout.header_size] = 0.0
+    for measure in range(bank.layout.n_measures):
+        at = bank.layout.measure_base(measure) + bank.layout.records
+        bank._small[0, at : at + len(VIEWS) * bank.layout.record_size] = 0.0
+
+
+def test_a_layout_3_state_restores_with_young_records() -> None:
+    """Before layout 4 a record was block maxima, which say nothing of a tail: everything else
+    restores as it was, and the records start young."""
+    bank = _bank()
+    _feed(bank, _daily(3000, seed=23))
+    _, inputs, state = read_state(bank.to_state(0))
+    arrays = {name: state.array(name) for name in ("small", "profiles", "counts", "joint")}
+    arrays["small"] = _with_block_maxima(bank, arrays["small"])
+    older = encode_state("series_model", state.params, arrays, {"measures": inputs}, layout=3)
+    other = _bank()
+    other.restore(0, older)
+    _young_records(bank)
+    np.testing.assert_array_equal(other._small[0], bank._small[0])
+    later = _daily(20, seed=24, start=3000)
+    np.testing.assert_array_equal(
+        _feed(bank, later, first_step=3000).views, _feed(other, later, first_step=3000).views
+    )
+    arrays["small"] = arrays["small"][:-1]
+    cut = encode_state("series_model", state.params, arrays, {"measures": inputs}, layout=3)
+    with pytest.raises(StateFormatError, match="floats a series"):
+        _bank().restore(0, cut)
+
+
 def test_a_layout_2_state_restores_and_takes_its_says_again() -> None:
     """States saved before the slot views' says (layout 2) lack them: they restore as unknown,
     and the first point within its bands takes them again from the restored profile."""
@@ -270,11 +320,13 @@ def test_a_layout_2_state_restores_and_takes_its_says_again() -> None:
     _, inputs, state = read_state(bank.to_state(0))
     arrays = {name: state.array(name) for name in ("small", "profiles", "counts", "joint")}
     arrays["counts"] = arrays["counts"][: bank.layout.says]
+    arrays["small"] = _with_block_maxima(bank, arrays["small"])
     older = encode_state("series_model", state.params, arrays, {"measures": inputs}, layout=2)
     other = _bank()
     other.restore(0, older)
     assert (other._counts[0, bank.layout.says :] == SAY_UNKNOWN).all()
     bank._counts[0, bank.layout.says :] = SAY_UNKNOWN  # as if it too had been saved before
+    _young_records(bank)
     later = _daily(20, seed=22, start=3000)
     np.testing.assert_array_equal(
         _feed(bank, later, first_step=3000).views, _feed(other, later, first_step=3000).views

@@ -1,0 +1,64 @@
+"""A view's record, estimated from the tail of its surprises: what it reaches once in a horizon.
+
+A view's |z| is judged against the |z| it reaches about once in its record horizon (1,500
+points, or 30 days). Taking that as the largest |z| seen over the horizon made one past anomaly
+the bar for a whole month: after a spike of 100 sd on a flat series, a level shift of 10 sd
+went unseen for 30 days. Extreme value theory gives the same quantity from the tail as a whole
+(peaks over threshold, as in SPOT, Siffer et al., KDD 2017): over a threshold `u` the excesses
+of |z| are close to exponential with a scale `s`, and |z| passes `u` at a rate `p`, so the
+|z| passed once in `n` points is
+
+    u + s * log(p * n)
+
+`u` is the |z| Gaussian noise passes 2% of the time (SPOT's 98% starting threshold); `p` and
+`s` are learnt over the horizon (`s` as the mean of the excesses, its maximum likelihood
+estimate). One outlier moves `s` by its excess over the exceedances of a horizon, and fades as
+new ones come; a heavy-tailed measure (log volume) gets a larger `s`, and so fewer records.
+
+Four floats a view: the rate, points learnt, the scale, excesses learnt.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from dexwatch.detectors.kernel_bands import compiled
+from dexwatch.detectors.series_layout import TAIL_SIZE
+
+__all__ = ["TAIL_FROM", "TAIL_SIZE", "tail_coverage", "tail_learn", "tail_level"]
+
+TAIL_FROM = 2.3263  # |z| that Gaussian noise passes 2% of the time (two-sided)
+
+_RATE, _SEEN, _SCALE, _EXCESSES = 0, 1, 2, 3
+
+
+@compiled
+def tail_level(state: Any, at: int, horizon: float) -> float:
+    """The |z| passed about once in `horizon` points (0 while less than one pass is expected)."""
+    expected = state[at + _RATE] * horizon
+    if state[at + _EXCESSES] == 0.0 or expected <= 1.0:
+        return 0.0
+    return TAIL_FROM + float(state[at + _SCALE]) * math.log(expected)
+
+
+@compiled
+def tail_learn(state: Any, at: int, horizon: float, value: float) -> None:
+    """Learn one |z|: plain means while young, then exponentially weighted over `horizon`."""
+    seen = state[at + _SEEN]
+    passed = 1.0 if value > TAIL_FROM else 0.0
+    state[at + _RATE] += max(1.0 / horizon, 1.0 / (seen + 1.0)) * (passed - state[at + _RATE])
+    state[at + _SEEN] = seen + 1.0
+    if passed:
+        # The scale remembers the excesses of about one horizon.
+        excesses = state[at + _EXCESSES]
+        memory = max(state[at + _RATE] * horizon, 1.0)
+        alpha = max(1.0 / memory, 1.0 / (excesses + 1.0))
+        state[at + _SCALE] += alpha * (value - TAIL_FROM - state[at + _SCALE])
+        state[at + _EXCESSES] = excesses + 1.0
+
+
+@compiled
+def tail_coverage(state: Any, at: int, horizon: float) -> float:
+    """How much of `horizon` points the tail has learnt, 0..1 (a young view's record is wide)."""
+    return min(1.0, float(state[at + _SEEN]) / horizon)

@@ -1,0 +1,70 @@
+"""The tail estimate of a view's record (`detectors/record_tail.py`)."""
+
+from __future__ import annotations
+
+import statistics
+
+import numpy as np
+
+from dexwatch.detectors.record_tail import TAIL_FROM, tail_coverage, tail_learn, tail_level
+from dexwatch.detectors.series_layout import TAIL_SIZE
+
+HORIZON = 1500.0
+
+
+def _learnt(values: np.ndarray) -> np.ndarray:
+    state = np.zeros(TAIL_SIZE)
+    for value in values:
+        tail_learn(state, 0, HORIZON, float(value))
+    return state
+
+
+def _once_a_horizon_for_noise() -> float:
+    return statistics.NormalDist().inv_cdf(1.0 - 1.0 / (2.0 * HORIZON))
+
+
+def test_on_gaussian_noise_the_level_is_what_noise_reaches_once_a_horizon() -> None:
+    z = np.abs(np.random.default_rng(1).normal(size=30_000))
+    level = tail_level(_learnt(z), 0, HORIZON)
+    # An exponential tail over the 98% point is a little heavier than the Gaussian's.
+    assert _once_a_horizon_for_noise() - 0.1 < level < _once_a_horizon_for_noise() + 0.6
+    # And about one point in a horizon passes it.
+    assert 0.3 < np.mean(z[-15_000:] > level) * HORIZON < 3.0
+
+
+def test_a_heavier_tail_has_a_higher_level() -> None:
+    rng = np.random.default_rng(2)
+    gaussian = tail_level(_learnt(np.abs(rng.normal(size=20_000))), 0, HORIZON)
+    laplace = tail_level(_learnt(np.abs(rng.laplace(size=20_000)) / np.sqrt(2.0)), 0, HORIZON)
+    assert laplace > gaussian + 1.0
+
+
+def test_one_outlier_raises_the_level_far_less_than_a_maximum_would_and_fades() -> None:
+    rng = np.random.default_rng(3)
+    before = np.abs(rng.normal(size=10_000))
+    state = _learnt(before)
+    quiet = tail_level(state, 0, HORIZON)
+    tail_learn(state, 0, HORIZON, 100.0)
+    shaken = tail_level(state, 0, HORIZON)
+    assert quiet < shaken < 0.5 * 100.0
+    for value in np.abs(rng.normal(size=int(3 * HORIZON))):
+        tail_learn(state, 0, HORIZON, float(value))
+    assert tail_level(state, 0, HORIZON) < quiet + 0.5
+
+
+def test_no_level_until_more_than_one_pass_a_horizon_is_expected() -> None:
+    state = _learnt(np.full(100, TAIL_FROM / 2))
+    assert tail_level(state, 0, HORIZON) == 0.0
+    tail_learn(state, 0, HORIZON, TAIL_FROM + 1.0)  # one pass in 101 points: 15 a horizon
+    assert tail_level(state, 0, HORIZON) > TAIL_FROM
+
+
+def test_coverage_grows_to_one_over_the_horizon() -> None:
+    state = np.zeros(TAIL_SIZE)
+    assert tail_coverage(state, 0, HORIZON) == 0.0
+    for _ in range(750):
+        tail_learn(state, 0, HORIZON, 0.5)
+    assert tail_coverage(state, 0, HORIZON) == 0.5
+    for _ in range(1000):
+        tail_learn(state, 0, HORIZON, 0.5)
+    assert tail_coverage(state, 0, HORIZON) == 1.0
