@@ -7,11 +7,12 @@ Each measure of a point is seen five ways (the `VIEWS` of `series_layout`):
 - time of day / time of week: the value against what this slot of the day (of the week, by
   hour) usually holds. Slots are fixed in event time, so missing intervals do not shift them.
 
-Each view gives |z| (net of the measure's resolution), which is divided by the largest |z|
-that view produced over the last ~1,500 points: a ratio above 1 is a record, what has not
-happened in a long while. That is the calibration that lets one threshold serve quiet and
-noisy series alike. A point's surprise is its largest weighted ratio, its score
-`surprise / (1 + surprise)` (0.5 = equals the record).
+Each view gives |z| (net of the measure's resolution), which is divided by its record: the |z|
+that view passes about once in its horizon (1,500 points and 30 days), estimated from the tail
+of its |z| (`record_tail`): a ratio above 1 is a record, what has not happened in a long
+while. That is the calibration that lets one threshold serve quiet and noisy series alike. A
+point's surprise is its largest weighted ratio, its score `surprise / (1 + surprise)` (0.5 =
+equals the record).
 
 A repeat guard then damps a score that does not beat every score of the last ~100-150 points:
 an anomaly that goes on is one alert, not fifty.

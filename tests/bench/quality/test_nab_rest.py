@@ -50,14 +50,20 @@ def test_extract_copies_only_the_files_the_shared_corpus_lacks(tmp_path: Path) -
     assert list(windows) == ["realThings/unseen.csv"]
 
 
+def _extracted(root: Path) -> tuple[Path, Path]:
+    """A NAB checkout and the folder `extract` made of it (the file not in a shared copy)."""
+    nab = _checkout(root)
+    shared = root / "shared" / "nab"
+    _series(shared / "realThings" / "seen.csv", 200)
+    out = root / "out"
+    assert main(["extract", str(nab), str(out), "--shared", str(shared)]) == 0
+    return nab, out
+
+
 def test_published_results_are_scored_by_our_scorer(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    nab = _checkout(tmp_path)
-    shared = tmp_path / "shared" / "nab"
-    _series(shared / "realThings" / "seen.csv", 200)
-    out = tmp_path / "out"
-    assert main(["extract", str(nab), str(out), "--shared", str(shared)]) == 0
+    nab, out = _extracted(tmp_path)
     assert main(["published", str(nab), "someDetector", "--data", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "NAB normalised scores (1 files, 1 windows)" in printed
@@ -69,10 +75,6 @@ def test_published_results_are_scored_by_our_scorer(
 def test_a_detector_nab_does_not_publish_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    nab = _checkout(tmp_path)
-    shared = tmp_path / "shared" / "nab"
-    _series(shared / "realThings" / "seen.csv", 200)
-    out = tmp_path / "out"
-    assert main(["extract", str(nab), str(out), "--shared", str(shared)]) == 0
+    nab, out = _extracted(tmp_path)
     assert main(["published", str(nab), "noSuchDetector", "--data", str(out)]) == 1
     assert "NAB publishes no result of 'noSuchDetector'" in capsys.readouterr().err
