@@ -73,6 +73,15 @@ def create_topic(
         except KafkaException as error:
             if "TOPIC_ALREADY_EXISTS" not in str(error):
                 raise
+
+    # The controller answers once the topic exists; a broker's metadata follows a moment later,
+    # and a client that lists topics in between does not see it yet (CI saw that once).
+    def listed() -> bool | None:
+        found = admin.list_topics(topic=name, timeout=5).topics.get(name)
+        ready = found is not None and found.error is None and bool(found.partitions)
+        return True if ready else None
+
+    wait_for(listed, 30.0, f"topic {name} in the broker's metadata")
     return name
 
 
