@@ -43,7 +43,8 @@ __all__ = [
 ]
 
 _KIND = "series_model"
-# 2: each measure keeps its quantum; 3: and the say of its slot views; 4: records are tails
+# 2: each measure keeps its quantum; 3: and the say of its slot views; 4: records are tails,
+# and each measure has its transform slots
 _LAYOUT = 4
 _SAYS_FROM = 3  # layout 2 states lack the says: read as unknown, taken at the next point
 _TAILS_FROM = 4  # older states kept block maxima: their records start young again
@@ -261,8 +262,8 @@ class SeriesBank:
         cells = output.views[index, : len(self.inputs), VIEWS.index("level")]
         return tuple(
             (
-                self._backward(float(cell[kernel.OUT_LOW])),
-                self._backward(float(cell[kernel.OUT_HIGH])),
+                _backward(cell, float(cell[kernel.OUT_LOW])),
+                _backward(cell, float(cell[kernel.OUT_HIGH])),
             )
             for cell in cells
         )
@@ -275,7 +276,6 @@ class SeriesBank:
             return self._joint_moves(views, values)
         order = np.argsort(-np.nan_to_num(ratios, nan=-1.0), axis=None)
         chosen: list[MeasureMove] = []
-        backward = self._backward
         for flat in order:
             measure, view = divmod(int(flat), len(VIEWS))
             ratio = ratios[measure, view]
@@ -289,13 +289,13 @@ class SeriesBank:
             # as the band is.
             judged = float(values[measure])
             if VIEWS[view] == "smoothed":
-                judged = backward(float(cell[kernel.OUT_VALUE]))
+                judged = _backward(cell, float(cell[kernel.OUT_VALUE]))
             chosen.append(
                 MeasureMove(
                     measure=self.measures[measure],
                     value=judged,
-                    expected_low=backward(float(cell[kernel.OUT_LOW])),
-                    expected_high=backward(float(cell[kernel.OUT_HIGH])),
+                    expected_low=_backward(cell, float(cell[kernel.OUT_LOW])),
+                    expected_high=_backward(cell, float(cell[kernel.OUT_HIGH])),
                     deviation=float(cell[kernel.OUT_DEVIATION]),
                     view=VIEWS[view],
                 )
@@ -318,16 +318,13 @@ class SeriesBank:
                 MeasureMove(
                     measure=self.measures[measure],
                     value=float(values[measure]),
-                    expected_low=self._backward(float(cell[kernel.OUT_LOW])),
-                    expected_high=self._backward(float(cell[kernel.OUT_HIGH])),
+                    expected_low=_backward(cell, float(cell[kernel.OUT_LOW])),
+                    expected_high=_backward(cell, float(cell[kernel.OUT_HIGH])),
                     deviation=float(cell[kernel.OUT_DEVIATION]),
                     view="joint",
                 )
             )
         return tuple(chosen)
-
-    def _backward(self, value: float) -> float:
-        return signed_log_inverse(value) if self.settings.transform == "signed_log" else value
 
     def copy_row(self, source: SeriesBank, source_row: int, row: int) -> None:
         """Make `row` a copy of `source`'s `source_row` (same settings and measures)."""
@@ -422,7 +419,9 @@ _Array = TypeVar("_Array", bound=npt.NDArray[Any])
 def _tails_from_maxima(layout: SeriesLayout, old: npt.NDArray[np.float64]) -> npt.NDArray[Any]:
     """A layout-4 `small` row from an older one: everything kept but the records, whose block
     maxima say nothing of a tail; they start young (wide) and learn again."""
-    before = replace(layout, record_floats=sliding_maximum_size(layout.record_blocks))
+    before = replace(
+        layout, record_floats=sliding_maximum_size(layout.record_blocks), transform_floats=0
+    )
     if old.shape != (before.small_size,):
         raise StateFormatError(
             f"{_KIND} state has {old.shape[0]} floats a series; its layout needs "
@@ -435,6 +434,12 @@ def _tails_from_maxima(layout: SeriesLayout, old: npt.NDArray[np.float64]) -> np
         new_base, old_base = layout.measure_base(measure), before.measure_base(measure)
         row[new_base : new_base + layout.records] = old[old_base : old_base + layout.records]
     return row
+
+
+def _backward(cell: Floats, value: float) -> float:
+    """A value of a view's output `cell` in the measure's own units (it is in the space the
+    measure was modelled in at that point)."""
+    return signed_log_inverse(value) if cell[kernel.OUT_LOGGED] != 0.0 else value
 
 
 def _grown(array: _Array, rows: int) -> _Array:
@@ -457,6 +462,13 @@ def young_record(settings: SeriesModelSettings) -> float:
     """
     tail = 1.0 / (2.0 * record_horizon(settings))
     return statistics.NormalDist().inv_cdf(1.0 - tail)
+
+
+_TRANSFORMS = {
+    "none": kernel.TRANSFORM_NONE,
+    "signed_log": kernel.TRANSFORM_LOG,
+    "auto": kernel.TRANSFORM_AUTO,
+}
 
 
 def _parameters(
@@ -488,7 +500,7 @@ def _parameters(
         (kernel.I_MIN_WEEK, _MIN_WEEK_POINTS),
         (kernel.I_RECORD_BLOCK, settings.record_block),
         (kernel.I_REPEAT_BLOCK, settings.repeat_block),
-        (kernel.I_LOG, int(settings.transform == "signed_log")),
+        (kernel.I_LOG, _TRANSFORMS[settings.transform]),
         (kernel.I_MEASURES, layout.n_measures),
         (kernel.I_SMOOTH_POINTS, layout.smooth_points),
         (kernel.I_RECORD_BLOCKS, layout.record_blocks),
@@ -503,6 +515,7 @@ def _parameters(
         (kernel.I_JOINT_HEIGHT, max(layout.joint_height, 1)),
         (kernel.I_JOINT_WINDOW, settings.joint_window),
         (kernel.I_SAYS, layout.says),
+        (kernel.I_TRANSFORM, layout.transform),
     ):
         iparams[index] = value
     return fparams, iparams

@@ -25,6 +25,10 @@ __all__ = [
     "SAYS",
     "SAY_UNKNOWN",
     "TAIL_SIZE",
+    "TRANSFORM_LEVEL",
+    "TRANSFORM_SIZE",
+    "TRANSFORM_SPACE",
+    "TRANSFORM_STEP",
     "VIEWS",
     "SeriesLayout",
 ]
@@ -33,6 +37,7 @@ VIEWS = ("level", "change", "smoothed", "time_of_day", "time_of_week")
 
 BAND = 3  # mean, variance, points seen
 TAIL_SIZE = 4  # a view's record: its tail's rate, points, scale, excesses (`record_tail`)
+TRANSFORM_SIZE = 1 + 2 * BAND  # per measure, after its records (transform "auto")
 SAYS = 2  # per measure: the say of its time-of-day and of its time-of-week view
 SAY_UNKNOWN = 255  # a say not taken yet; a say is kept in 254ths (a byte, as the slot counts)
 
@@ -52,7 +57,13 @@ HAS_PREVIOUS = PREVIOUS + 1
 QUANTUM = HAS_PREVIOUS + 1  # the smallest step the measure has taken (its resolution), 0 until one
 RECENT_FILLED = QUANTUM + 1
 RECENT_NEXT = RECENT_FILLED + 1
-RECENT = RECENT_NEXT + 1  # then `smooth_points` values, then one record per view
+RECENT = RECENT_NEXT + 1  # then `smooth_points` values, then one record per view, then:
+# From the measure's transform slots (`SeriesLayout.transform`, transform "auto"): the space it
+# is modelled in (0.0 undecided, on the signed log meanwhile; 1.0 the signed log; -1.0 its own
+# units), then the band of its raw values and the band of its raw steps, learnt until the decision.
+TRANSFORM_SPACE = 0
+TRANSFORM_LEVEL = 1
+TRANSFORM_STEP = TRANSFORM_LEVEL + BAND
 
 
 # The joint view's part of the header, from its base (see `detectors.joint_view`).
@@ -81,6 +92,7 @@ class SeriesLayout:
     joint_height: int = 0
 
     record_floats: int = TAIL_SIZE  # a view's record (layout 3 and older: its block maxima)
+    transform_floats: int = TRANSFORM_SIZE  # a measure's transform slots (layout 3 and older: 0)
 
     @property
     def record_size(self) -> int:
@@ -92,8 +104,13 @@ class SeriesLayout:
         return RECENT + self.smooth_points
 
     @property
-    def measure_size(self) -> int:
+    def transform(self) -> int:
+        """Offset of the measure's transform slots (`TRANSFORM_*`), from a measure's base."""
         return self.records + len(VIEWS) * self.record_size
+
+    @property
+    def measure_size(self) -> int:
+        return self.transform + self.transform_floats
 
     @property
     def joint_base(self) -> int:

@@ -22,8 +22,17 @@ class SeriesModelSettings(BaseModel):
         "large departures: its records are taken as at least what noise reaches in "
         "`record_block * record_blocks` points, fading as it sees them (full sensitivity then).",
     )
-    transform: Literal["signed_log", "none"] = Field(
-        default="signed_log", description="Applied to measures first; heavy tails get tamer."
+    transform: Literal["auto", "signed_log", "none"] = Field(
+        default="auto",
+        description="Applied to each measure first. `signed_log` (`sign(x) log1p(|x|)`) makes "
+        "multiplicative changes additive and tames power-law tails (DeFi volumes, TVLs); on a "
+        "measure near zero with additive noise (a percentage, an occupancy, counts) it stretches "
+        "the low end, and a spike from 10 to 40 reads as a few sd. `auto` (the default, since "
+        "streams mix both kinds) decides per measure, once, after `level_span / 2` points "
+        "(on the signed log until then): the signed log if its coefficient of variation is "
+        "above 1 (the exponential distribution's: a power-law tail) or its steps are small "
+        "beside its level (`width * sd(step) < |mean|`: a TVL, a price), its own units "
+        "otherwise. `none` never transforms.",
     )
     level_span: int = Field(default=150, ge=2, description="Points in the level's memory.")
     smooth_points: int = Field(default=6, ge=1, le=1000)

@@ -271,7 +271,11 @@ def test_series_count_as_warming_until_they_have_seen_a_record_horizon() -> None
 
 def _with_block_maxima(bank: SeriesBank, small: npt.NDArray[np.float64]) -> npt.NDArray[Any]:
     """`small` as layout 3 and older kept it: each record as block maxima (filled with 7s)."""
-    before = replace(bank.layout, record_floats=sliding_maximum_size(bank.layout.record_blocks))
+    before = replace(
+        bank.layout,
+        record_floats=sliding_maximum_size(bank.layout.record_blocks),
+        transform_floats=0,
+    )
     older = np.full(before.small_size, 7.0)
     kept = bank.layout.joint_base + JOINT_RECORD
     older[:kept] = small[:kept]
