@@ -81,9 +81,17 @@ def read_file(path: Path) -> tuple[tuple[str, ...], list[datetime], Floats]:
     return tuple(header[1:]), times, np.array([[float(c) for c in row[1:]] for row in rows])
 
 
-def _floors(values: Floats, settings: SeriesModelSettings, logged: bool) -> Floats:
+def _floors(values: Floats, settings: SeriesModelSettings, logged: npt.NDArray[np.bool_]) -> Floats:
     """Each point's resolution per measure, as the kernel takes it (`series_kernel._resolution`):
-    the smallest step before the point, or the relative resolution of its value."""
+    the smallest step before the point, or the relative resolution of its value, in the space
+    the measure was modelled in at that point (`logged`; with transform "auto" a measure that
+    leaves the log carries its smallest step over to first order, here taken afresh)."""
+    return np.where(
+        logged, _space_floors(values, settings, True), _space_floors(values, settings, False)
+    )
+
+
+def _space_floors(values: Floats, settings: SeriesModelSettings, logged: bool) -> Floats:
     moved = np.vectorize(signed_log)(values) if logged else values
     steps = np.abs(np.diff(moved, axis=0))
     steps[steps <= 1e-12 * np.maximum(1.0, np.abs(moved[1:]))] = np.inf
@@ -108,7 +116,7 @@ def _view(
     ratio = float(cell[kernel.OUT_RATIO])
     net = max(abs(deviation) - floor / spread, 0.0) if spread > 0.0 else abs(deviation)
     weight = bank.settings.change_weight if VIEWS[view] == "change" else 1.0
-    logged = bank.settings.transform == "signed_log"
+    logged = cell[kernel.OUT_LOGGED] == 1.0  # the space the measure was modelled in then
 
     def inverse(value: float) -> float:  # the measure's own units, as explanations give them
         return signed_log_inverse(value) if logged else value
@@ -138,7 +146,9 @@ def alarm_views(path: Path, settings: SeriesModelSettings, every: bool = False) 
     inputs = values[:, [names.index(name) for name in bank.inputs]]
     seconds = np.array([epoch_seconds(at) for at in times])
     output = bank.process(np.zeros(len(times), dtype=np.int64), seconds, inputs)
-    floors = _floors(bank.columns(inputs), settings, settings.transform == "signed_log")
+    floors = _floors(
+        bank.columns(inputs), settings, output.views[:, :, 0, kernel.OUT_LOGGED] == 1.0
+    )
     alerts = np.flatnonzero(output.scores >= settings.alert_threshold)
     row_of = {times[int(row)]: int(row) for row in alerts}
     episodes = []
