@@ -45,10 +45,11 @@ __all__ = [
 _KIND = "series_model"
 # 2: each measure keeps its quantum; 3: and the say of its slot views; 4: records are tails,
 # and each measure has its transform slots
-_LAYOUT = 4
+_LAYOUT = 5
 _SAYS_FROM = 3  # layout 2 states lack the says: read as unknown, taken at the next point
 _TAILS_FROM = 4  # older states kept block maxima: their records start young again
-_READABLE_LAYOUTS = (2, 3, _LAYOUT)
+_TRANSFORM_FROM = 5  # older states have no transform slots (they were saved with no "auto")
+_READABLE_LAYOUTS = (2, 3, 4, _LAYOUT)
 _MIN_BAND_POINTS = 20  # a band's spread is too young to divide by before this
 _MIN_DAY_POINTS = 3
 _MIN_WEEK_POINTS = 3
@@ -376,8 +377,9 @@ class SeriesBank:
                 size = self.layout.says
                 target[row, :size] = arrays.array(name, dtype, (size,))
                 continue
-            if name == "small" and arrays.layout < _TAILS_FROM:
-                target[row] = _tails_from_maxima(self.layout, arrays.array(name, dtype, None))
+            if name == "small" and arrays.layout < _TRANSFORM_FROM:
+                older = arrays.array(name, dtype, None)
+                target[row] = _small_from_older(self.layout, older, arrays.layout)
                 continue
             target[row] = arrays.array(name, dtype, (size,))
 
@@ -416,23 +418,35 @@ def read_state(data: bytes) -> tuple[SeriesModelSettings, tuple[str, ...], Decod
 _Array = TypeVar("_Array", bound=npt.NDArray[Any])
 
 
-def _tails_from_maxima(layout: SeriesLayout, old: npt.NDArray[np.float64]) -> npt.NDArray[Any]:
-    """A layout-4 `small` row from an older one: everything kept but the records, whose block
-    maxima say nothing of a tail; they start young (wide) and learn again."""
+def _small_from_older(
+    layout: SeriesLayout, old: npt.NDArray[np.float64], number: int
+) -> npt.NDArray[Any]:
+    """A `small` row of this layout from one of layout `number` (2 to 4).
+
+    Layout 4 lacks the transform slots (zeros: unused, as a state saved before them was saved
+    with transform "signed_log" or "none"). Layouts 2 and 3 also kept each record as block
+    maxima, which say nothing of a tail: those records start young (wide) and learn again.
+    """
+    maxima = number < _TAILS_FROM
     before = replace(
-        layout, record_floats=sliding_maximum_size(layout.record_blocks), transform_floats=0
+        layout,
+        record_floats=sliding_maximum_size(layout.record_blocks)
+        if maxima
+        else layout.record_floats,
+        transform_floats=0,
     )
     if old.shape != (before.small_size,):
         raise StateFormatError(
-            f"{_KIND} state has {old.shape[0]} floats a series; its layout needs "
+            f"{_KIND} state has {old.shape[0]} floats a series; its layout ({number}) needs "
             f"{before.small_size}"
         )
     row = np.zeros(layout.small_size, dtype=np.float64)
-    kept = layout.joint_base + JOINT_RECORD
+    kept = layout.joint_base + JOINT_RECORD if maxima else layout.header_size
     row[:kept] = old[:kept]
+    kept = layout.records if maxima else before.measure_size
     for measure in range(layout.n_measures):
         new_base, old_base = layout.measure_base(measure), before.measure_base(measure)
-        row[new_base : new_base + layout.records] = old[old_base : old_base + layout.records]
+        row[new_base : new_base + kept] = old[old_base : old_base + kept]
     return row
 
 

@@ -293,6 +293,27 @@ def _young_records(bank: SeriesBank) -> None:
         bank._small[0, at : at + len(VIEWS) * bank.layout.record_size] = 0.0
 
 
+def test_a_layout_4_state_restores_whole() -> None:
+    """Layout 4 had no transform slots (states then were saved with "signed_log" or "none",
+    which do not use them): everything restores as it was, the slots empty."""
+    bank = _bank()
+    _feed(bank, _daily(3000, seed=25))
+    _, inputs, state = read_state(bank.to_state(0))
+    arrays = {name: state.array(name) for name in ("small", "profiles", "counts", "joint")}
+    before = replace(bank.layout, transform_floats=0)
+    small = arrays["small"]
+    assert not small[bank.layout.measure_base(0) + bank.layout.transform :].any()
+    arrays["small"] = small[: before.header_size + before.measure_size]
+    saved = encode_state("series_model", state.params, arrays, {"measures": inputs}, layout=4)
+    other = _bank()
+    other.restore(0, saved)
+    np.testing.assert_array_equal(other._small[0], bank._small[0])
+    arrays["small"] = small  # a layout-5 row said to be layout 4
+    mislabelled = encode_state("series_model", state.params, arrays, {"measures": inputs}, layout=4)
+    with pytest.raises(StateFormatError, match=r"its layout \(4\) needs"):
+        _bank().restore(0, mislabelled)
+
+
 def test_a_layout_3_state_restores_with_young_records() -> None:
     """Before layout 4 a record was block maxima, which say nothing of a tail: everything else
     restores as it was, and the records start young."""
