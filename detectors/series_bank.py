@@ -43,8 +43,8 @@ __all__ = [
 ]
 
 _KIND = "series_model"
-# 2: each measure keeps its quantum; 3: and the say of its slot views; 4: records are tails,
-# and each measure has its transform slots
+# 2: each measure keeps its quantum; 3: and the say of its slot views; 4: records are tails;
+# 5: each measure has its transform slots (transform "auto")
 _LAYOUT = 5
 _SAYS_FROM = 3  # layout 2 states lack the says: read as unknown, taken at the next point
 _TAILS_FROM = 4  # older states kept block maxima: their records start young again
