@@ -184,6 +184,12 @@ class WorkerMetrics:
             "would lose.",
             registry=self.registry,
         )
+        self.snapshots_refused = Counter(
+            "dexwatch_snapshots_refused_total",
+            "Series snapshots that could not be restored (saved with other detector settings, "
+            "measures or an older detector): those series started afresh.",
+            registry=self.registry,
+        )
         self.snapshot_writes = Counter(
             "dexwatch_snapshot_writes_total",
             "Model snapshots written to the snapshot tables.",

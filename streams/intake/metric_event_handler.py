@@ -93,6 +93,7 @@ class MetricEventHandler:
         self._formats: dict[str, type[BaseModel]] = {}
         self.replay_marks = ReplayMarks()
         self._handling_errors = 0
+        self._snapshots_refused = 0  # counted into the metric so far
         self.refusals = RefusalLog(settings.topics.dead_letter)  # summaries, not a line each
         self._unscored_log = SummaryLog(
             log,
@@ -205,6 +206,10 @@ class MetricEventHandler:
                 idle = self.metrics.series_idle.labels(dataset=runtime.dataset.name)
                 idle.set(runtime.aggregator.idle_series)
         self.metrics.series_warming.set(sum(r.scorer.warming_count for r in self.datasets))
+        refused = sum(r.scorer.snapshots_refused for r in self.datasets)
+        if refused > self._snapshots_refused:
+            self.metrics.snapshots_refused.inc(refused - self._snapshots_refused)
+            self._snapshots_refused = refused
         self.metrics.model_memory_bytes.set(sum(r.scorer.nbytes for r in self.datasets))
         self.refusals.report()
 

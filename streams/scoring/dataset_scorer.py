@@ -81,6 +81,8 @@ class DatasetScorer:
         self.rules = rules
         self._banks: dict[tuple[str, ...], SeriesBank] = {}
         self._series: dict[str, _Series] = {}
+        self.snapshots_refused = 0
+        """Series whose snapshot could not be restored, so far: they started afresh."""
 
     @property
     def series_count(self) -> int:
@@ -172,8 +174,18 @@ class DatasetScorer:
                     series.learnt_until = float(clock[CLOCK_LAST_AT])
                 series.last_values = [math.nan] * len(names)  # carried values restart here
             except StateFormatError as error:
-                # Settings or measures changed since: a fresh model is the honest answer.
-                log.warning("series %s starts afresh: its snapshot: %s", interval.series, error)
+                # Settings or measures changed since: a fresh model is the honest answer. After
+                # a detector upgrade that is every series: one line says so, a metric counts.
+                if not self.snapshots_refused:
+                    log.warning(
+                        "series %s starts afresh: its snapshot: %s. Every series whose snapshot "
+                        "cannot be restored (detector settings or version changed since) starts "
+                        "afresh too; they are counted in dexwatch_snapshots_refused_total, not "
+                        "logged one by one",
+                        interval.series,
+                        error,
+                    )
+                self.snapshots_refused += 1
         return series
 
     def state_of(self, series: str) -> tuple[bytes, int, int] | None:

@@ -1,10 +1,15 @@
-"""The dataset scorer after a restore: records read again are not judged nor learnt twice."""
+"""The dataset scorer after a restore: records read again are not judged nor learnt twice, and
+snapshots it cannot restore start afresh, said once."""
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from dexwatch.detectors.series_settings import SeriesModelSettings
 from dexwatch.streams.aggregation import ClosedInterval
@@ -55,3 +60,30 @@ def test_records_read_again_after_a_restore_are_neither_judged_nor_learnt_twice(
     expected = _scored(first.score(_intervals(200, 260)))
     assert [r.verdict.score for r in newer] == [r.verdict.score for r in expected]
     assert second.points_seen(SERIES) == 260
+
+
+def test_snapshots_saved_with_other_settings_start_afresh_with_one_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After a detector upgrade every snapshot is refused: each series starts afresh, one line
+    says so and the rest are counted, not logged one by one."""
+    older = SeriesModelSettings(transform="signed_log")
+    first = DatasetScorer(older)
+    first.score(_intervals(0, 50))
+    state = first.state_of(SERIES)
+    assert state is not None
+    snapshot = Snapshot(state[0], T0, state[1], state[2])
+    upgraded = DatasetScorer(SeriesModelSettings(), restore=lambda series: snapshot)
+    many = [
+        replace(interval, series=f"pool={index}")
+        for index in range(5)
+        for interval in _intervals(0, 1)
+    ]
+    with caplog.at_level(logging.WARNING, logger="dexwatch.streams.scoring.dataset_scorer"):
+        results = _scored(upgraded.score(many))
+    assert upgraded.snapshots_refused == 5
+    assert all(upgraded.points_seen(f"pool={index}") == 1 for index in range(5))
+    assert all(not result.verdict.is_anomaly for result in results)
+    lines = [record for record in caplog.records if "starts afresh" in record.getMessage()]
+    assert len(lines) == 1
+    assert "dexwatch_snapshots_refused_total" in lines[0].getMessage()
