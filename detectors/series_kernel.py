@@ -1,6 +1,8 @@
 """The compiled loop that scores and then learns points of many series, in their flat arrays.
 
-Each measure of a point is seen five ways (the `VIEWS` of `series_layout`):
+Each measure is first put in the space it is modelled in: its signed log or its own units
+(`transform`; with "auto", decided once per measure, see `_transformed`). Then each measure of
+a point is seen five ways (the `VIEWS` of `series_layout`):
 - level: the value against its recent mean and spread;
 - change: the step from the previous value against recent steps (not across a data gap);
 - smoothed: the mean of the last few values against its slower mean (gradual shifts);

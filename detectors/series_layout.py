@@ -92,7 +92,7 @@ class SeriesLayout:
     joint_height: int = 0
 
     record_floats: int = TAIL_SIZE  # a view's record (layout 3 and older: its block maxima)
-    transform_floats: int = TRANSFORM_SIZE  # a measure's transform slots (layout 3 and older: 0)
+    transform_floats: int = TRANSFORM_SIZE  # a measure's transform slots (layout 4 and older: 0)
 
     @property
     def record_size(self) -> int:
