@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from bench.quality.data import WINDOWS, MissingData, require
 from bench.quality.episodes import alert_episodes
-from dexwatch.detectors import series_kernel as kernel
+from dexwatch.detectors import kernel_params as params
 from dexwatch.detectors.evaluation.labels import TimeWindow, nab_key, read_nab_windows
 from dexwatch.detectors.series_bank import BankOutput, SeriesBank
 from dexwatch.detectors.series_layout import VIEWS
@@ -111,12 +111,12 @@ def _view(
 ) -> AlarmView:
     cell = output.views[index, measure, view]
     width = bank.settings.band_width
-    spread = float(cell[kernel.OUT_HIGH] - cell[kernel.OUT_LOW]) / (2.0 * width)
-    deviation = float(cell[kernel.OUT_DEVIATION])
-    ratio = float(cell[kernel.OUT_RATIO])
+    spread = float(cell[params.OUT_HIGH] - cell[params.OUT_LOW]) / (2.0 * width)
+    deviation = float(cell[params.OUT_DEVIATION])
+    ratio = float(cell[params.OUT_RATIO])
     net = max(abs(deviation) - floor / spread, 0.0) if spread > 0.0 else abs(deviation)
     weight = bank.settings.change_weight if VIEWS[view] == "change" else 1.0
-    logged = cell[kernel.OUT_LOGGED] == 1.0  # the space the measure was modelled in then
+    logged = cell[params.OUT_LOGGED] == 1.0  # the space the measure was modelled in then
 
     def inverse(value: float) -> float:  # the measure's own units, as explanations give them
         return signed_log_inverse(value) if logged else value
@@ -125,9 +125,9 @@ def _view(
         measure=bank.measures[measure],
         view=VIEWS[view],
         ratio=ratio,
-        value=inverse(float(cell[kernel.OUT_VALUE])),
-        low=inverse(float(cell[kernel.OUT_LOW])),
-        high=inverse(float(cell[kernel.OUT_HIGH])),
+        value=inverse(float(cell[params.OUT_VALUE])),
+        low=inverse(float(cell[params.OUT_LOW])),
+        high=inverse(float(cell[params.OUT_HIGH])),
         deviation=deviation,
         sd_in_resolutions=spread / floor if floor > 0.0 else math.inf,
         record=weight * net / ratio if ratio > 0.0 else math.nan,
@@ -147,7 +147,7 @@ def alarm_views(path: Path, settings: SeriesModelSettings, every: bool = False) 
     seconds = np.array([epoch_seconds(at) for at in times])
     output = bank.process(np.zeros(len(times), dtype=np.int64), seconds, inputs)
     floors = _floors(
-        bank.columns(inputs), settings, output.views[:, :, 0, kernel.OUT_LOGGED] == 1.0
+        bank.columns(inputs), settings, output.views[:, :, 0, params.OUT_LOGGED] == 1.0
     )
     alerts = np.flatnonzero(output.scores >= settings.alert_threshold)
     row_of = {times[int(row)]: int(row) for row in alerts}
@@ -157,7 +157,7 @@ def alarm_views(path: Path, settings: SeriesModelSettings, every: bool = False) 
         if in_window and not every:
             continue
         index = row_of[first]
-        ratios = np.nan_to_num(output.views[index, :, :, kernel.OUT_RATIO], nan=-1.0)
+        ratios = np.nan_to_num(output.views[index, :, :, params.OUT_RATIO], nan=-1.0)
         views = [
             _view(bank, output, index, measure, view, float(floors[index, measure]))
             for measure, view in zip(*np.nonzero(ratios > _ALSO_ABOVE), strict=True)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
+from dexwatch.detectors import kernel_params as params
 from dexwatch.detectors import series_kernel as kernel
 from dexwatch.detectors.half_space_trees import Trees, shared_trees
 from dexwatch.detectors.series_layout import (
@@ -221,7 +222,7 @@ class SeriesBank:
         output = BankOutput(
             np.empty(n),
             np.empty(n, dtype=np.uint8),
-            np.empty((n, len(self.measures), len(VIEWS), kernel.N_OUT)),
+            np.empty((n, len(self.measures), len(VIEWS), params.N_OUT)),
             np.empty((n, 2)),
         )
         masses = self._joint.reshape(
@@ -263,15 +264,15 @@ class SeriesBank:
         cells = output.views[index, : len(self.inputs), VIEWS.index("level")]
         return tuple(
             (
-                _backward(cell, float(cell[kernel.OUT_LOW])),
-                _backward(cell, float(cell[kernel.OUT_HIGH])),
+                _backward(cell, float(cell[params.OUT_LOW])),
+                _backward(cell, float(cell[params.OUT_HIGH])),
             )
             for cell in cells
         )
 
     def _moves(self, output: BankOutput, index: int, values: Floats) -> tuple[MeasureMove, ...]:
         views = output.views[index]
-        ratios = views[:, :, kernel.OUT_RATIO]
+        ratios = views[:, :, params.OUT_RATIO]
         joint = float(output.joint[index, 0])
         if joint == joint and joint > np.nanmax(ratios, initial=0.0):
             return self._joint_moves(views, values)
@@ -290,14 +291,14 @@ class SeriesBank:
             # as the band is.
             judged = float(values[measure])
             if VIEWS[view] == "smoothed":
-                judged = _backward(cell, float(cell[kernel.OUT_VALUE]))
+                judged = _backward(cell, float(cell[params.OUT_VALUE]))
             chosen.append(
                 MeasureMove(
                     measure=self.measures[measure],
                     value=judged,
-                    expected_low=_backward(cell, float(cell[kernel.OUT_LOW])),
-                    expected_high=_backward(cell, float(cell[kernel.OUT_HIGH])),
-                    deviation=float(cell[kernel.OUT_DEVIATION]),
+                    expected_low=_backward(cell, float(cell[params.OUT_LOW])),
+                    expected_high=_backward(cell, float(cell[params.OUT_HIGH])),
+                    deviation=float(cell[params.OUT_DEVIATION]),
                     view=VIEWS[view],
                 )
             )
@@ -309,19 +310,19 @@ class SeriesBank:
         """The measures that stood furthest from their levels, when together they were the
         surprise: each may be inside its own band."""
         level = VIEWS.index("level")
-        deviations = np.nan_to_num(np.abs(views[:, level, kernel.OUT_DEVIATION]), nan=-1.0)
+        deviations = np.nan_to_num(np.abs(views[:, level, params.OUT_DEVIATION]), nan=-1.0)
         chosen = []
         for measure in np.argsort(-deviations)[: self.settings.max_contributions]:
             cell = views[measure, level]
-            if cell[kernel.OUT_DEVIATION] != cell[kernel.OUT_DEVIATION]:
+            if cell[params.OUT_DEVIATION] != cell[params.OUT_DEVIATION]:
                 continue
             chosen.append(
                 MeasureMove(
                     measure=self.measures[measure],
                     value=float(values[measure]),
-                    expected_low=_backward(cell, float(cell[kernel.OUT_LOW])),
-                    expected_high=_backward(cell, float(cell[kernel.OUT_HIGH])),
-                    deviation=float(cell[kernel.OUT_DEVIATION]),
+                    expected_low=_backward(cell, float(cell[params.OUT_LOW])),
+                    expected_high=_backward(cell, float(cell[params.OUT_HIGH])),
+                    deviation=float(cell[params.OUT_DEVIATION]),
                     view="joint",
                 )
             )
@@ -453,7 +454,7 @@ def _small_from_older(
 def _backward(cell: Floats, value: float) -> float:
     """A value of a view's output `cell` in the measure's own units (it is in the space the
     measure was modelled in at that point)."""
-    return signed_log_inverse(value) if cell[kernel.OUT_LOGGED] != 0.0 else value
+    return signed_log_inverse(value) if cell[params.OUT_LOGGED] != 0.0 else value
 
 
 def _grown(array: _Array, rows: int) -> _Array:
@@ -479,57 +480,57 @@ def young_record(settings: SeriesModelSettings) -> float:
 
 
 _TRANSFORMS = {
-    "none": kernel.TRANSFORM_NONE,
-    "signed_log": kernel.TRANSFORM_LOG,
-    "auto": kernel.TRANSFORM_AUTO,
+    "none": params.TRANSFORM_NONE,
+    "signed_log": params.TRANSFORM_LOG,
+    "auto": params.TRANSFORM_AUTO,
 }
 
 
 def _parameters(
     settings: SeriesModelSettings, layout: SeriesLayout
 ) -> tuple[Floats, npt.NDArray[np.int64]]:
-    fparams = np.zeros(kernel.N_FLOAT_PARAMS)
-    fparams[kernel.F_LEVEL_ALPHA] = 2.0 / (settings.level_span + 1)
-    fparams[kernel.F_SMOOTH_ALPHA] = 2.0 / (4 * settings.level_span + 1)
-    fparams[kernel.F_SEASON_SPAN] = settings.season_span
-    fparams[kernel.F_WIDTH] = settings.band_width
-    fparams[kernel.F_SPREAD_FLOOR] = _SLOT_SPREAD_FLOOR
-    fparams[kernel.F_GAP_FACTOR] = settings.gap_factor
-    fparams[kernel.F_DAMP] = settings.repeat_damping
-    fparams[kernel.F_RESOLUTION] = settings.resolution
-    fparams[kernel.F_YOUNG_RECORD] = young_record(settings)
-    fparams[kernel.F_JOINT_WEIGHT] = settings.joint_weight
-    fparams[kernel.F_RECORD_SPAN] = settings.record_span_days * 86_400.0
-    fparams[kernel.F_REPEAT_SPAN] = settings.repeat_span_hours * 3_600.0
+    fparams = np.zeros(params.N_FLOAT_PARAMS)
+    fparams[params.F_LEVEL_ALPHA] = 2.0 / (settings.level_span + 1)
+    fparams[params.F_SMOOTH_ALPHA] = 2.0 / (4 * settings.level_span + 1)
+    fparams[params.F_SEASON_SPAN] = settings.season_span
+    fparams[params.F_WIDTH] = settings.band_width
+    fparams[params.F_SPREAD_FLOOR] = _SLOT_SPREAD_FLOOR
+    fparams[params.F_GAP_FACTOR] = settings.gap_factor
+    fparams[params.F_DAMP] = settings.repeat_damping
+    fparams[params.F_RESOLUTION] = settings.resolution
+    fparams[params.F_YOUNG_RECORD] = young_record(settings)
+    fparams[params.F_JOINT_WEIGHT] = settings.joint_weight
+    fparams[params.F_RECORD_SPAN] = settings.record_span_days * 86_400.0
+    fparams[params.F_REPEAT_SPAN] = settings.repeat_span_hours * 3_600.0
     weights = {"change": settings.change_weight}
     for index, view in enumerate(VIEWS):
-        fparams[kernel.F_WEIGHTS + index] = weights.get(view, 1.0)
-    iparams = np.zeros(kernel.N_INT_PARAMS, dtype=np.int64)
+        fparams[params.F_WEIGHTS + index] = weights.get(view, 1.0)
+    iparams = np.zeros(params.N_INT_PARAMS, dtype=np.int64)
     for index, value in (
-        (kernel.I_WARMUP, settings.warmup),
+        (params.I_WARMUP, settings.warmup),
         # A band judges from 20 points, or from the warm-up a dataset asks for if shorter (at
         # least 2, for a spread): `warmup` says when verdicts begin.
-        (kernel.I_MIN_BAND, max(2, min(_MIN_BAND_POINTS, settings.warmup))),
-        (kernel.I_MIN_DAY, _MIN_DAY_POINTS),
-        (kernel.I_MIN_WEEK, _MIN_WEEK_POINTS),
-        (kernel.I_RECORD_BLOCK, settings.record_block),
-        (kernel.I_REPEAT_BLOCK, settings.repeat_block),
-        (kernel.I_LOG, _TRANSFORMS[settings.transform]),
-        (kernel.I_MEASURES, layout.n_measures),
-        (kernel.I_SMOOTH_POINTS, layout.smooth_points),
-        (kernel.I_RECORD_BLOCKS, layout.record_blocks),
-        (kernel.I_REPEAT_BLOCKS, layout.repeat_blocks),
-        (kernel.I_DAY_SLOTS, layout.day_slots),
-        (kernel.I_WEEK_SLOTS, layout.week_slots),
-        (kernel.I_HEADER, layout.header_size),
-        (kernel.I_MEASURE_SIZE, layout.measure_size),
-        (kernel.I_RECORDS, layout.records),
-        (kernel.I_HORIZON, record_horizon(settings)),
-        (kernel.I_JOINT_BASE, layout.joint_base if layout.joint_trees else 0),
-        (kernel.I_JOINT_HEIGHT, max(layout.joint_height, 1)),
-        (kernel.I_JOINT_WINDOW, settings.joint_window),
-        (kernel.I_SAYS, layout.says),
-        (kernel.I_TRANSFORM, layout.transform),
+        (params.I_MIN_BAND, max(2, min(_MIN_BAND_POINTS, settings.warmup))),
+        (params.I_MIN_DAY, _MIN_DAY_POINTS),
+        (params.I_MIN_WEEK, _MIN_WEEK_POINTS),
+        (params.I_RECORD_BLOCK, settings.record_block),
+        (params.I_REPEAT_BLOCK, settings.repeat_block),
+        (params.I_LOG, _TRANSFORMS[settings.transform]),
+        (params.I_MEASURES, layout.n_measures),
+        (params.I_SMOOTH_POINTS, layout.smooth_points),
+        (params.I_RECORD_BLOCKS, layout.record_blocks),
+        (params.I_REPEAT_BLOCKS, layout.repeat_blocks),
+        (params.I_DAY_SLOTS, layout.day_slots),
+        (params.I_WEEK_SLOTS, layout.week_slots),
+        (params.I_HEADER, layout.header_size),
+        (params.I_MEASURE_SIZE, layout.measure_size),
+        (params.I_RECORDS, layout.records),
+        (params.I_HORIZON, record_horizon(settings)),
+        (params.I_JOINT_BASE, layout.joint_base if layout.joint_trees else 0),
+        (params.I_JOINT_HEIGHT, max(layout.joint_height, 1)),
+        (params.I_JOINT_WINDOW, settings.joint_window),
+        (params.I_SAYS, layout.says),
+        (params.I_TRANSFORM, layout.transform),
     ):
         iparams[index] = value
     return fparams, iparams

@@ -1,8 +1,8 @@
 """The compiled loop that scores and then learns points of many series, in their flat arrays.
 
-Each measure is first put in the space it is modelled in: its signed log or its own units
-(`transform`; with "auto", decided once per measure, see `_transformed`). Then each measure of
-a point is seen five ways (the `VIEWS` of `series_layout`):
+Each measure is first put in the space it is modelled in, its signed log or its own units
+(`transform`; with "auto", decided once per measure: `measure_space`). Then each measure of a
+point is seen five ways (the `VIEWS` of `series_layout`):
 - level: the value against its recent mean and spread;
 - change: the step from the previous value against recent steps (not across a data gap);
 - smoothed: the mean of the last few values against its slower mean (gradual shifts);
@@ -38,6 +38,46 @@ from dexwatch.detectors.kernel_bands import (
     record_value,
     young_floor,
 )
+from dexwatch.detectors.kernel_params import (
+    F_DAMP,
+    F_GAP_FACTOR,
+    F_JOINT_WEIGHT,
+    F_LEVEL_ALPHA,
+    F_RECORD_SPAN,
+    F_REPEAT_SPAN,
+    F_RESOLUTION,
+    F_SEASON_SPAN,
+    F_SMOOTH_ALPHA,
+    F_SPREAD_FLOOR,
+    F_WEIGHTS,
+    F_WIDTH,
+    F_YOUNG_RECORD,
+    I_DAY_SLOTS,
+    I_HEADER,
+    I_HORIZON,
+    I_JOINT_BASE,
+    I_JOINT_HEIGHT,
+    I_JOINT_WINDOW,
+    I_MEASURE_SIZE,
+    I_MEASURES,
+    I_MIN_BAND,
+    I_MIN_DAY,
+    I_MIN_WEEK,
+    I_RECORD_BLOCK,
+    I_RECORD_BLOCKS,
+    I_RECORDS,
+    I_REPEAT_BLOCK,
+    I_REPEAT_BLOCKS,
+    I_SAYS,
+    I_SMOOTH_POINTS,
+    I_WARMUP,
+    I_WEEK_SLOTS,
+    OUT_DEVIATION,
+    OUT_HIGH,
+    OUT_LOGGED,
+    OUT_LOW,
+)
+from dexwatch.detectors.measure_space import is_logged, transformed
 from dexwatch.detectors.record_tail import TAIL_SIZE, tail_coverage, tail_learn, tail_level
 from dexwatch.detectors.series_layout import (
     CHANGE,
@@ -56,121 +96,16 @@ from dexwatch.detectors.series_layout import (
     SAYS,
     SERIES_HEADER,
     SMOOTHED,
-    TRANSFORM_LEVEL,
-    TRANSFORM_SPACE,
-    TRANSFORM_STEP,
     VIEWS,
 )
 
-__all__ = [
-    "F_DAMP",
-    "F_GAP_FACTOR",
-    "F_JOINT_WEIGHT",
-    "F_LEVEL_ALPHA",
-    "F_RECORD_SPAN",
-    "F_REPEAT_SPAN",
-    "F_RESOLUTION",
-    "F_SEASON_SPAN",
-    "F_SMOOTH_ALPHA",
-    "F_SPREAD_FLOOR",
-    "F_WEIGHTS",
-    "F_WIDTH",
-    "F_YOUNG_RECORD",
-    "I_DAY_SLOTS",
-    "I_HEADER",
-    "I_HORIZON",
-    "I_JOINT_BASE",
-    "I_JOINT_HEIGHT",
-    "I_JOINT_WINDOW",
-    "I_LOG",
-    "I_MEASURES",
-    "I_MEASURE_SIZE",
-    "I_MIN_BAND",
-    "I_MIN_DAY",
-    "I_MIN_WEEK",
-    "I_RECORDS",
-    "I_RECORD_BLOCK",
-    "I_RECORD_BLOCKS",
-    "I_REPEAT_BLOCK",
-    "I_REPEAT_BLOCKS",
-    "I_SAYS",
-    "I_SMOOTH_POINTS",
-    "I_TRANSFORM",
-    "I_WARMUP",
-    "I_WEEK_SLOTS",
-    "N_FLOAT_PARAMS",
-    "N_INT_PARAMS",
-    "N_OUT",
-    "OUT_DEVIATION",
-    "OUT_HIGH",
-    "OUT_LOGGED",
-    "OUT_LOW",
-    "OUT_RATIO",
-    "OUT_VALUE",
-    "TRANSFORM_AUTO",
-    "TRANSFORM_LOG",
-    "TRANSFORM_NONE",
-    "process_points",
-]
+__all__ = ["process_points"]
 
 Floats = npt.NDArray[np.float64]
 Floats32 = npt.NDArray[np.float32]
 Bytes = npt.NDArray[np.uint8]
 Ints = npt.NDArray[np.int64]
 
-# Float parameters.
-(
-    F_LEVEL_ALPHA,
-    F_SMOOTH_ALPHA,
-    F_SEASON_SPAN,
-    F_WIDTH,
-    F_SPREAD_FLOOR,
-    F_GAP_FACTOR,
-    F_DAMP,
-    F_RESOLUTION,
-    F_YOUNG_RECORD,
-    F_JOINT_WEIGHT,
-    F_RECORD_SPAN,  # seconds a record lasts at least (0: counted in points only)
-    F_REPEAT_SPAN,  # seconds the repeat guard remembers at most (0: counted in points only)
-) = range(12)
-F_WEIGHTS = 12  # one weight per view
-N_FLOAT_PARAMS = F_WEIGHTS + len(VIEWS)
-
-# Integer parameters.
-(
-    I_WARMUP,
-    I_MIN_BAND,
-    I_MIN_DAY,
-    I_MIN_WEEK,
-    I_RECORD_BLOCK,
-    I_REPEAT_BLOCK,
-    I_LOG,
-    I_MEASURES,
-    I_SMOOTH_POINTS,
-    I_RECORD_BLOCKS,
-    I_REPEAT_BLOCKS,
-    I_DAY_SLOTS,
-    I_WEEK_SLOTS,
-    I_HEADER,
-    I_MEASURE_SIZE,
-    I_RECORDS,
-    I_HORIZON,
-    I_JOINT_BASE,  # 0: no joint view
-    I_JOINT_HEIGHT,
-    I_JOINT_WINDOW,
-    I_SAYS,  # offset of the measures' says in `counts`
-    I_TRANSFORM,  # offset of a measure's transform slots, from its base
-) = range(22)
-N_INT_PARAMS = 22
-
-# `I_LOG`: how measures are transformed (`SeriesModelSettings.transform`).
-TRANSFORM_NONE, TRANSFORM_LOG, TRANSFORM_AUTO = 0, 1, 2
-
-# Per view of each measure of each point: its weighted ratio (NaN: the view said nothing), its
-# deviation in sd, the band it was expected in and the value it judged (in the transformed space),
-# and 1.0 when that space was the signed log.
-OUT_RATIO, OUT_DEVIATION, OUT_LOW, OUT_HIGH, OUT_VALUE, OUT_LOGGED = range(6)
-N_OUT = 6
 
 _N_VIEWS = len(VIEWS)
 _DAY_S = 86400.0
@@ -364,119 +299,6 @@ def _learn_quantum(small: Any, base: int, step: float, value: float) -> None:
 
 
 @compiled
-def _signed_log(value: float) -> float:
-    return math.copysign(math.log1p(abs(value)), value)
-
-
-@compiled
-def _is_logged(small: Any, base: int, iparams: Any) -> bool:
-    mode = iparams[I_LOG]
-    if mode == TRANSFORM_AUTO:
-        return bool(small[base + iparams[I_TRANSFORM] + TRANSFORM_SPACE] >= 0.0)
-    return bool(mode == TRANSFORM_LOG)
-
-
-@compiled
-def _mapped(value: float, to_log: bool) -> float:
-    """A value of the measure in the other space."""
-    if to_log:
-        return _signed_log(value)
-    return math.copysign(math.expm1(abs(value)), value)
-
-
-@compiled
-def _slope(value: float, to_log: bool) -> float:
-    """How far the other space moves per unit of this one, at `value` (first order)."""
-    return 1.0 / (1.0 + abs(value)) if to_log else math.exp(abs(value))
-
-
-@compiled
-def _map_band(state: Any, at: int, to_log: bool) -> None:
-    """A band (mean, variance) taken into the other space to first order about its mean."""
-    slope = _slope(float(state[at]), to_log)
-    state[at] = _mapped(float(state[at]), to_log)
-    state[at + 1] = state[at + 1] * slope * slope
-
-
-@compiled
-def _to_own_units(small: Any, profiles: Any, measure: int, base: int, iparams: Any) -> None:
-    """Re-express a measure's state, modelled on the signed log so far, in its own units: its
-    level's and its step's bands exactly (the transform slots kept them), every other value,
-    band and slot exactly or to first order; records, says and the joint view's state are in
-    sd and stay as they are."""
-    slots = base + iparams[I_TRANSFORM]
-    for index in range(3):
-        small[base + LEVEL + index] = small[slots + TRANSFORM_LEVEL + index]
-        small[base + CHANGE + index] = small[slots + TRANSFORM_STEP + index]
-    _map_band(small, base + SMOOTHED, False)
-    previous = float(small[base + PREVIOUS])
-    small[base + QUANTUM] *= _slope(previous, False)
-    small[base + PREVIOUS] = _mapped(previous, False)
-    for index in range(iparams[I_SMOOTH_POINTS]):
-        small[base + RECENT + index] = _mapped(float(small[base + RECENT + index]), False)
-    slots_per_measure = iparams[I_DAY_SLOTS] + iparams[I_WEEK_SLOTS]
-    for slot in range(measure * slots_per_measure, (measure + 1) * slots_per_measure):
-        _map_band(profiles, 2 * slot, False)
-
-
-@compiled
-def _transformed(
-    small: Any,
-    profiles: Any,
-    measure: int,
-    raw: float,
-    after_gap: bool,
-    fparams: Any,
-    iparams: Any,
-) -> float:
-    """The measure's value in the space it is modelled in; with transform "auto", that space is
-    decided first, from the points before this one.
-
-    Auto: the signed log until the measure has seen `1 / alpha` points (as long as its level's
-    band is a plain mean and variance before it weighs points exponentially); then, once and
-    for good, the signed log if its changes are multiplicative, its own units otherwise. They
-    are multiplicative when either
-    - its values are more dispersed than the exponential distribution's (a coefficient of
-      variation above 1): a power-law tail (a volume), no level with additive noise, or
-    - its steps are small beside its level, a step band `width` sd wide clear of -100%
-      (`width * sd(step) < |mean|`): a TVL, a price, whose steps grow with its level; there
-      the log is nearly linear and costs nothing, and it keeps the steps' scale as the level
-      grows.
-    Neither (a percentage, an occupancy, counts near zero: steps as large as the level) keeps
-    its own units: the log would stretch its low end, where a quiet night then looks as wild
-    as a spike. Deciding once, at a stated point, a measure near a boundary cannot flip back
-    and forth between spaces.
-    """
-    mode = iparams[I_LOG]
-    if mode == TRANSFORM_NONE:
-        return raw
-    if mode == TRANSFORM_LOG:
-        return _signed_log(raw)
-    base = iparams[I_HEADER] + measure * iparams[I_MEASURE_SIZE]
-    slots = base + iparams[I_TRANSFORM]
-    space = small[slots + TRANSFORM_SPACE]
-    if space == 0.0:
-        level, step = slots + TRANSFORM_LEVEL, slots + TRANSFORM_STEP
-        alpha = fparams[F_LEVEL_ALPHA]
-        if small[level + 2] >= 1.0 / alpha:
-            mean = abs(small[level])
-            spread = math.sqrt(max(small[level + 1], 0.0))
-            step_spread = math.sqrt(max(small[step + 1], 0.0))
-            multiplicative = spread > mean or fparams[F_WIDTH] * step_spread < mean
-            space = 1.0 if multiplicative else -1.0
-            small[slots + TRANSFORM_SPACE] = space
-            if not multiplicative:
-                _to_own_units(small, profiles, measure, base, iparams)
-        else:
-            # The model's own bands learn this point on its log, in `_measure`.
-            if small[base + HAS_PREVIOUS] != 0.0 and not after_gap:
-                previous = _mapped(float(small[base + PREVIOUS]), False)
-                band_learn(small, step, raw - previous, alpha)
-            band_learn(small, level, raw, alpha)
-    return raw if space < 0.0 else _signed_log(raw)
-
-
-@compiled
 def _measure(
     small: Any,
     profiles: Any,
@@ -499,7 +321,7 @@ def _measure(
     """
     base = iparams[I_HEADER] + measure * iparams[I_MEASURE_SIZE]
     out[:, :] = np.nan  # a view that says nothing stays NaN
-    logged = _is_logged(small, base, iparams)
+    logged = is_logged(small, base, iparams)
     floor = _resolution(small, base, raw, value, logged, fparams)
     level = small[base + LEVEL]  # the level's mean before this point
     overall = _band_view(small, base + LEVEL, value, 0.0, floor, fparams, iparams, out, 0)
@@ -724,7 +546,7 @@ def process_points(
             if math.isnan(raw):  # a ratio over zero: this measure has no value this time
                 views[i, measure] = np.nan
                 continue
-            value = _transformed(state, profile, measure, raw, after_gap, fparams, iparams)
+            value = transformed(state, profile, measure, raw, after_gap, fparams, iparams)
             _measure(
                 state,
                 profile,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from dexwatch.detectors import series_kernel as kernel
+from dexwatch.detectors import kernel_params as params
 from dexwatch.detectors.cycle_evidence import critical_ratio, cycle_say
 from dexwatch.detectors.series_bank import SeriesBank
 from dexwatch.detectors.series_layout import VIEWS
@@ -114,9 +114,9 @@ def _run(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 def test_noise_without_a_cycle_is_judged_by_its_other_views() -> None:
     rng = np.random.default_rng(4)
     day = _run(rng.normal(10.0, 1.0, 12 * 288))[-288:]
-    judged = ~np.isnan(day[:, kernel.OUT_DEVIATION])
+    judged = ~np.isnan(day[:, params.OUT_DEVIATION])
     assert judged.all(), "the day view still judges"
-    assert np.nanmax(day[:, kernel.OUT_RATIO]) == 0.0, "but has no say"
+    assert np.nanmax(day[:, params.OUT_RATIO]) == 0.0, "but has no say"
 
 
 def test_a_series_with_a_daily_cycle_keeps_its_day_view() -> None:
@@ -125,8 +125,8 @@ def test_a_series_with_a_daily_cycle_keeps_its_day_view() -> None:
     values = 10 + 3 * np.sin(2 * np.pi * hours / 24) + rng.normal(0, 0.2, len(hours))
     values[-1] = 10 + 3 * np.sin(2 * np.pi * hours[-1] / 24) + 3.0  # 15 sd off its slot
     last = _run(values)[-1]
-    assert last[kernel.OUT_DEVIATION] > 5
-    assert last[kernel.OUT_RATIO] > 1.0, "a record, with its full say"
+    assert last[params.OUT_DEVIATION] > 5
+    assert last[params.OUT_RATIO] > 1.0, "a record, with its full say"
 
 
 def test_a_slot_visited_less_than_once_a_cycle_counts_its_visits_not_the_cycles() -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from dexwatch.detectors import series_kernel as kernel
+from dexwatch.detectors import kernel_params as params
 from dexwatch.detectors.series_bank import BankOutput, SeriesBank, empty_state, read_state
 from dexwatch.detectors.series_layout import (
     JOINT_RECORD,
@@ -54,16 +54,16 @@ def test_a_spike_sets_records_and_a_normal_value_does_not() -> None:
         np.array([epoch_seconds(START) + 3000 * STEP_S]),
         _daily(1, seed=6, start=3000)[:, None],
     )
-    assert np.nanmax(normal.views[0, 0, :, kernel.OUT_RATIO]) < 1.0
+    assert np.nanmax(normal.views[0, 0, :, params.OUT_RATIO]) < 1.0
     spike = bank.process(
         np.zeros(1, dtype=np.int64),
         np.array([epoch_seconds(START) + 3001 * STEP_S]),
         np.array([[25.0]]),
     )
     views = spike.views[0, 0]
-    assert views[CHANGE, kernel.OUT_RATIO] > 1.0
-    assert views[DAY, kernel.OUT_RATIO] > 1.5
-    assert views[DAY, kernel.OUT_HIGH] < 25.0
+    assert views[CHANGE, params.OUT_RATIO] > 1.0
+    assert views[DAY, params.OUT_RATIO] > 1.5
+    assert views[DAY, params.OUT_HIGH] < 25.0
     assert spike.scores[0] > 0.6
 
 
@@ -81,9 +81,9 @@ def test_bands_are_the_exponentially_weighted_mean_and_variance() -> None:
         mean += alpha * difference
         variance = (1 - alpha) * (variance + difference * alpha * difference)
     out = _feed(bank, np.array([4.0]), first_step=40)
-    deviation = out.views[0, 0, LEVEL, kernel.OUT_DEVIATION]
+    deviation = out.views[0, 0, LEVEL, params.OUT_DEVIATION]
     assert deviation == pytest.approx((4.0 - mean) / math.sqrt(variance), rel=1e-12)
-    low, high = out.views[0, 0, LEVEL, kernel.OUT_LOW], out.views[0, 0, LEVEL, kernel.OUT_HIGH]
+    low, high = out.views[0, 0, LEVEL, params.OUT_LOW], out.views[0, 0, LEVEL, params.OUT_HIGH]
     assert (low + high) / 2 == pytest.approx(mean, rel=1e-12)
     assert (high - low) / 2 == pytest.approx(3.0 * math.sqrt(variance), rel=1e-12)
 
@@ -101,9 +101,9 @@ def test_the_week_profile_sees_a_weekday_that_looks_like_a_sunday() -> None:
     assert weekday[-1] == 3
     out = bank.process(np.zeros(steps + 1, dtype=np.int64), times, values[:, None])
     last = out.views[-1, 0]
-    assert abs(last[WEEK, kernel.OUT_DEVIATION]) > 5
-    assert last[WEEK, kernel.OUT_RATIO] > 1.0
-    assert last[WEEK, kernel.OUT_LOW] > 60.0 > last[LEVEL, kernel.OUT_LOW]
+    assert abs(last[WEEK, params.OUT_DEVIATION]) > 5
+    assert last[WEEK, params.OUT_RATIO] > 1.0
+    assert last[WEEK, params.OUT_LOW] > 60.0 > last[LEVEL, params.OUT_LOW]
 
 
 def test_no_change_view_across_a_gap() -> None:
@@ -111,8 +111,8 @@ def test_no_change_view_across_a_gap() -> None:
     _feed(bank, _daily(300, seed=7))
     out = _feed(bank, np.array([12.0]), first_step=900)
     assert out.flags[0] & 2, "the point after a gap is flagged"
-    assert math.isnan(out.views[0, 0, CHANGE, kernel.OUT_DEVIATION])
-    assert not math.isnan(out.views[0, 0, LEVEL, kernel.OUT_DEVIATION])
+    assert math.isnan(out.views[0, 0, CHANGE, params.OUT_DEVIATION])
+    assert not math.isnan(out.views[0, 0, LEVEL, params.OUT_DEVIATION])
 
 
 def test_the_repeat_guard_damps_a_score_that_does_not_beat_the_recent_ones() -> None:
@@ -249,11 +249,11 @@ def test_the_smoothed_level_never_spans_a_gap() -> None:
     _feed(bank, np.full(100, 10.0))
     _feed(bank, np.array([30.0]), first_step=500)  # after a gap: the ring restarts here
     out = _feed(bank, np.array([30.0]), first_step=501)
-    smoothed_low = out.views[0, 0, SMOOTHED, kernel.OUT_LOW]
-    smoothed_high = out.views[0, 0, SMOOTHED, kernel.OUT_HIGH]
+    smoothed_low = out.views[0, 0, SMOOTHED, params.OUT_LOW]
+    smoothed_high = out.views[0, 0, SMOOTHED, params.OUT_HIGH]
     assert smoothed_low <= smoothed_high
     # Had the ring kept the values before the gap, the smoothed value would be (4*10+2*30)/6.
-    deviation = out.views[0, 0, SMOOTHED, kernel.OUT_DEVIATION]
+    deviation = out.views[0, 0, SMOOTHED, params.OUT_DEVIATION]
     mean = (smoothed_low + smoothed_high) / 2
     spread = (smoothed_high - smoothed_low) / 6
     assert spread > 0

@@ -1,5 +1,5 @@
 """Transform "auto": each measure is modelled on its signed log or in its own units, decided
-once from its first `1 / alpha` points (`series_kernel._transformed`)."""
+once from its first `1 / alpha` points (`measure_space.transformed`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
-from dexwatch.detectors import series_kernel as kernel
+from dexwatch.detectors import kernel_params as params
 from dexwatch.detectors.series_bank import BankOutput, SeriesBank
 from dexwatch.detectors.series_model import SeriesModelSettings, epoch_seconds
 
@@ -28,7 +28,7 @@ def _run(values: npt.NDArray[np.float64]) -> BankOutput:
 
 def _logged(output: BankOutput) -> npt.NDArray[np.bool_]:
     """Per point: was the measure modelled on its signed log."""
-    logged: npt.NDArray[np.bool_] = output.views[:, 0, 0, kernel.OUT_LOGGED] == 1.0
+    logged: npt.NDArray[np.bool_] = output.views[:, 0, 0, params.OUT_LOGGED] == 1.0
     return logged
 
 
@@ -80,7 +80,7 @@ def test_a_measure_that_leaves_the_log_keeps_its_bands_in_its_own_units() -> Non
     percent = np.clip(6.0 + rng.normal(0.0, 3.0, 500), 0.0, 100.0)
     percent[400] = 60.0
     output = _run(percent)
-    low = output.views[400, 0, 0, kernel.OUT_LOW]
-    high = output.views[400, 0, 0, kernel.OUT_HIGH]
-    assert output.views[400, 0, 0, kernel.OUT_LOGGED] == 0.0
+    low = output.views[400, 0, 0, params.OUT_LOW]
+    high = output.views[400, 0, 0, params.OUT_HIGH]
+    assert output.views[400, 0, 0, params.OUT_LOGGED] == 0.0
     assert low < 6.0 < high < 20.0
