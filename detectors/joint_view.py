@@ -98,7 +98,7 @@ def joint_point(
         if judge:
             coverage = tail_coverage(small, record, horizon)
             least = young_floor(width, young_prior, coverage)
-            ratio = surprise / max(tail_level(small, record, record_horizon), least)
+            ratio = surprise / max(tail_level(small, record, record_horizon, horizon), least)
             out[0] = ratio
         out[1] = surprise
         tail_learn(small, record, record_horizon, surprise)

@@ -15,6 +15,14 @@ of |z| are close to exponential with a scale `s`, and |z| passes `u` at a rate `
 estimate). One outlier moves `s` by its excess over the exceedances of a horizon, and fades as
 new ones come; a heavy-tailed measure (log volume) gets a larger `s`, and so fewer records.
 
+A return level far beyond the sample it was fitted on is a guess, not an estimate (Coles, *An
+Introduction to Statistical Modeling of Extreme Values*, 2001, 4.4.2). A 1 Hz sensor's 30-day
+horizon is 2.6 million points: from its first 1,000, `log(p n)` would stretch the tail 11
+scales, and a record would need 7-18 sd. So `n` is at most `TAIL_REACH` (4) times the points
+the tail has learnt (never less than that many times the caller's `least`, whose young floor
+covers a series younger than it): a young series' records grow with its age, up to the
+horizon's.
+
 Four floats a view: the rate, points learnt, the scale, excesses learnt.
 """
 
@@ -26,17 +34,20 @@ from typing import Any
 from dexwatch.detectors.kernel_bands import compiled
 from dexwatch.detectors.series_layout import TAIL_SIZE
 
-__all__ = ["TAIL_FROM", "TAIL_SIZE", "tail_coverage", "tail_learn", "tail_level"]
+__all__ = ["TAIL_FROM", "TAIL_REACH", "TAIL_SIZE", "tail_coverage", "tail_learn", "tail_level"]
 
 TAIL_FROM = 2.3263  # |z| that Gaussian noise passes 2% of the time (two-sided)
+TAIL_REACH = 4.0  # a record is extrapolated at most this many times past the points learnt
 
 _RATE, _SEEN, _SCALE, _EXCESSES = 0, 1, 2, 3
 
 
 @compiled
-def tail_level(state: Any, at: int, horizon: float) -> float:
-    """The |z| passed about once in `horizon` points (0 while less than one pass is expected)."""
-    expected = state[at + _RATE] * horizon
+def tail_level(state: Any, at: int, horizon: float, least: float) -> float:
+    """The |z| passed about once in `horizon` points (0 while less than one pass is expected),
+    or in `TAIL_REACH` times the points learnt (at least `least`) if that is fewer."""
+    reach = TAIL_REACH * max(float(state[at + _SEEN]), least)
+    expected = state[at + _RATE] * min(horizon, reach)
     if state[at + _EXCESSES] == 0.0 or expected <= 1.0:
         return 0.0
     return TAIL_FROM + float(state[at + _SCALE]) * math.log(expected)

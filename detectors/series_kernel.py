@@ -460,7 +460,7 @@ def _measure(
             # A view that began to judge late (a week's slot, say) is as young as its record.
             coverage = tail_coverage(small, record, iparams[I_HORIZON])
             least = young_floor(fparams[F_WIDTH], fparams[F_YOUNG_RECORD], coverage)
-            beaten = max(tail_level(small, record, horizon), least)
+            beaten = max(tail_level(small, record, horizon, iparams[I_HORIZON]), least)
             say = day_say if view == _DAY_VIEW else week_say if view == _WEEK_VIEW else 1.0
             out[view, 0] = say * fparams[F_WEIGHTS + view] * size / beaten
         # The record keeps the raw |z| whatever the say: it means the same as the say grows.
