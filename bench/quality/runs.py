@@ -1,8 +1,9 @@
 """Backtests of whole files, in worker processes: what the detector said about each row.
 
 A file's time column is `timestamp` and every other column is a measure, one series per file:
-what a new user does with a CSV. The detection step gets only the file's rows; labels are
-applied afterwards, by the corpus that asked.
+what a new user does with a CSV. A corpus whose files hold their labels (SKAB's `anomaly`)
+names those columns, and they are not measures. The detection step gets only the file's
+measures; labels are applied afterwards, by the corpus that asked.
 """
 
 from __future__ import annotations
@@ -19,12 +20,34 @@ from dexwatch.detectors.evaluation.labels import nab_key
 from dexwatch.detectors.series_model import SeriesModelSettings
 from dexwatch.tabular.csv_input import CsvInput
 
-__all__ = ["TIME_COLUMN", "FileRun", "OnDone", "detect_all", "detect_file"]
+__all__ = [
+    "DEFAULT_COLUMNS",
+    "TIME_COLUMN",
+    "FileColumns",
+    "FileRun",
+    "OnDone",
+    "detect_all",
+    "detect_file",
+]
 
 TIME_COLUMN = "timestamp"
 
 OnDone = Callable[["FileRun", int, int], None]
 """Called in the parent as each file finishes: the run, files done so far, files in all."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileColumns:
+    """A file's time column and its label columns; every other column is a measure."""
+
+    time: str = TIME_COLUMN
+    labels: tuple[str, ...] = ()
+
+    def measures(self, header: Sequence[str]) -> tuple[str, ...]:
+        return tuple(name for name in header if name != self.time and name not in self.labels)
+
+
+DEFAULT_COLUMNS = FileColumns()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +63,8 @@ class FileRun:
     """Rows whose verdict was `warming_up`: rows without a verdict."""
     bad_rows: int
     seconds: float
+    measures: tuple[str, ...] = ()
+    """The columns the model saw, in header order."""
 
     @property
     def key(self) -> str:
@@ -59,16 +84,18 @@ class FileRun:
         return max(known) - min(known) if known else timedelta(0)
 
 
-def detect_file(path: Path, settings: SeriesModelSettings) -> FileRun:
-    """A fresh model over `path`'s rows, in file order; the only input is the file."""
+def detect_file(
+    path: Path, settings: SeriesModelSettings, columns: FileColumns = DEFAULT_COLUMNS
+) -> FileRun:
+    """A fresh model over `path`'s rows, in file order; the only input is the file's measures."""
     started = time.monotonic()
     scores: list[float] = []
     times: list[datetime | None] = []
     alerts: list[int] = []
     warming_up = 0
     with CsvInput(path) as source:
-        measures = tuple(name for name in source.header if name != TIME_COLUMN)
-        backtest = Backtest(BacktestColumns(TIME_COLUMN, measures), settings)
+        measures = columns.measures(source.header)
+        backtest = Backtest(BacktestColumns(columns.time, measures), settings)
         for row, outcome in enumerate(backtest.run(source.header, source.records())):
             scores.append(outcome.score)
             times.append(outcome.time)
@@ -77,7 +104,8 @@ def detect_file(path: Path, settings: SeriesModelSettings) -> FileRun:
             if outcome.verdict is not None and outcome.verdict.warming_up:
                 warming_up += 1
     seconds = time.monotonic() - started
-    return FileRun(path, scores, times, alerts, warming_up, backtest.bad_rows.total, seconds)
+    bad_rows = backtest.bad_rows.total
+    return FileRun(path, scores, times, alerts, warming_up, bad_rows, seconds, measures)
 
 
 def detect_all(
@@ -85,6 +113,7 @@ def detect_all(
     settings: SeriesModelSettings,
     workers: int,
     on_done: OnDone | None = None,
+    columns: FileColumns = DEFAULT_COLUMNS,
 ) -> list[FileRun]:
     """Every file, `workers` processes at a time; the runs come back sorted by key."""
     # Largest files first, so that the workers finish at about the same time.
@@ -98,10 +127,10 @@ def detect_all(
 
     if workers <= 1:
         for path in ordered:
-            done(detect_file(path, settings))
+            done(detect_file(path, settings, columns))
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(detect_file, path, settings) for path in ordered]
+            futures = [pool.submit(detect_file, path, settings, columns) for path in ordered]
             try:
                 for future in as_completed(futures):
                     done(future.result())
