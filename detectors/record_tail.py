@@ -23,7 +23,17 @@ the tail has learnt (never less than that many times the caller's `least`, whose
 covers a series younger than it): a young series' records grow with its age, up to the
 horizon's.
 
-Four floats a view: the rate, points learnt, the scale, excesses learnt.
+**A run of passes is learnt when it is over.** A depeg that deepens for hours passes `u` at
+every point; learnt as it came, each point raised `s` and the record rose with the departure
+(from 9 to 15 sd in the USDC SVB depeg's first three hours, so the deepening depeg read as
+ever less surprising). While |z| stays above `u` the points are held back, their count and the
+sum of their excesses; the first point back under `u` learns them (each at the run's mean
+excess, as the points themselves would have been, bar their order). A departure is judged
+against the tail from before it for as long as it lasts, and teaches the tail afterwards;
+between departures nothing changes.
+
+Six floats a view: the rate, points learnt, the scale, excesses learnt, and the run held back
+(points, sum of excesses).
 """
 
 from __future__ import annotations
@@ -39,7 +49,7 @@ __all__ = ["TAIL_FROM", "TAIL_REACH", "TAIL_SIZE", "tail_coverage", "tail_learn"
 TAIL_FROM = 2.3263  # |z| that Gaussian noise passes 2% of the time (two-sided)
 TAIL_REACH = 4.0  # a record is extrapolated at most this many times past the points learnt
 
-_RATE, _SEEN, _SCALE, _EXCESSES = 0, 1, 2, 3
+_RATE, _SEEN, _SCALE, _EXCESSES, _RUN, _RUN_EXCESS = 0, 1, 2, 3, 4, 5
 
 
 @compiled
@@ -54,10 +64,10 @@ def tail_level(state: Any, at: int, horizon: float, least: float) -> float:
 
 
 @compiled
-def tail_learn(state: Any, at: int, horizon: float, value: float) -> None:
-    """Learn one |z|: plain means while young, then exponentially weighted over `horizon`."""
+def _learn_one(state: Any, at: int, horizon: float, passed: float, excess: float) -> None:
+    """Learn a point that passed (1.0) or not (0.0): plain means while young, then
+    exponentially weighted over `horizon`."""
     seen = state[at + _SEEN]
-    passed = 1.0 if value > TAIL_FROM else 0.0
     state[at + _RATE] += max(1.0 / horizon, 1.0 / (seen + 1.0)) * (passed - state[at + _RATE])
     state[at + _SEEN] = seen + 1.0
     if passed:
@@ -65,8 +75,25 @@ def tail_learn(state: Any, at: int, horizon: float, value: float) -> None:
         excesses = state[at + _EXCESSES]
         memory = max(state[at + _RATE] * horizon, 1.0)
         alpha = max(1.0 / memory, 1.0 / (excesses + 1.0))
-        state[at + _SCALE] += alpha * (value - TAIL_FROM - state[at + _SCALE])
+        state[at + _SCALE] += alpha * (excess - state[at + _SCALE])
         state[at + _EXCESSES] = excesses + 1.0
+
+
+@compiled
+def tail_learn(state: Any, at: int, horizon: float, value: float) -> None:
+    """Learn one |z|, or hold it back while a run of passes of `TAIL_FROM` lasts."""
+    if value > TAIL_FROM:
+        state[at + _RUN] += 1.0
+        state[at + _RUN_EXCESS] += value - TAIL_FROM
+        return
+    run = int(state[at + _RUN])
+    if run > 0:
+        excess = state[at + _RUN_EXCESS] / run
+        for _ in range(run):
+            _learn_one(state, at, horizon, 1.0, excess)
+        state[at + _RUN] = 0.0
+        state[at + _RUN_EXCESS] = 0.0
+    _learn_one(state, at, horizon, 0.0, 0.0)
 
 
 @compiled

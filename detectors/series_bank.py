@@ -45,12 +45,14 @@ __all__ = [
 
 _KIND = "series_model"
 # 2: each measure keeps its quantum; 3: and the say of its slot views; 4: records are tails;
-# 5: each measure has its transform slots (transform "auto")
-_LAYOUT = 5
+# 5: each measure has its transform slots (transform "auto"); 6: a tail holds back a run
+_LAYOUT = 6
 _SAYS_FROM = 3  # layout 2 states lack the says: read as unknown, taken at the next point
 _TAILS_FROM = 4  # older states kept block maxima: their records start young again
 _TRANSFORM_FROM = 5  # older states have no transform slots (they were saved with no "auto")
-_READABLE_LAYOUTS = (2, 3, 4, _LAYOUT)
+_RUNS_FROM = 6  # older tails hold no run back (4 floats): restored with none in progress
+_TAIL_FLOATS_BEFORE_RUNS = 4
+_READABLE_LAYOUTS = (2, 3, 4, 5, _LAYOUT)
 _MIN_BAND_POINTS = 20  # a band's spread is too young to divide by before this
 _MIN_DAY_POINTS = 3
 _MIN_WEEK_POINTS = 3
@@ -378,7 +380,7 @@ class SeriesBank:
                 size = self.layout.says
                 target[row, :size] = arrays.array(name, dtype, (size,))
                 continue
-            if name == "small" and arrays.layout < _TRANSFORM_FROM:
+            if name == "small" and arrays.layout < _RUNS_FROM:
                 older = arrays.array(name, dtype, None)
                 target[row] = _small_from_older(self.layout, older, arrays.layout)
                 continue
@@ -422,32 +424,43 @@ _Array = TypeVar("_Array", bound=npt.NDArray[Any])
 def _small_from_older(
     layout: SeriesLayout, old: npt.NDArray[np.float64], number: int
 ) -> npt.NDArray[Any]:
-    """A `small` row of this layout from one of layout `number` (2 to 4).
+    """A `small` row of this layout from one of layout `number` (2 to 5).
 
-    Layout 4 lacks the transform slots (zeros: unused, as a state saved before them was saved
-    with transform "signed_log" or "none"). Layouts 2 and 3 also kept each record as block
-    maxima, which say nothing of a tail: those records start young (wide) and learn again.
+    Layouts 4 and 5 kept each tail without a run held back (none is in progress). Layout 4
+    also lacks the transform slots (zeros: unused, as a state saved before them was saved with
+    transform "signed_log" or "none"). Layouts 2 and 3 kept each record as block maxima, which
+    say nothing of a tail: those records start young (wide) and learn again.
     """
     maxima = number < _TAILS_FROM
     before = replace(
         layout,
         record_floats=sliding_maximum_size(layout.record_blocks)
         if maxima
-        else layout.record_floats,
-        transform_floats=0,
+        else _TAIL_FLOATS_BEFORE_RUNS,
+        transform_floats=layout.transform_floats if number >= _TRANSFORM_FROM else 0,
     )
     if old.shape != (before.small_size,):
         raise StateFormatError(
             f"{_KIND} state has {old.shape[0]} floats a series; its layout ({number}) needs "
             f"{before.small_size}"
         )
+    tail = 0 if maxima else _TAIL_FLOATS_BEFORE_RUNS  # what each record keeps
     row = np.zeros(layout.small_size, dtype=np.float64)
-    kept = layout.joint_base + JOINT_RECORD if maxima else layout.header_size
-    row[:kept] = old[:kept]
-    kept = layout.records if maxima else before.measure_size
+    joint_record = layout.joint_base + JOINT_RECORD  # the same in both: records come after
+    row[: joint_record + tail] = old[: joint_record + tail]
     for measure in range(layout.n_measures):
         new_base, old_base = layout.measure_base(measure), before.measure_base(measure)
-        row[new_base : new_base + kept] = old[old_base : old_base + kept]
+        row[new_base : new_base + layout.records] = old[old_base : old_base + layout.records]
+        for view in range(len(VIEWS)):
+            at, old_at = (
+                new_base + layout.records + view * layout.record_size,
+                old_base + layout.records + view * before.record_size,
+            )
+            row[at : at + tail] = old[old_at : old_at + tail]
+        size = before.transform_floats
+        row[new_base + layout.transform : new_base + layout.transform + size] = old[
+            old_base + before.transform : old_base + before.transform + size
+        ]
     return row
 
 

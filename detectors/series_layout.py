@@ -36,7 +36,8 @@ __all__ = [
 VIEWS = ("level", "change", "smoothed", "time_of_day", "time_of_week")
 
 BAND = 3  # mean, variance, points seen
-TAIL_SIZE = 4  # a view's record: its tail's rate, points, scale, excesses (`record_tail`)
+TAIL_SIZE = 6  # a view's record: its tail's rate, points, scale, excesses, run held back
+# (points, excess sum; `record_tail`)
 TRANSFORM_SIZE = 1 + 2 * BAND  # per measure, after its records (transform "auto")
 SAYS = 2  # per measure: the say of its time-of-day and of its time-of-week view
 SAY_UNKNOWN = 255  # a say not taken yet; a say is kept in 254ths (a byte, as the slot counts)

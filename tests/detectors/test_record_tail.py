@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 
 import numpy as np
+import pytest
 
 from dexwatch.detectors.record_tail import (
     TAIL_FROM,
@@ -53,6 +54,7 @@ def test_one_outlier_raises_the_level_far_less_than_a_maximum_would_and_fades() 
     state = _learnt(before)
     quiet = tail_level(state, 0, HORIZON, HORIZON)
     tail_learn(state, 0, HORIZON, 100.0)
+    tail_learn(state, 0, HORIZON, 0.5)  # the run of one pass is over: learnt
     shaken = tail_level(state, 0, HORIZON, HORIZON)
     assert quiet < shaken < 0.5 * 100.0
     for value in np.abs(rng.normal(size=int(3 * HORIZON))):
@@ -63,7 +65,8 @@ def test_one_outlier_raises_the_level_far_less_than_a_maximum_would_and_fades() 
 def test_no_level_until_more_than_one_pass_a_horizon_is_expected() -> None:
     state = _learnt(np.full(100, TAIL_FROM / 2))
     assert tail_level(state, 0, HORIZON, HORIZON) == 0.0
-    tail_learn(state, 0, HORIZON, TAIL_FROM + 1.0)  # one pass in 101 points: 15 a horizon
+    tail_learn(state, 0, HORIZON, TAIL_FROM + 1.0)  # one pass in 102 points: 15 a horizon
+    tail_learn(state, 0, HORIZON, TAIL_FROM / 2)
     assert tail_level(state, 0, HORIZON, HORIZON) > TAIL_FROM
 
 
@@ -97,3 +100,21 @@ def test_a_young_tail_is_extrapolated_no_further_than_a_few_times_what_it_has_le
     assert tail_level(state, 0, 2 * HORIZON, HORIZON) < tail_level(
         state, 0, month_of_seconds, HORIZON
     )
+
+
+def test_a_run_of_passes_is_held_back_until_it_ends_then_learnt_as_its_points() -> None:
+    # A depeg that deepens for hours: judged against the tail from before it while it lasts.
+    rng = np.random.default_rng(6)
+    noise = np.abs(rng.normal(size=3_000))
+    state = _learnt(noise)
+    before = tail_level(state, 0, HORIZON, HORIZON)
+    run = np.linspace(4.0, 12.0, 40)
+    for value in run:
+        tail_learn(state, 0, HORIZON, float(value))
+        assert tail_level(state, 0, HORIZON, HORIZON) == before
+    tail_learn(state, 0, HORIZON, 0.5)  # back under the threshold: the run is learnt
+    after = tail_level(state, 0, HORIZON, HORIZON)
+    assert after > before + 1.0
+    # Learnt as its points, each at the run's mean excess: as a steady run of that size.
+    steady = _learnt(np.concatenate([noise, np.full(len(run), run.mean()), [0.5]]))
+    assert after == pytest.approx(tail_level(steady, 0, HORIZON, HORIZON))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,7 @@ from dexwatch.schemas.errors import DetectorInputError, StateFormatError
 START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
 STEP_S = 300.0
 LEVEL, CHANGE, SMOOTHED, DAY, WEEK = range(len(VIEWS))
+OLD_TAIL = 4  # floats of a tail before layout 6 (no run held back)
 
 
 def _daily(steps: int, seed: int, start: int = 0) -> npt.NDArray[np.float64]:
@@ -129,21 +130,22 @@ def test_the_repeat_guard_damps_a_score_that_does_not_beat_the_recent_ones() -> 
 
 
 def test_the_repeat_guard_forgets_within_about_its_span_of_time() -> None:
-    # A daily series: a larger spike a week later is a new alert, not a repeat of the first (in
-    # points, the guard's 150 would be five months).
+    # A daily series: a larger spike ten days later is a new alert, not a repeat of the first
+    # (in points, the guard's 150 would be five months). Ten, not fewer: for `smooth_points`
+    # (6) days the smoothed view's mean still holds the first spike, the same departure.
     settings = SeriesModelSettings(transform="none", repeat_damping=0.5, repeat_span_hours=24)
     bank = SeriesBank(settings, ["value"])
     bank.add()
     day = 86_400.0
     rng = np.random.default_rng(3)
-    values = np.concatenate([10 + rng.normal(0, 0.2, 400), [40.0], 10 + rng.normal(0, 0.2, 6)])
+    values = np.concatenate([10 + rng.normal(0, 0.2, 400), [40.0], 10 + rng.normal(0, 0.2, 9)])
     values = np.concatenate([values, [160.0]])
     times = epoch_seconds(START) + day * np.arange(len(values))
     out = bank.process(np.zeros(len(values), dtype=np.int64), times, values[:, None])
     first, second = 400, len(values) - 1
     assert out.scores[first] > 0.6
     assert not out.flags[first] & 4
-    assert not out.flags[second] & 4, "a week later the guard no longer holds the first spike"
+    assert not out.flags[second] & 4, "ten days later the guard no longer holds the first spike"
     assert out.scores[second] > settings.alert_threshold
     # With the span off, the guard counts points only and damps the second spike.
     points_only = SeriesBank(settings.model_copy(update={"repeat_span_hours": 0.0}), ["value"])
@@ -293,25 +295,78 @@ def _young_records(bank: SeriesBank) -> None:
         bank._small[0, at : at + len(VIEWS) * bank.layout.record_size] = 0.0
 
 
-def test_a_layout_4_state_restores_whole() -> None:
-    """Layout 4 had no transform slots (states then were saved with "signed_log" or "none",
-    which do not use them): everything restores as it was, the slots empty."""
-    bank = _bank()
-    _feed(bank, _daily(3000, seed=25))
+def _with_tails_of_four(
+    bank: SeriesBank, small: npt.NDArray[np.float64], transform: bool
+) -> npt.NDArray[np.float64]:
+    """`small` as layouts 5 (`transform`) and 4 kept it: each tail in four floats (no run held
+    back), and in layout 4 no transform slots."""
+    layout = bank.layout
+    before = replace(
+        layout,
+        record_floats=OLD_TAIL,
+        transform_floats=layout.transform_floats if transform else 0,
+    )
+    older = np.zeros(before.small_size)
+    joint = layout.joint_base + JOINT_RECORD
+    older[: joint + OLD_TAIL] = small[: joint + OLD_TAIL]
+    for measure in range(layout.n_measures):
+        base, old_base = layout.measure_base(measure), before.measure_base(measure)
+        older[old_base : old_base + layout.records] = small[base : base + layout.records]
+        for view in range(len(VIEWS)):
+            at = base + layout.records + view * layout.record_size
+            old_at = old_base + before.records + view * OLD_TAIL
+            older[old_at : old_at + OLD_TAIL] = small[at : at + OLD_TAIL]
+        slots = before.transform_floats
+        older[old_base + before.transform : old_base + before.measure_size] = small[
+            base + layout.transform : base + layout.transform + slots
+        ]
+    return older
+
+
+def _no_runs(bank: SeriesBank) -> None:
+    """Zero row 0's runs held back, as a state saved before layout 6 restores them."""
+    layout = bank.layout
+    starts = [layout.joint_base + JOINT_RECORD]
+    for measure in range(layout.n_measures):
+        base = layout.measure_base(measure) + layout.records
+        starts += [base + view * layout.record_size for view in range(len(VIEWS))]
+    for start in starts:
+        bank._small[0, start + OLD_TAIL : start + layout.record_size] = 0.0
+
+
+@pytest.mark.parametrize(("layout", "transform"), [(5, "auto"), (4, "none")])
+def test_a_layout_4_or_5_state_restores_whole_with_no_run_held_back(
+    layout: int, transform: Literal["auto", "none"]
+) -> None:
+    """Layouts 4 and 5 kept each tail in four floats, with no run held back; layout 4 had no
+    transform slots either (states then were saved with "signed_log" or "none", which do not
+    use them). Everything restores as it was, no run in progress."""
+    settings = SeriesModelSettings(transform=transform)
+    bank = _bank(settings)
+    values = _daily(3000, seed=25)
+    values[2990:] += 50.0  # a departure under way when the state is saved: a run held back
+    _feed(bank, values)
     _, inputs, state = read_state(bank.to_state(0))
     arrays = {name: state.array(name) for name in ("small", "profiles", "counts", "joint")}
-    before = replace(bank.layout, transform_floats=0)
     small = arrays["small"]
-    assert not small[bank.layout.measure_base(0) + bank.layout.transform :].any()
-    arrays["small"] = small[: before.header_size + before.measure_size]
-    saved = encode_state("series_model", state.params, arrays, {"measures": inputs}, layout=4)
-    other = _bank()
+    arrays["small"] = _with_tails_of_four(bank, small, transform=layout == 5)
+    saved = encode_state("series_model", state.params, arrays, {"measures": inputs}, layout=layout)
+    other = _bank(settings)
     other.restore(0, saved)
+    held_back = bank._small[0].copy()
+    _no_runs(bank)
+    assert not np.array_equal(held_back, bank._small[0])  # the run was real
     np.testing.assert_array_equal(other._small[0], bank._small[0])
-    arrays["small"] = small  # a layout-5 row said to be layout 4
-    mislabelled = encode_state("series_model", state.params, arrays, {"measures": inputs}, layout=4)
-    with pytest.raises(StateFormatError, match=r"its layout \(4\) needs"):
-        _bank().restore(0, mislabelled)
+    later = _daily(20, seed=26, start=3000)
+    np.testing.assert_array_equal(
+        _feed(bank, later, first_step=3000).views, _feed(other, later, first_step=3000).views
+    )
+    arrays["small"] = small  # a layout-6 row said to be older
+    mislabelled = encode_state(
+        "series_model", state.params, arrays, {"measures": inputs}, layout=layout
+    )
+    with pytest.raises(StateFormatError, match=rf"its layout \({layout}\) needs"):
+        _bank(settings).restore(0, mislabelled)
 
 
 def test_a_layout_3_state_restores_with_young_records() -> None:
