@@ -33,11 +33,18 @@ from dexwatch.schemas.errors import DexwatchError
 
 __all__ = ["extract", "main", "published_runs"]
 
+GET_NAB = "get NAB with `git clone https://github.com/numenta/NAB` and pass the checkout"
+EXTRACT_FIRST = (
+    "write it with `python -m bench.quality.nab_rest extract NAB_CHECKOUT OUT` and pass OUT"
+)
+
 
 def extract(checkout: Path, shared: Path, out: Path) -> list[str]:
     """Copies NAB's labelled files that `shared` lacks into `out`; returns their keys."""
-    data = require(checkout / "data", "NAB data folder")
-    labels = require(checkout / "labels" / "combined_windows.json", "NAB windows", folder=False)
+    data = require(checkout / "data", "NAB data folder", hint=GET_NAB)
+    labels = require(
+        checkout / "labels" / "combined_windows.json", "NAB windows", folder=False, hint=GET_NAB
+    )
     windows = json.loads(labels.read_text())
     have = {path.relative_to(shared).as_posix() for path in shared.glob("*/*.csv")}
     kept: dict[str, object] = {}
@@ -56,6 +63,7 @@ def extract(checkout: Path, shared: Path, out: Path) -> list[str]:
 
 def published_runs(checkout: Path, detector: str, folder: Path) -> list[FileRun]:
     """NAB's published scores of `detector` for every file of `folder`, as runs to score."""
+    require(checkout / "results", "NAB results folder", hint=GET_NAB)
     runs = []
     for path in sorted(folder.glob("*/*.csv")):
         category = path.parent.name
@@ -106,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             print(f"{len(keys)} NAB files not in {args.shared} written to {args.out / 'nab'}")
             return 0
-        folder = require(args.data / "nab", "NAB corpus folder")
+        folder = require(args.data / "nab", "NAB corpus folder", hint=EXTRACT_FIRST)
         corpus = NabCorpus(folder)
         corpus.report(published_runs(args.checkout, args.detector, folder), per_file=True)
     except MissingData as error:

@@ -78,3 +78,17 @@ def test_a_detector_nab_does_not_publish_is_named(
     nab, out = _extracted(tmp_path)
     assert main(["published", str(nab), "noSuchDetector", "--data", str(out)]) == 1
     assert "NAB publishes no result of 'noSuchDetector'" in capsys.readouterr().err
+
+
+def test_a_missing_checkout_or_extract_says_how_to_get_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nab, out = _extracted(tmp_path)
+    nowhere = tmp_path / "nowhere"
+    shared = tmp_path / "shared" / "nab"
+    assert main(["extract", str(nowhere), str(tmp_path / "x"), "--shared", str(shared)]) == 2
+    assert "git clone https://github.com/numenta/NAB" in capsys.readouterr().err
+    assert main(["published", str(nowhere), "someDetector", "--data", str(out)]) == 2
+    assert "no NAB results folder" in capsys.readouterr().err
+    assert main(["published", str(nab), "someDetector", "--data", str(nowhere)]) == 2
+    assert "nab_rest extract NAB_CHECKOUT OUT" in capsys.readouterr().err
