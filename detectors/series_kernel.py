@@ -489,6 +489,12 @@ def _measure(
 
 
 @compiled
+def _severity(score: float) -> float:
+    """A score in whole points, as a verdict reports it (`Verdict.severity`)."""
+    return math.floor(100.0 * score + 0.5)
+
+
+@compiled
 def process_points(
     small: Floats,
     profiles: Floats32,
@@ -600,13 +606,15 @@ def process_points(
         if judge:
             # The repeat guard: a score that does not beat the last ~100-150 points' is damped.
             # Those points are at most a day or so: a daily series' depeg in May is not a repeat
-            # of a jump in April.
+            # of a jump in April. Beating is by a severity point (the score in whole points, as
+            # reported): near 1 scores creep (ratios of 160 and 190 are 0.994 and 0.995), and
+            # a departure that goes on must not alert again at every new decimal.
             repeat_block = iparams[I_REPEAT_BLOCK]
             if usual > 0.0 and fparams[F_REPEAT_SPAN] > 0.0:
                 by_time = fparams[F_REPEAT_SPAN] / repeat_blocks / usual
                 repeat_block = max(1, min(repeat_block, int(min(by_time, 1e9))))
             recent = record_value(state, repeat, repeat_blocks)
-            if score <= recent:
+            if _severity(score) <= _severity(recent):
                 flag |= 4
                 scores[i] = score * fparams[F_DAMP]
             else:

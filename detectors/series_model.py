@@ -31,7 +31,7 @@ __all__ = [
     "epoch_seconds",
 ]
 
-DETECTOR_VERSION = "surprise-records-10"
+DETECTOR_VERSION = "surprise-records-11"
 
 _IMPLICIT_STEP_S = 60.0
 

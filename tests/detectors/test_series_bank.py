@@ -154,6 +154,27 @@ def test_the_repeat_guard_forgets_within_about_its_span_of_time() -> None:
     assert held.flags[second] & 4
 
 
+def test_a_departure_that_goes_on_alerts_at_its_onset_not_at_every_new_decimal() -> None:
+    # A peg, then two days about 10% below it (the shape of USDC's SVB depeg), 15-minute points.
+    # The smoothed view's mean leaves the peg over hours and its ratio grows past 100: scores
+    # creep towards 1 (0.994, 0.995, ...). Only a higher severity is a new alert.
+    rng = np.random.default_rng(13)
+    peg = 1.0 + rng.uniform(-2e-4, 2e-4, 400)
+    out_of_peg = 0.90 + rng.uniform(-0.02, 0.02, 188)
+    values = np.concatenate([peg, [0.985, 0.95, 0.92, 0.905], out_of_peg])
+    settings = SeriesModelSettings()
+    bank = SeriesBank(settings, ["price"])
+    bank.add()
+    times = epoch_seconds(START) + 900.0 * np.arange(len(values))
+    out = bank.process(np.zeros(len(values), dtype=np.int64), times, values[:, None])
+    alerts = np.flatnonzero(out.scores >= settings.alert_threshold)
+    assert alerts.min() == 400, "the onset alerts"
+    assert alerts.max() < 400 + 8, "and the two days out do not alert again"
+    # It stays visible while it lasts: held back as a repeat, not learnt as normal.
+    undamped = np.where(out.flags & 4, out.scores / settings.repeat_damping, out.scores)
+    assert (undamped[420:] > 0.9).all()
+
+
 def test_a_ratio_over_zero_is_skipped_not_refused() -> None:
     settings = SeriesModelSettings(ratios=(("volume", "tvl"),), warmup=1)
     bank = SeriesBank(settings, ["volume", "tvl"])
