@@ -490,7 +490,8 @@ def _measure(
 
 @compiled
 def _severity(score: float) -> float:
-    """A score in whole points, as a verdict reports it (`Verdict.severity`)."""
+    """A score in whole points, as a verdict's severity (which rounds exact halves to even:
+    a score on a half point is a measure-zero case)."""
     return math.floor(100.0 * score + 0.5)
 
 
