@@ -26,16 +26,52 @@ from bench.quality.settings import describe_settings, detector_settings
 from dexwatch.detectors.series_model import SeriesModelSettings
 from dexwatch.schemas.errors import DexwatchError
 
-__all__ = ["EXIT_MISSING_DATA", "main", "run_corpora"]
+__all__ = [
+    "EXIT_MISSING_DATA",
+    "add_detector_options",
+    "main",
+    "print_progress",
+    "print_wall_time",
+    "run_corpora",
+]
 
 EXIT_MISSING_DATA = 2
 
 
-def _progress(run: FileRun, done: int, total: int) -> None:
+def print_progress(run: FileRun, done: int, total: int) -> None:
+    """A file done, on stderr: `[ 3/32] dex/curve_mim.csv: 416 rows in 0.1 s`."""
     print(
         f"[{done:>{len(str(total))}}/{total}] {run.key}: {run.rows:,} rows in {run.seconds:.1f} s",
         file=sys.stderr,
         flush=True,
+    )
+
+
+def print_wall_time(
+    started: float, runs: Sequence[FileRun], workers: int, settings_label: str
+) -> None:
+    """The closing line: wall time since `started` (monotonic), rows, rate, settings."""
+    rows = sum(run.rows for run in runs)
+    busy = sum(run.seconds for run in runs)
+    print(
+        f"\nwall time {time.monotonic() - started:.1f} s ({rows:,} rows, {workers} worker(s), "
+        f"{rows / busy if busy else 0.0:,.0f} rows/s per worker); settings: {settings_label}"
+    )
+
+
+def add_detector_options(parser: argparse.ArgumentParser) -> None:
+    """`--config`, `--set` (repeatable) and `--workers`, as every quality command takes them."""
+    parser.add_argument("--config", type=Path, help="YAML with a `detector:` mapping")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a detector setting over the defaults or --config (value read as YAML); repeatable",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes (default 2)"
     )
 
 
@@ -57,7 +93,7 @@ def run_corpora(
         return EXIT_MISSING_DATA
     try:
         every = [path for corpus in corpora for path in paths[corpus.name]]
-        runs = {run.path: run for run in detect_all(every, settings, workers, _progress)}
+        runs = {run.path: run for run in detect_all(every, settings, workers, print_progress)}
         for number, corpus in enumerate(corpora):
             if number:
                 print()
@@ -68,12 +104,7 @@ def run_corpora(
     except DexwatchError as error:
         print(f"{prog}: {error}", file=sys.stderr)
         return 1
-    rows = sum(run.rows for run in runs.values())
-    busy = sum(run.seconds for run in runs.values())
-    print(
-        f"\nwall time {time.monotonic() - started:.1f} s ({rows:,} rows, {workers} worker(s), "
-        f"{rows / busy if busy else 0.0:,.0f} rows/s per worker); settings: {settings_label}"
-    )
+    print_wall_time(started, list(runs.values()), workers, settings_label)
     return 0
 
 
@@ -84,20 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--only", choices=("nab", "dex"), help="run one corpus")
-    parser.add_argument("--config", type=Path, help="YAML with a `detector:` mapping")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a detector setting over the defaults or --config (value read as YAML); repeatable",
-    )
+    add_detector_options(parser)
     parser.add_argument(
         "--data", type=Path, default=DEFAULT_DATA, help=f"the shared data (default {DEFAULT_DATA})"
-    )
-    parser.add_argument(
-        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes (default 2)"
     )
     parser.add_argument(
         "--per-file",

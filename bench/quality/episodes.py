@@ -63,11 +63,17 @@ class Episode:
         return self.first_alert is not None
 
     @property
-    def hours(self) -> float | None:
-        """Hours from the window's start to its first alert; None if it was missed."""
+    def delay(self) -> timedelta | None:
+        """From the window's start to its first alert; None if it was missed."""
         if self.first_alert is None:
             return None
-        return (self.first_alert - self.window[0]) / timedelta(hours=1)
+        return self.first_alert - self.window[0]
+
+    @property
+    def hours(self) -> float | None:
+        """`delay` in hours."""
+        delay = self.delay
+        return None if delay is None else delay / timedelta(hours=1)
 
 
 def _inside(at: datetime, window: TimeWindow) -> bool:

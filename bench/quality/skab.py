@@ -22,13 +22,17 @@ a verdict (warming up). `--per-file` adds a line per file. Then the wall time an
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.quality.cli import EXIT_MISSING_DATA
+from bench.quality.cli import (
+    EXIT_MISSING_DATA,
+    add_detector_options,
+    print_progress,
+    print_wall_time,
+)
 from bench.quality.data import MissingData, corpus_files, require
 from bench.quality.runs import FileColumns, FileRun, OnDone, detect_all
 from bench.quality.settings import describe_settings, detector_settings
@@ -197,14 +201,6 @@ def _print_totals(totals: Sequence[SkabTotals]) -> None:
         )
 
 
-def _progress(run: FileRun, done: int, total: int) -> None:
-    print(
-        f"[{done:>{len(str(total))}}/{total}] {run.key}: {run.rows:,} rows in {run.seconds:.1f} s",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.quality.skab",
@@ -212,25 +208,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("checkout", type=Path, help="a SKAB checkout (data/valve1, ...)")
-    parser.add_argument("--config", type=Path, help="YAML with a `detector:` mapping")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a detector setting over the defaults or --config (value read as YAML); repeatable",
-    )
-    parser.add_argument(
-        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes (default 2)"
-    )
+    add_detector_options(parser)
     parser.add_argument("--per-file", action="store_true", help="a line per file")
     args = parser.parse_args(argv)
     prog = "bench.quality.skab"
     started = time.monotonic()
     try:
         settings = detector_settings(args.config, args.overrides)
-        runs = detect_skab(args.checkout, settings, workers=args.workers, on_done=_progress)
+        runs = detect_skab(args.checkout, settings, workers=args.workers, on_done=print_progress)
         files = judge_runs(runs)
     except MissingData as error:
         print(f"{prog}: {error}", file=sys.stderr)
@@ -239,13 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{prog}: {error}", file=sys.stderr)
         return 1
     print_report(runs, files, per_file=args.per_file)
-    rows = sum(run.rows for run in runs)
-    busy = sum(run.seconds for run in runs)
-    print(
-        f"\nwall time {time.monotonic() - started:.1f} s ({rows:,} rows, {args.workers} "
-        f"worker(s), {rows / busy if busy else 0.0:,.0f} rows/s per worker); settings: "
-        f"{describe_settings(args.config, args.overrides)}"
-    )
+    print_wall_time(started, runs, args.workers, describe_settings(args.config, args.overrides))
     return 0
 
 

@@ -23,13 +23,6 @@ __all__ = ["EPISODE_GAP", "SkabFile", "SkabTotals"]
 EPISODE_GAP = timedelta(seconds=60)
 
 
-def _seconds(episode: Episode) -> float | None:
-    """Seconds from the episode's first row to its first alert; None if it was missed."""
-    if episode.first_alert is None:
-        return None
-    return (episode.first_alert - episode.window[0]).total_seconds()
-
-
 @dataclass(frozen=True, slots=True)
 class SkabFile:
     key: str
@@ -71,7 +64,10 @@ class SkabFile:
     @property
     def seconds(self) -> tuple[float | None, ...]:
         """Each episode's delay to its first alert, in label order; None for a missed one."""
-        return tuple(_seconds(episode) for episode in self.episodes)
+        return tuple(
+            None if episode.delay is None else episode.delay.total_seconds()
+            for episode in self.episodes
+        )
 
 
 @dataclass(frozen=True, slots=True)
